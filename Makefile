@@ -1,0 +1,61 @@
+# Redline: `make run` serves the demo, `make test` runs the whole suite.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+REDLINE := $(VENV)/bin/redline
+export REDLINE_VAR_DIR ?= $(CURDIR)/var
+
+.PHONY: run test install install-dev frontend translations lint chromium clean-db benchmark
+
+$(PY):
+	@set -e; py=$$(scripts/find-python); echo "Using $$py"; $$py -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(PY) pyproject.toml
+	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed frontend translations
+
+install-dev: $(VENV)/.installed-dev frontend translations
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+frontend: node_modules/.package-lock.json
+
+translations: $(VENV)/.installed
+	$(REDLINE) compiletranslations
+
+# Serve the demo city on http://127.0.0.1:8000 (embedded SQLite under var/).
+run: install
+	@mkdir -p $(REDLINE_VAR_DIR)
+	REDLINE_DEMO=1 $(REDLINE) migrate --no-input
+	REDLINE_DEMO=1 $(REDLINE) demo --if-empty
+	REDLINE_DEMO=1 $(REDLINE) collectstatic --no-input --verbosity 0
+	@REDLINE_DEMO=1 $(REDLINE) demo --print-logins
+	REDLINE_DEMO=1 $(REDLINE) serve
+
+# Browser tests drive Debian's Chromium; install it when it is missing.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+test: install-dev chromium lint
+	REDLINE_DEMO= $(REDLINE) makemigrations --check --dry-run
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+benchmark: install
+	$(PY) benchmarks/enterprise_list.py

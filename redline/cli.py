@@ -1,0 +1,34 @@
+"""The `redline` command: Django management with Redline's settings.
+
+`redline migrate`, `redline demo`, `redline serve`, `redline createsuperuser`, ...
+Every change a command makes is recorded in the change log with client "cli".
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "redline.settings")
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        import django
+
+        django.setup()
+    except ImproperlyConfigured as error:
+        print(f"redline: configuration error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+    from django.core.management import execute_from_command_line
+
+    from redline.core.context import acting
+
+    with acting(client="cli"):
+        execute_from_command_line([sys.argv[0], *sys.argv[1:]])
+
+
+if __name__ == "__main__":
+    main()

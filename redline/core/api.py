@@ -1,0 +1,114 @@
+"""The REST API under /api/v1/: authentication, the one error shape, pagination."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, django_auth
+
+from redline.core.api_pages import PageParams, paginate
+from redline.core.errors import DomainError
+
+__all__ = ["PageParams", "api", "paginate"]
+
+
+class TokenAuth(HttpBearer):
+    """Personal API tokens: `Authorization: Bearer rl_...`."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        from redline.accounts.models import ApiToken
+
+        found = ApiToken.find(token)
+        if found is None or not found.user.is_active:
+            return None
+        now = timezone.now()
+        if found.last_used_at is None or (now - found.last_used_at).total_seconds() > 60:
+            ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+        request.user = found.user
+        return found.user
+
+
+api = NinjaAPI(
+    title="Redline API",
+    version="1",
+    description=(
+        "Production-safety supervision and epidemic early warning. Authenticate with a "
+        "personal API token (`Authorization: Bearer rl_...`, created on the web under "
+        "API tokens) or with the web session. Every failure answers "
+        '`{"error": {"code", "message", "fields"}}`.'
+    ),
+    auth=[TokenAuth(), django_auth],
+    urls_namespace="api",
+)
+
+
+def error_response(
+    request: HttpRequest, status: int, code: str, message: str, fields: dict[str, str] | None = None
+) -> HttpResponse:
+    body = {"error": {"code": code, "message": message, "fields": fields or {}}}
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return error_response(request, exc.status, exc.code, exc.message, exc.fields)
+
+
+@api.exception_handler(NinjaValidationError)
+def _schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    fields: dict[str, str] = {}
+    for error in exc.errors:
+        loc = [
+            str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "payload")
+        ]
+        # Drop the schema's own name (ninja puts the argument name first).
+        name = ".".join(loc[1:] if len(loc) > 1 else loc) or "__all__"
+        fields.setdefault(name, str(error.get("msg", "")))
+    return error_response(
+        request, 400, "bad_request", _("The request is malformed; see the fields."), fields
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(request, 401, "unauthenticated", _("Sign in or send a valid API token."))
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    codes = {401: "unauthenticated", 403: "permission_denied", 404: "not_found", 429: "throttled"}
+    return error_response(
+        request, exc.status_code, codes.get(exc.status_code, "error"), str(exc.message)
+    )
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(request, 404, "not_found", _("Not found."))
+
+
+@api.exception_handler(DjangoPermissionDenied)
+def _forbidden(request: HttpRequest, exc: DjangoPermissionDenied) -> HttpResponse:
+    return error_response(
+        request, 403, "permission_denied", _("You do not have permission to do this.")
+    )
+
+
+def register_routers() -> None:
+    from redline.accounts.api import router as accounts_router
+    from redline.core.audit_api import router as audit_router
+    from redline.organisations.api import router as organisations_router
+
+    api.add_router("/", organisations_router)
+    api.add_router("/", accounts_router)
+    api.add_router("/", audit_router)
+
+
+register_routers()

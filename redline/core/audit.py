@@ -1,0 +1,70 @@
+"""Writing the change log. Services call `record` inside their transaction."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import uuid
+from typing import Any
+
+from django.db import models
+
+from redline.core.context import current
+from redline.core.models import ChangeLog
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def snapshot(instance: models.Model, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A JSON-safe dict of an instance's concrete fields (foreign keys as ids)."""
+    data: dict[str, Any] = {}
+    for field in instance._meta.concrete_fields:
+        if field.name in exclude:
+            continue
+        data[field.name] = _plain(field.value_from_object(instance))
+    return data
+
+
+def record(
+    *,
+    actor: Any,
+    action: str,
+    instance: models.Model,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    enterprise_id: int | None = None,
+    comment: str = "",
+) -> ChangeLog:
+    ctx = current()
+    user = actor if actor is not None and getattr(actor, "pk", None) else None
+    return ChangeLog.objects.create(
+        actor=user,
+        actor_name=(user.get_full_name() or user.get_username()) if user else ctx.client,
+        client=ctx.client,
+        ip=ctx.ip,
+        request_id=ctx.request_id,
+        action=action,
+        model=instance._meta.label,
+        object_id=str(instance.pk),
+        object_repr=str(instance)[:300],
+        enterprise_id=enterprise_id,
+        before=before,
+        after=after,
+        comment=comment,
+    )
+
+
+def history(instance: models.Model) -> models.QuerySet[ChangeLog]:
+    return ChangeLog.objects.filter(model=instance._meta.label, object_id=str(instance.pk))

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from redline.organisations.access import can, role_allows
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """The menu a user sees depends on their roles; links they cannot use are not shown."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [
+        (reverse("home"), _("Overview"), "home"),
+        (reverse("regions"), _("Organisation tree"), "regions"),
+        (reverse("enterprise-list"), _("Enterprises & units"), "enterprises"),
+    ]
+    if role_allows(user, "administer"):
+        items.append((reverse("audit-log"), _("Change log"), "audit"))
+    items.append((reverse("api-tokens"), _("API tokens"), "tokens"))
+    return {
+        "nav_items": items,
+        "can_create_units": can(user, "create"),
+        "nav_section": getattr(request, "nav_section", ""),
+    }

@@ -1,0 +1,90 @@
+"""The append-only change log of business data."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ChangeLogQuerySet(models.QuerySet["ChangeLog"]):
+    def update(self, **kwargs):  # type: ignore[no-untyped-def]
+        raise TypeError("The change log is append-only.")
+
+    def delete(self):  # type: ignore[no-untyped-def]
+        raise TypeError("The change log is append-only.")
+
+    def restrict(self, user, action: str = "view") -> ChangeLogQuerySet:  # type: ignore[no-untyped-def]
+        """Entries the user may read: those of records in the user's jurisdiction."""
+        from redline.organisations.access import jurisdiction
+
+        scope = jurisdiction(user)
+        if scope.everything:
+            return self
+        return self.filter(enterprise__isnull=False).filter(scope.enterprise_q("enterprise__"))
+
+
+class ChangeLog(models.Model):
+    class Action(models.TextChoices):
+        CREATE = "create", _("created")
+        UPDATE = "update", _("updated")
+        STATE = "state", _("state changed")
+        ARCHIVE = "archive", _("archived")
+        RESTORE = "restore", _("restored")
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_name = models.CharField(_("who (as recorded)"), max_length=200, blank=True)
+    client = models.CharField(_("client"), max_length=16)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True, db_index=True)
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    model = models.CharField(_("record type"), max_length=100)
+    object_id = models.CharField(_("record id"), max_length=64)
+    object_repr = models.CharField(_("record"), max_length=300)
+    # The enterprise a record belongs to, so the log is scoped by the same jurisdiction.
+    enterprise = models.ForeignKey(
+        "organisations.Enterprise",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+
+    objects = ChangeLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["model", "object_id", "-at"])]
+        verbose_name = _("change log entry")
+        verbose_name_plural = _("change log")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.pk is not None:
+            raise TypeError("The change log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise TypeError("The change log is append-only.")
+
+    @property
+    def changes(self) -> list[tuple[str, object, object]]:
+        """(field, before, after) for each field whose value differs."""
+        before = self.before or {}
+        after = self.after or {}
+        keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
+        return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]

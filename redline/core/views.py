@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.dateparse import parse_date
+from django.views.decorators.http import require_GET
+
+from redline.core import audit_api
+from redline.core.errors import PermissionDenied as DomainPermissionDenied
+from redline.core.models import ChangeLog
+from redline.organisations import selectors
+from redline.organisations.access import role_allows
+from redline.organisations.vocab import Sector, UnitKind, UnitStatus
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    request.nav_section = "home"  # type: ignore[attr-defined]
+    units = selectors.enterprise_list(request.user)
+    by_status = dict(units.values("status").annotate(n=Count("id")).values_list("status", "n"))
+    by_kind = dict(units.values("kind").annotate(n=Count("id")).values_list("kind", "n"))
+    sector_counts = [(label, units.in_sector(code).count()) for code, label in Sector.choices]
+    regions = selectors.region_tree(request.user)
+    top_depth = min((r.depth for r in regions), default=0)
+    # The map shows the level below the user's top region (districts for the city).
+    map_regions = [r for r in regions if r.depth == top_depth + 1 and r.boundary] or [
+        r for r in regions if r.depth == top_depth and r.boundary
+    ]
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"name": str(r), "id": r.pk, "units": r.total_units},
+            "geometry": r.boundary,
+        }
+        for r in map_regions
+    ]
+    context = {
+        "total": sum(by_status.values()),
+        "status_counts": [(label, by_status.get(code, 0)) for code, label in UnitStatus.choices],
+        "kind_counts": [
+            (label, by_kind.get(code, 0)) for code, label in UnitKind.choices if by_kind.get(code)
+        ],
+        "sector_counts": sector_counts,
+        "map": {"type": "FeatureCollection", "features": features} if features else None,
+        "map_max": max((f["properties"]["units"] for f in features), default=0),
+        "region_count": len(regions),
+    }
+    return render(request, "core/home.html", context)
+
+
+@login_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    request.nav_section = "audit"  # type: ignore[attr-defined]
+    if not role_allows(request.user, "administer"):
+        raise PermissionDenied
+    filters = {
+        "q": request.GET.get("q", ""),
+        "model": request.GET.get("model", ""),
+        "action": request.GET.get("action", ""),
+        "since": parse_date(request.GET.get("since", "") or "") or None,
+        "until": parse_date(request.GET.get("until", "") or "") or None,
+    }
+    try:
+        entries = audit_api.search(request.user, filters)
+    except DomainPermissionDenied:
+        raise PermissionDenied from None
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "filters": filters,
+        "actions": ChangeLog.Action.choices,
+        "models": sorted(
+            ChangeLog.objects.restrict(request.user).values_list("model", flat=True).distinct()
+        ),
+    }
+    template = "core/_audit_rows.html" if request.htmx else "core/audit_log.html"  # type: ignore[attr-defined]
+    return render(request, template, context)

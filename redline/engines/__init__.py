@@ -1,0 +1,1 @@
+"""Framework-free computation engines (no Django imports)."""

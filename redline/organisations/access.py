@@ -1,0 +1,188 @@
+"""The one door for access: whose jurisdiction covers which records.
+
+`jurisdiction(user)` says what part of the city a user's organisation answers for;
+the querysets' `restrict(user, action)` turn that into a filter. Views, the API,
+exports, counts and search all read through `restrict`; nothing filters by
+jurisdiction by hand.
+
+- the city government and the city Safety Committee office: everything;
+- a district or subdistrict government: units in its region subtree;
+- a department: units in the sectors (or kinds of key place) of its mandates,
+  each in the mandate's region subtree;
+- a public-health body: the key places (schools, nursing homes, ...) in its region subtree;
+- an enterprise or unit: itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+from typing import Any
+
+from django.db.models import Q
+
+from redline.core.errors import PermissionDenied
+from redline.organisations.vocab import OrganisationKind, RegionLevel, UnitKind
+
+ROLES = ("viewer", "operator", "inspector", "manager", "admin")
+
+# Which roles may take which action on business data inside their jurisdiction.
+ACTION_ROLES: dict[str, frozenset[str]] = {
+    "view": frozenset(ROLES),
+    "change": frozenset({"operator", "manager", "admin"}),
+    "create": frozenset({"operator", "manager", "admin"}),
+    "archive": frozenset({"manager", "admin"}),
+    "inspect": frozenset({"inspector", "manager", "admin"}),
+    "administer": frozenset({"admin"}),
+}
+# Actions on the registry itself that only the government side takes.
+GOVERNMENT_ONLY = frozenset({"create", "archive"})
+
+
+@dataclass(frozen=True)
+class Mandate:
+    path: str
+    sector: str
+    unit_kind: str
+
+
+@dataclass(frozen=True)
+class Scope:
+    everything: bool = False
+    region_paths: tuple[str, ...] = ()
+    mandates: tuple[Mandate, ...] = ()
+    key_place_paths: tuple[str, ...] = ()
+    enterprise_id: int | None = None
+    enterprise_region_id: int | None = None
+    notes: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (
+            self.everything
+            or self.region_paths
+            or self.mandates
+            or self.key_place_paths
+            or self.enterprise_id
+        )
+
+    @staticmethod
+    def _regions_under(paths: tuple[str, ...] | list[str]) -> Any:
+        from redline.organisations.models import Region
+
+        condition = reduce(or_, (Q(path__startswith=p) for p in paths))
+        return Region.objects.filter(condition).values("id")
+
+    def enterprise_q(self, prefix: str = "") -> Q:
+        """A filter on Enterprise, reached from the queried model through `prefix`."""
+        if self.everything:
+            return Q()
+        parts: list[Q] = []
+        if self.enterprise_id:
+            parts.append(Q(**{f"{prefix}id": self.enterprise_id}))
+        if self.region_paths:
+            parts.append(Q(**{f"{prefix}region_id__in": self._regions_under(self.region_paths)}))
+        for mandate in self.mandates:
+            what = (
+                Q(**{f"{prefix}sectors__contains": f",{mandate.sector},"})
+                if mandate.sector
+                else Q(**{f"{prefix}kind": mandate.unit_kind})
+            )
+            where = Q(**{f"{prefix}region_id__in": self._regions_under([mandate.path])})
+            parts.append(where & what)
+        if self.key_place_paths:
+            parts.append(
+                Q(**{f"{prefix}region_id__in": self._regions_under(self.key_place_paths)})
+                & Q(**{f"{prefix}kind__in": UnitKind.key_places()})
+            )
+        if not parts:
+            return Q(**{f"{prefix}id__in": []})
+        return reduce(or_, parts)
+
+    def region_q(self, prefix: str = "") -> Q:
+        """A filter on Region, reached through `prefix` ("" for Region itself)."""
+        if self.everything:
+            return Q()
+        paths = [*self.region_paths, *(m.path for m in self.mandates), *self.key_place_paths]
+        parts = [Q(**{f"{prefix}path__startswith": p}) for p in dict.fromkeys(paths)]
+        if self.enterprise_region_id:
+            parts.append(Q(**{f"{prefix}id": self.enterprise_region_id}))
+        if not parts:
+            return Q(**{f"{prefix}id__in": []})
+        return reduce(or_, parts)
+
+
+NOTHING = Scope()
+EVERYTHING = Scope(everything=True)
+
+
+def user_roles(user: Any) -> frozenset[str]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return frozenset()
+    if getattr(user, "is_superuser", False):
+        return frozenset(ROLES)
+    return frozenset(getattr(user, "roles", None) or ())
+
+
+def role_allows(user: Any, action: str) -> bool:
+    if action not in ACTION_ROLES:
+        raise ValueError(f"unknown action {action!r}")
+    return bool(user_roles(user) & ACTION_ROLES[action])
+
+
+def _compute(user: Any) -> Scope:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return NOTHING
+    if getattr(user, "is_superuser", False):
+        return EVERYTHING
+    org = getattr(user, "organisation", None)
+    if org is None or org.is_archived:
+        return NOTHING
+    kind = org.kind
+    region = org.region
+    if kind in (OrganisationKind.GOVERNMENT, OrganisationKind.COMMITTEE_OFFICE):
+        if region.level == RegionLevel.CITY:
+            return EVERYTHING
+        return Scope(region_paths=(region.path,))
+    if kind == OrganisationKind.DEPARTMENT:
+        mandates = tuple(
+            Mandate(path=m.region.path, sector=m.sector, unit_kind=m.unit_kind)
+            for m in org.mandates.select_related("region").order_by("id")
+        )
+        return Scope(mandates=mandates)
+    if kind == OrganisationKind.PUBLIC_HEALTH:
+        return Scope(key_place_paths=(region.path,))
+    if kind == OrganisationKind.ENTERPRISE and org.enterprise_id:
+        return Scope(enterprise_id=org.enterprise_id, enterprise_region_id=region.id)
+    return NOTHING
+
+
+def jurisdiction(user: Any) -> Scope:
+    """The user's scope, computed once per user object (one request)."""
+    cached = getattr(user, "_redline_scope", None)
+    if cached is not None:
+        return cached
+    scope = _compute(user)
+    if user is not None and getattr(user, "is_authenticated", False):
+        user._redline_scope = scope
+    return scope
+
+
+def is_government_side(user: Any) -> bool:
+    if getattr(user, "is_superuser", False):
+        return True
+    org = getattr(user, "organisation", None)
+    return org is not None and org.kind != OrganisationKind.ENTERPRISE
+
+
+def can(user: Any, action: str) -> bool:
+    if not role_allows(user, action):
+        return False
+    return not (action in GOVERNMENT_ONLY and not is_government_side(user))
+
+
+def ensure_can(user: Any, action: str) -> None:
+    """For a record the user can already see: may they take this action on it?"""
+    if not can(user, action):
+        raise PermissionDenied()

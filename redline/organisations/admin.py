@@ -1,0 +1,63 @@
+from django.contrib import admin
+
+from redline.organisations.models import (
+    ChemicalPark,
+    Enterprise,
+    Organisation,
+    Person,
+    Region,
+    SectorMandate,
+)
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "level", "parent", "population"]
+    list_filter = ["level"]
+    search_fields = ["name", "code"]
+
+
+class MandateInline(admin.TabularInline):
+    model = SectorMandate
+    extra = 0
+    autocomplete_fields = ["region"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "department_type", "region"]
+    list_filter = ["kind", "department_type"]
+    search_fields = ["name"]
+    inlines = [MandateInline]
+    raw_id_fields = ["enterprise"]
+
+
+@admin.register(ChemicalPark)
+class ChemicalParkAdmin(admin.ModelAdmin):
+    list_display = ["name", "region"]
+
+
+@admin.register(Enterprise)
+class EnterpriseAdmin(admin.ModelAdmin):
+    """Read-only here: units are changed through Redline's own pages, which audit."""
+
+    list_display = ["name", "credit_code", "kind", "region", "status", "is_archived"]
+    list_filter = ["kind", "status", "is_archived"]
+    search_fields = ["name", "credit_code"]
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["name", "role", "post", "enterprise", "organisation"]
+    list_filter = ["role"]
+    search_fields = ["name"]
+    raw_id_fields = ["enterprise", "organisation"]

@@ -1,0 +1,660 @@
+"""The demo city: a deterministic synthetic city for trying Redline and for benchmarks.
+
+`build(seed=..., scale=...)` creates regions with GeoJSON boundaries, government
+bodies with sector mandates and contacts, one chemical park, enterprises of every
+sector and key places with valid credit codes and their people, and one demo user
+per role and level. The same seed and scale give the same city.
+Later modules add their own steps (risks, hazards, inspections, cases).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from redline.accounts.models import User
+from redline.core.models import ChangeLog
+from redline.engines.credit_code import compose
+from redline.organisations.access import ROLES
+from redline.organisations.models import (
+    ChemicalPark,
+    Enterprise,
+    Organisation,
+    Person,
+    Region,
+    SectorMandate,
+)
+from redline.organisations.vocab import (
+    DepartmentType,
+    OrganisationKind,
+    PersonRole,
+    RegionLevel,
+    Sector,
+    UnitKind,
+    UnitStatus,
+)
+
+DEMO_PASSWORD = "redline-demo"
+
+
+@dataclass(frozen=True)
+class Scale:
+    districts: int
+    subdistricts: int  # per district
+    enterprises: int
+    key_places: int
+    district_departments: bool
+
+
+SCALES = {
+    "small": Scale(
+        districts=3, subdistricts=3, enterprises=60, key_places=18, district_departments=True
+    ),
+    "city": Scale(
+        districts=10, subdistricts=8, enterprises=5000, key_places=600, district_departments=True
+    ),
+    "province": Scale(
+        districts=100,
+        subdistricts=10,
+        enterprises=200_000,
+        key_places=12_000,
+        district_departments=True,
+    ),
+}
+
+CITY = ("临江市", "Linjiang", "990100")
+DISTRICT_NAMES = [
+    ("江北区", "Jiangbei"),
+    ("滨海区", "Binhai"),
+    ("城东区", "Chengdong"),
+    ("城西区", "Chengxi"),
+    ("高新区", "Gaoxin"),
+    ("临港区", "Lingang"),
+    ("青山区", "Qingshan"),
+    ("白沙县", "Baisha"),
+    ("桃源县", "Taoyuan"),
+    ("南湖区", "Nanhu"),
+    ("北塘区", "Beitang"),
+    ("石门县", "Shimen"),
+]
+NAME_SYLLABLES = [
+    ("东", "Dong"),
+    ("西", "Xi"),
+    ("南", "Nan"),
+    ("北", "Bei"),
+    ("新", "Xin"),
+    ("安", "An"),
+    ("平", "Ping"),
+    ("清", "Qing"),
+    ("长", "Chang"),
+    ("永", "Yong"),
+    ("兴", "Xing"),
+    ("和", "He"),
+    ("宁", "Ning"),
+    ("丰", "Feng"),
+    ("阳", "Yang"),
+    ("林", "Lin"),
+    ("石", "Shi"),
+    ("湖", "Hu"),
+    ("河", "He"),
+    ("山", "Shan"),
+    ("桥", "Qiao"),
+    ("泉", "Quan"),
+    ("华", "Hua"),
+    ("明", "Ming"),
+]
+SUBDISTRICT_SUFFIX = [("街道", "Subdistrict"), ("镇", "Town")]
+BRANDS = list("宏达恒信华泰鑫源瑞丰金盛永安联创天成中正凯旋嘉禾富民通达海川远航昌隆兴业光明东方")
+SECTOR_WORDS: dict[str, list[str]] = {
+    Sector.HAZARDOUS_CHEMICALS: ["化工", "精细化工", "石化", "化学品储运", "涂料", "气体"],
+    Sector.FIRE_KEY_UNITS: ["购物广场", "大酒店", "商贸城", "影城", "综合市场", "娱乐城"],
+    Sector.CONSTRUCTION: ["建设工程", "建筑工程", "路桥建设", "市政工程"],
+    Sector.URBAN_GAS: ["燃气", "天然气", "液化气"],
+    Sector.ROAD_TRANSPORT: ["运输", "物流", "客运", "危货运输"],
+    Sector.INDUSTRY_TRADE: ["机械制造", "纺织", "食品", "金属制品", "家具", "木业"],
+    Sector.OTHER: ["物业服务", "仓储", "印务"],
+}
+SECTOR_WEIGHTS = {
+    Sector.HAZARDOUS_CHEMICALS: 10,
+    Sector.FIRE_KEY_UNITS: 20,
+    Sector.CONSTRUCTION: 14,
+    Sector.URBAN_GAS: 4,
+    Sector.ROAD_TRANSPORT: 12,
+    Sector.INDUSTRY_TRADE: 32,
+    Sector.OTHER: 8,
+}
+FORMS = ["有限公司", "股份有限公司", "有限责任公司"]
+KEY_PLACE_WORDS = {
+    UnitKind.NURSING_HOME: ("养老院", "52"),
+    UnitKind.SCHOOL: ("中学", "12"),
+    UnitKind.KINDERGARTEN: ("幼儿园", "52"),
+    UnitKind.WELFARE: ("社会福利院", "12"),
+    UnitKind.HOSPITAL: ("人民医院", "12"),
+    UnitKind.FEVER_CLINIC: ("医院发热门诊", "12"),
+    UnitKind.PRISON: ("看守所", "11"),
+    UnitKind.LARGE_WORKPLACE: ("电子制造有限公司", "91"),
+}
+SURNAMES = list(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程"
+)
+GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍建国红梅海波鹏辉宇欣怡浩然子轩")
+POSTS = [
+    "储罐区操作工",
+    "装卸工",
+    "电工",
+    "焊工",
+    "叉车司机",
+    "锅炉工",
+    "消防控制室值班员",
+    "危化品仓管员",
+    "班组长",
+]
+DEPARTMENT_NAMES = {
+    DepartmentType.EMERGENCY: ("应急管理局", "Emergency Management Bureau"),
+    DepartmentType.HOUSING: ("住房和城乡建设局", "Housing and Urban-Rural Development Bureau"),
+    DepartmentType.FIRE: ("消防救援支队", "Fire and Rescue Detachment"),
+    DepartmentType.TRANSPORT: ("交通运输局", "Transport Bureau"),
+    DepartmentType.GAS: ("城市管理局（燃气）", "Urban Management Bureau (Gas)"),
+    DepartmentType.MARKET: ("市场监督管理局", "Market Regulation Bureau"),
+    DepartmentType.HEALTH: ("卫生健康委员会", "Health Commission"),
+    DepartmentType.EDUCATION: ("教育局", "Education Bureau"),
+    DepartmentType.CIVIL_AFFAIRS: ("民政局", "Civil Affairs Bureau"),
+}
+# "Whoever manages an industry manages its safety": what each department supervises.
+MANDATES: dict[str, list[tuple[str, str]]] = {
+    DepartmentType.EMERGENCY: [
+        ("sector", Sector.HAZARDOUS_CHEMICALS),
+        ("sector", Sector.INDUSTRY_TRADE),
+    ],
+    DepartmentType.HOUSING: [("sector", Sector.CONSTRUCTION)],
+    DepartmentType.FIRE: [("sector", Sector.FIRE_KEY_UNITS)],
+    DepartmentType.TRANSPORT: [("sector", Sector.ROAD_TRANSPORT)],
+    DepartmentType.GAS: [("sector", Sector.URBAN_GAS)],
+    DepartmentType.MARKET: [("sector", Sector.OTHER)],
+    DepartmentType.HEALTH: [("kind", UnitKind.HOSPITAL), ("kind", UnitKind.FEVER_CLINIC)],
+    DepartmentType.EDUCATION: [("kind", UnitKind.SCHOOL), ("kind", UnitKind.KINDERGARTEN)],
+    DepartmentType.CIVIL_AFFAIRS: [("kind", UnitKind.NURSING_HOME), ("kind", UnitKind.WELFARE)],
+}
+BBOX = (119.80, 29.90, 121.40, 31.00)  # lon/lat box of the fictional city
+
+
+@dataclass
+class DemoLogin:
+    username: str
+    password: str
+    organisation: str
+    level: str
+    roles: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "username": self.username,
+            "password": self.password,
+            "organisation": self.organisation,
+            "level": self.level,
+            "roles": self.roles,
+        }
+
+
+Point = tuple[float, float]
+Quad = tuple[Point, Point, Point, Point]  # south-west, south-east, north-east, north-west
+
+
+def _lerp_quad(quad: Quad, u: float, v: float) -> Point:
+    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = quad
+    x = (1 - u) * (1 - v) * x0 + u * (1 - v) * x1 + u * v * x2 + (1 - u) * v * x3
+    y = (1 - u) * (1 - v) * y0 + u * (1 - v) * y1 + u * v * y2 + (1 - u) * v * y3
+    return (round(x, 5), round(y, 5))
+
+
+def _tile(quad: Quad, n: int, rng: random.Random) -> list[Quad]:
+    """Split a quadrilateral into n cells of a jittered grid; neighbours share edges."""
+    cols = math.ceil(math.sqrt(n))
+    rows = math.ceil(n / cols)
+    grid: dict[tuple[int, int], Point] = {}
+    for i in range(cols + 1):
+        for j in range(rows + 1):
+            interior = 0 < i < cols and 0 < j < rows
+            du = rng.uniform(-0.18, 0.18) / cols if interior else 0.0
+            dv = rng.uniform(-0.18, 0.18) / rows if interior else 0.0
+            grid[i, j] = _lerp_quad(quad, i / cols + du, j / rows + dv)
+    cells = []
+    for k in range(n):
+        i, j = k % cols, k // cols
+        cells.append((grid[i, j], grid[i + 1, j], grid[i + 1, j + 1], grid[i, j + 1]))
+    return cells
+
+
+def _polygon(quad: Quad) -> dict[str, Any]:
+    ring = [list(p) for p in (*quad, quad[0])]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+class Builder:
+    def __init__(self, *, seed: int, scale: str, progress: Callable[[str], None]):
+        self.rng = random.Random(seed)
+        self.seed = seed
+        self.scale_name = scale
+        self.scale = SCALES[scale]
+        self.progress = progress
+        self.quads: dict[int, Quad] = {}
+        self.logins: list[DemoLogin] = []
+        self.password_hash = make_password(DEMO_PASSWORD)
+        self.credit_serial = 0
+
+    # -- names ------------------------------------------------------------------
+    def person_name(self) -> str:
+        return self.rng.choice(SURNAMES) + "".join(
+            self.rng.choices(GIVEN, k=self.rng.choice((1, 2)))
+        )
+
+    def phone(self) -> str:
+        return "1" + self.rng.choice("3589") + "".join(self.rng.choices("0123456789", k=9))
+
+    def address(self, sub: Region) -> str:
+        road = self.rng.choice(NAME_SYLLABLES)[0] + self.rng.choice(("路", "街", "大道"))
+        return f"{sub.name}{road}{self.rng.randint(1, 999)}号"
+
+    def credit_code(self, division: str, prefix: str = "91") -> str:
+        self.credit_serial += 1
+        body = f"MA{self.credit_serial:06d}"
+        return compose(prefix[0], prefix[1], division[:6], body)
+
+    # -- steps ------------------------------------------------------------------
+    def regions(self) -> tuple[Region, list[Region], list[Region]]:
+        name, name_en, code = CITY
+        city_quad: Quad = (
+            (BBOX[0], BBOX[1]),
+            (BBOX[2], BBOX[1]),
+            (BBOX[2], BBOX[3]),
+            (BBOX[0], BBOX[3]),
+        )
+        city = Region.objects.create(
+            code=code,
+            name=name,
+            name_en=name_en,
+            level=RegionLevel.CITY,
+            population=0,
+            boundary=_polygon(city_quad),
+        )
+        districts: list[Region] = []
+        subdistricts: list[Region] = []
+        district_quads = _tile(city_quad, self.scale.districts, self.rng)
+        total_population = 0
+        for index, quad in enumerate(district_quads):
+            if index < len(DISTRICT_NAMES):
+                d_name, d_en = DISTRICT_NAMES[index]
+            else:
+                a, b = NAME_SYLLABLES[index % 24], NAME_SYLLABLES[(index // 24 + index) % 24]
+                d_name, d_en = f"{a[0]}{b[0]}区", f"{a[1]}{b[1].lower()}"
+            district = Region.objects.create(
+                code=f"99{index + 1:04d}",
+                name=d_name,
+                name_en=f"{d_en} District",
+                level=RegionLevel.DISTRICT,
+                parent=city,
+                boundary=_polygon(quad),
+                population=0,
+            )
+            districts.append(district)
+            district_population = 0
+            for s_index, s_quad in enumerate(_tile(quad, self.scale.subdistricts, self.rng)):
+                a = NAME_SYLLABLES[(index * 7 + s_index * 5) % 24]
+                b = NAME_SYLLABLES[(index * 3 + s_index * 11 + 1) % 24]
+                suffix = SUBDISTRICT_SUFFIX[s_index % 2]
+                population = self.rng.randint(20_000, 120_000)
+                district_population += population
+                sub = Region.objects.create(
+                    code=f"{district.code}{s_index + 1:03d}",
+                    name=f"{a[0]}{b[0]}{suffix[0]}",
+                    name_en=f"{a[1]}{b[1].lower()} {suffix[1]}",
+                    level=RegionLevel.SUBDISTRICT,
+                    parent=district,
+                    boundary=_polygon(s_quad),
+                    population=population,
+                )
+                self.quads[sub.pk] = s_quad
+                subdistricts.append(sub)
+            Region.objects.filter(pk=district.pk).update(population=district_population)
+            total_population += district_population
+        Region.objects.filter(pk=city.pk).update(population=total_population)
+        self.progress(
+            f"regions: 1 city, {len(districts)} districts, {len(subdistricts)} subdistricts"
+        )
+        return city, districts, subdistricts
+
+    def contact(self, org: Organisation, title: str) -> Person:
+        return Person(
+            name=self.person_name(),
+            role=PersonRole.GOVERNMENT_CONTACT,
+            post=title,
+            phone=self.phone(),
+            organisation=org,
+        )
+
+    def government(
+        self, city: Region, districts: list[Region], subdistricts: list[Region]
+    ) -> dict[str, Any]:
+        contacts: list[Person] = []
+        city_gov = Organisation.objects.create(
+            name=f"{city.name}人民政府",
+            name_en=f"{city.name_en} Municipal Government",
+            kind=OrganisationKind.GOVERNMENT,
+            region=city,
+        )
+        office = Organisation.objects.create(
+            name=f"{city.name}安全生产委员会办公室",
+            name_en=f"{city.name_en} Safety Committee Office",
+            kind=OrganisationKind.COMMITTEE_OFFICE,
+            region=city,
+        )
+        cdc = Organisation.objects.create(
+            name=f"{city.name}疾病预防控制中心",
+            name_en=f"{city.name_en} CDC",
+            kind=OrganisationKind.PUBLIC_HEALTH,
+            region=city,
+        )
+        contacts += [
+            self.contact(city_gov, "分管副市长"),
+            self.contact(office, "办公室主任"),
+            self.contact(cdc, "主任"),
+        ]
+        city_departments = self._departments(city, contacts)
+        district_govs, district_departments, district_cdcs = {}, {}, {}
+        for district in districts:
+            gov = Organisation.objects.create(
+                name=f"{city.name}{district.name}人民政府",
+                name_en=f"{district.name_en} Government",
+                kind=OrganisationKind.GOVERNMENT,
+                region=district,
+            )
+            contacts.append(self.contact(gov, "分管副区长"))
+            district_govs[district.pk] = gov
+            district_cdcs[district.pk] = Organisation.objects.create(
+                name=f"{district.name}疾病预防控制中心",
+                name_en=f"{district.name_en} CDC",
+                kind=OrganisationKind.PUBLIC_HEALTH,
+                region=district,
+            )
+            if self.scale.district_departments:
+                district_departments[district.pk] = self._departments(district, contacts)
+        sub_govs = {}
+        for sub in subdistricts:
+            gov = Organisation.objects.create(
+                name=f"{sub.name}办事处" if sub.name.endswith("街道") else f"{sub.name}人民政府",
+                name_en=f"{sub.name_en} Office",
+                kind=OrganisationKind.GOVERNMENT,
+                region=sub,
+            )
+            contacts.append(self.contact(gov, "安全生产分管负责人"))
+            sub_govs[sub.pk] = gov
+        Person.objects.bulk_create(contacts, batch_size=2000)
+        self.progress(
+            f"government bodies: {Organisation.objects.count()}, contacts: {len(contacts)}"
+        )
+        return {
+            "city": city_gov,
+            "office": office,
+            "cdc": cdc,
+            "city_departments": city_departments,
+            "district_govs": district_govs,
+            "district_departments": district_departments,
+            "district_cdcs": district_cdcs,
+            "sub_govs": sub_govs,
+        }
+
+    def _departments(self, region: Region, contacts: list[Person]) -> dict[str, Organisation]:
+        made = {}
+        mandates = []
+        for dtype, (zh, en) in DEPARTMENT_NAMES.items():
+            name = f"{region.name}{zh}"
+            org = Organisation.objects.create(
+                name=name,
+                name_en=f"{region.name_en} {en}",
+                kind=OrganisationKind.DEPARTMENT,
+                department_type=dtype,
+                region=region,
+            )
+            contacts.append(self.contact(org, "监管科科长"))
+            for what, code in MANDATES[dtype]:
+                mandates.append(
+                    SectorMandate(
+                        department=org,
+                        region=region,
+                        sector=code if what == "sector" else "",
+                        unit_kind=code if what == "kind" else "",
+                    )
+                )
+            made[dtype] = org
+        SectorMandate.objects.bulk_create(mandates)
+        return made
+
+    def park(self, districts: list[Region]) -> ChemicalPark:
+        host = districts[min(1, len(districts) - 1)]
+        return ChemicalPark.objects.create(
+            name=f"{CITY[0]}化学工业园区",
+            name_en=f"{CITY[1]} Chemical Industry Park",
+            region=host,
+            boundary=host.boundary,
+        )
+
+    def units(self, subdistricts: list[Region], park: ChemicalPark) -> list[Enterprise]:
+        rng = self.rng
+        sectors = list(SECTOR_WEIGHTS)
+        weights = [SECTOR_WEIGHTS[s] for s in sectors]
+        park_subs = {s.pk for s in subdistricts if s.parent_id == park.region_id}
+        total = self.scale.enterprises + self.scale.key_places
+        created: list[Enterprise] = []
+        batch: list[Enterprise] = []
+        people: list[Person] = []
+        logs: list[ChangeLog] = []
+
+        def flush() -> None:
+            Enterprise.objects.bulk_create(batch, batch_size=2000)
+            persisted = list(
+                Enterprise.objects.filter(credit_code__in=[e.credit_code for e in batch]).only(
+                    "id", "credit_code"
+                )
+            )
+            ids = {e.credit_code: e.pk for e in persisted}
+            for unit in batch:
+                unit.pk = ids[unit.credit_code]
+            for person in people:
+                person.enterprise_id = person.enterprise.pk
+            Person.objects.bulk_create(people, batch_size=2000)
+            for unit in batch:
+                logs.append(
+                    ChangeLog(
+                        actor=None,
+                        actor_name="demo",
+                        client="cli",
+                        action="create",
+                        model=Enterprise._meta.label,
+                        object_id=str(unit.pk),
+                        object_repr=unit.name[:300],
+                        enterprise_id=unit.pk,
+                        before=None,
+                        after={
+                            "name": unit.name,
+                            "credit_code": unit.credit_code,
+                            "sectors": unit.sectors,
+                        },
+                        comment="demo data",
+                    )
+                )
+            ChangeLog.objects.bulk_create(logs, batch_size=2000)
+            created.extend(batch)
+            batch.clear()
+            people.clear()
+            logs.clear()
+
+        for index in range(total):
+            sub = subdistricts[rng.randrange(len(subdistricts))]
+            quad = self.quads[sub.pk]
+            lon, lat = _lerp_quad(quad, rng.uniform(0.1, 0.9), rng.uniform(0.1, 0.9))
+            division = sub.code[:6]
+            if index < self.scale.enterprises:
+                primary = rng.choices(sectors, weights)[0]
+                chosen = {primary}
+                if rng.random() < 0.15:
+                    chosen.add(
+                        Sector.FIRE_KEY_UNITS
+                        if primary != Sector.FIRE_KEY_UNITS
+                        else Sector.INDUSTRY_TRADE
+                    )
+                brand = "".join(rng.sample(BRANDS, 2))
+                place = sub.parent.name[:2] if sub.parent else ""
+                trade = rng.choice(SECTOR_WORDS[primary])
+                name = f"{place}{brand}{trade}{rng.choice(FORMS)}"
+                kind = UnitKind.ENTERPRISE
+                code = self.credit_code(division, "91")
+                headcount = int(rng.lognormvariate(3.6, 1.0)) + 3
+            else:
+                kind = rng.choice(UnitKind.key_places())
+                word, prefix = KEY_PLACE_WORDS[kind]
+                place = sub.name.removesuffix("街道").removesuffix("镇")
+                number = f"第{index % 9 + 1}" if kind == UnitKind.SCHOOL else ""
+                name = f"{place}{number}{word}"
+                chosen = (
+                    {Sector.FIRE_KEY_UNITS}
+                    if kind in (UnitKind.HOSPITAL, UnitKind.LARGE_WORKPLACE)
+                    else {Sector.OTHER}
+                )
+                code = self.credit_code(division, prefix)
+                headcount = rng.randint(20, 2000)
+            unit = Enterprise(
+                name=name,
+                credit_code=code,
+                kind=kind,
+                region=sub,
+                chemical_park=park
+                if Sector.HAZARDOUS_CHEMICALS in chosen
+                and sub.pk in park_subs
+                and rng.random() < 0.7
+                else None,
+                address=self.address(sub),
+                latitude=Decimal(f"{lat:.6f}"),
+                longitude=Decimal(f"{lon:.6f}"),
+                headcount=headcount,
+                status=rng.choices(UnitStatus.values, (90, 7, 3))[0],
+            )
+            unit.sector_list = list(chosen)
+            batch.append(unit)
+            people.append(
+                Person(
+                    name=self.person_name(),
+                    role=PersonRole.MAIN_RESPONSIBLE,
+                    post="法定代表人",
+                    phone=self.phone(),
+                    enterprise=unit,
+                )
+            )
+            people.append(
+                Person(
+                    name=self.person_name(),
+                    role=PersonRole.SAFETY_MANAGER,
+                    post="安全管理部负责人",
+                    phone=self.phone(),
+                    enterprise=unit,
+                )
+            )
+            for _ in range(rng.randint(1, 2)):
+                people.append(
+                    Person(
+                        name=self.person_name(),
+                        role=PersonRole.POST_HOLDER,
+                        post=rng.choice(POSTS),
+                        phone=self.phone(),
+                        enterprise=unit,
+                    )
+                )
+            if len(batch) >= 5000:
+                flush()
+                self.progress(f"units: {len(created):,} / {total:,}")
+        if batch:
+            flush()
+        scale = self.scale
+        self.progress(
+            f"units: {len(created):,} (enterprises {scale.enterprises:,}, "
+            f"key places {scale.key_places:,})"
+        )
+        return created
+
+    def users(
+        self,
+        bodies: dict[str, Any],
+        districts: list[Region],
+        subdistricts: list[Region],
+        units: list[Enterprise],
+    ) -> None:
+        first_district = districts[0]
+        first_sub = next(s for s in subdistricts if s.parent_id == first_district.pk)
+        # The demo enterprise: a hazardous-chemicals enterprise in the first subdistrict, so
+        # the subdistrict, district and emergency-management users all see it.
+        candidates = [
+            u for u in units if u.region_id == first_sub.pk and u.kind == UnitKind.ENTERPRISE
+        ]
+        hazchem = [u for u in candidates if Sector.HAZARDOUS_CHEMICALS in u.sector_list]
+        unit = (hazchem or candidates or units)[0]
+        if not hazchem:
+            Enterprise.objects.filter(pk=unit.pk).update(sectors=f",{Sector.HAZARDOUS_CHEMICALS},")
+        enterprise_org = Organisation.objects.create(
+            name=unit.name, kind=OrganisationKind.ENTERPRISE, region=unit.region, enterprise=unit
+        )
+        levels = [
+            ("city", bodies["city"]),
+            ("committee", bodies["office"]),
+            ("district", bodies["district_govs"][first_district.pk]),
+            ("subdistrict", bodies["sub_govs"][first_sub.pk]),
+            ("dept", bodies["city_departments"][DepartmentType.EMERGENCY]),
+            ("cdc", bodies["cdc"]),
+            ("enterprise", enterprise_org),
+        ]
+        users = []
+        for level, org in levels:
+            for role in ROLES:
+                username = f"{level}-{role}"
+                users.append(
+                    User(
+                        username=username,
+                        password=self.password_hash,
+                        organisation=org,
+                        roles=[role],
+                        first_name=self.person_name(),
+                    )
+                )
+                self.logins.append(DemoLogin(username, DEMO_PASSWORD, str(org), level, [role]))
+        users.append(
+            User(
+                username="sysadmin",
+                password=self.password_hash,
+                is_staff=True,
+                is_superuser=True,
+                first_name="系统管理员",
+            )
+        )
+        self.logins.append(DemoLogin("sysadmin", DEMO_PASSWORD, "—", "system", list(ROLES)))
+        User.objects.bulk_create(users)
+        self.progress(f"users: {len(users)}")
+
+
+def build(
+    *, seed: int = 1, scale: str = "small", progress: Callable[[str], None] = print
+) -> list[DemoLogin]:
+    if scale not in SCALES:
+        raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
+    builder = Builder(seed=seed, scale=scale, progress=progress)
+    with transaction.atomic():
+        city, districts, subdistricts = builder.regions()
+        bodies = builder.government(city, districts, subdistricts)
+        park = builder.park(districts)
+        units = builder.units(subdistricts, park)
+        builder.users(bodies, districts, subdistricts, units)
+    return builder.logins

@@ -1,0 +1,197 @@
+"""Reads of the organisation registry. Every one starts from `restrict(user, ...)`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from redline.organisations.models import (
+    ChemicalPark,
+    Enterprise,
+    Organisation,
+    Person,
+    Region,
+    SectorMandate,
+)
+from redline.organisations.vocab import OrganisationKind, PersonRole, RegionLevel, Sector, UnitKind
+
+LIST_FILTERS = ("q", "sector", "kind", "status", "region", "park", "archived")
+
+
+def enterprise_list(user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Enterprise]:
+    """The units a user may see, filtered as a list page, an export or the API asks."""
+    filters = filters or {}
+    qs = Enterprise.objects.restrict(user).select_related("region", "chemical_park")
+    archived = filters.get("archived")
+    if archived in ("only", "1", True):
+        qs = qs.filter(is_archived=True)
+    elif archived != "all":
+        qs = qs.filter(is_archived=False)
+    text = (filters.get("q") or "").strip()
+    if text:
+        qs = qs.filter(Q(name__icontains=text) | Q(credit_code__istartswith=text.upper()))
+    if filters.get("sector") in Sector.values:
+        qs = qs.in_sector(filters["sector"])
+    if filters.get("kind") in UnitKind.values:
+        qs = qs.filter(kind=filters["kind"])
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("region"):
+        region = Region.objects.restrict(user).filter(pk=filters["region"]).first()
+        if region is None:
+            return qs.none()
+        qs = qs.filter(region_id__in=Region.objects.subtree(region).values("id"))
+    if filters.get("park"):
+        qs = qs.filter(chemical_park_id=filters["park"])
+    return qs
+
+
+def enterprise_get(user: Any, enterprise_id: int) -> Enterprise:
+    """A unit the user may see; Enterprise.DoesNotExist (-> 404) otherwise."""
+    return (
+        Enterprise.objects.restrict(user)
+        .select_related("region", "region__parent", "chemical_park")
+        .get(pk=enterprise_id)
+    )
+
+
+def people_of(enterprise: Enterprise) -> QuerySet[Person]:
+    return enterprise.people.filter(is_archived=False).order_by("role", "name", "id")
+
+
+@dataclass
+class ChainLink:
+    """One step of the responsibility chain: a level, a body, and its named people."""
+
+    level: str
+    title: str
+    body: str = ""
+    people: list[Person] = field(default_factory=list)
+    detail: str = ""
+
+
+ROLE_ORDER = (PersonRole.POST_HOLDER, PersonRole.SAFETY_MANAGER, PersonRole.MAIN_RESPONSIBLE)
+ROLE_LEVEL = {
+    PersonRole.POST_HOLDER: ("post", _("Post holders")),
+    PersonRole.SAFETY_MANAGER: ("safety_manager", _("Safety managers")),
+    PersonRole.MAIN_RESPONSIBLE: ("main_responsible", _("Main responsible person")),
+}
+REGION_LEVEL_TITLE = {
+    RegionLevel.SUBDISTRICT: _("Subdistrict / town government"),
+    RegionLevel.DISTRICT: _("District government"),
+    RegionLevel.CITY: _("City government"),
+}
+
+
+def responsibility_chain(enterprise: Enterprise) -> list[ChainLink]:
+    """The named people responsible for a unit, from its posts up to the city.
+
+    post holders -> safety managers -> main responsible person -> supervising
+    department contacts (by sector mandate, most local first) -> subdistrict ->
+    district -> city (government and its Safety Committee office).
+    """
+    links: list[ChainLink] = []
+    people = list(people_of(enterprise))
+    for role in ROLE_ORDER:
+        level, title = ROLE_LEVEL[role]
+        holders = [p for p in people if p.role == role]
+        links.append(ChainLink(level=level, title=str(title), body=enterprise.name, people=holders))
+
+    ancestors = enterprise.region.ancestors()  # root first
+    ancestor_ids = [r.pk for r in ancestors]
+    depth = {r.pk: i for i, r in enumerate(ancestors)}
+    contacts = Prefetch(
+        "contacts",
+        queryset=Person.objects.filter(is_archived=False).order_by("name"),
+        to_attr="live_contacts",
+    )
+    mandates = (
+        SectorMandate.objects.filter(region_id__in=ancestor_ids, department__is_archived=False)
+        .filter(Q(sector__in=enterprise.sector_list) | Q(unit_kind=enterprise.kind))
+        .select_related("department", "department__region", "region")
+        .prefetch_related(Prefetch("department__contacts", queryset=contacts.queryset))
+    )
+    seen: dict[int, ChainLink] = {}
+    for mandate in sorted(mandates, key=lambda m: (-depth[m.region_id], m.department_id)):
+        what = mandate.get_sector_display() if mandate.sector else mandate.get_unit_kind_display()
+        link = seen.get(mandate.department_id)
+        if link is not None:
+            link.detail += f"; {what}"
+            continue
+        department = mandate.department
+        link = ChainLink(
+            level="department",
+            title=str(_("Supervising department")),
+            body=str(department),
+            people=[p for p in department.contacts.all() if not p.is_archived],
+            detail=f"{what} · {mandate.region}",
+        )
+        seen[mandate.department_id] = link
+        links.append(link)
+
+    governments = (
+        Organisation.objects.filter(
+            region_id__in=ancestor_ids,
+            kind__in=[OrganisationKind.GOVERNMENT, OrganisationKind.COMMITTEE_OFFICE],
+            is_archived=False,
+        )
+        .select_related("region")
+        .prefetch_related(contacts)
+    )
+    by_region: dict[int, list[Organisation]] = {}
+    for org in governments:
+        by_region.setdefault(org.region_id, []).append(org)
+    for region in reversed(ancestors):
+        for org in sorted(by_region.get(region.pk, []), key=lambda o: o.kind != "government"):
+            links.append(
+                ChainLink(
+                    level=region.level,
+                    title=str(REGION_LEVEL_TITLE.get(region.level, region.level))
+                    if org.kind == OrganisationKind.GOVERNMENT
+                    else str(_("Safety Committee office")),
+                    body=str(org),
+                    people=org.live_contacts,
+                )
+            )
+    return links
+
+
+def region_tree(user: Any) -> list[Region]:
+    """Regions the user may see, in tree order, each with its count of active units."""
+    regions = list(Region.objects.restrict(user).order_by("path"))
+    counts = dict(
+        enterprise_list(user)
+        .values("region_id")
+        .annotate(n=Count("id"))
+        .values_list("region_id", "n")
+    )
+    by_path = {r.path: r for r in regions}
+    for region in regions:
+        region.unit_count = counts.get(region.pk, 0)  # type: ignore[attr-defined]
+    # Roll counts up: each region adds its own count to every visible ancestor.
+    for region in sorted(regions, key=lambda r: -r.depth):
+        region.total_units = getattr(region, "total_units", 0) + region.unit_count  # type: ignore[attr-defined]
+        parent_path = region.path.rsplit("/", 2)[0] + "/"
+        parent = by_path.get(parent_path)
+        if parent is not None:
+            parent.total_units = getattr(parent, "total_units", 0) + region.total_units  # type: ignore[attr-defined]
+    return regions
+
+
+def organisations_in(regions: list[Region]) -> dict[int, list[Organisation]]:
+    orgs = (
+        Organisation.objects.filter(region__in=regions, enterprise__isnull=True, is_archived=False)
+        .prefetch_related("mandates__region")
+        .order_by("kind", "name")
+    )
+    grouped: dict[int, list[Organisation]] = {}
+    for org in orgs:
+        grouped.setdefault(org.region_id, []).append(org)
+    return grouped
+
+
+def parks_visible(user: Any) -> QuerySet[ChemicalPark]:
+    return ChemicalPark.objects.restrict(user).select_related("region")

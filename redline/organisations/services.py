@@ -1,0 +1,271 @@
+"""Writes to the organisation registry. Web views, the API, the CLI and jobs all call these.
+
+Each service validates through the model (one home for field rules), checks the
+actor's jurisdiction and role, writes in one transaction with an optimistic
+version check, and records the change in the append-only log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Model
+from django.utils.translation import gettext as _
+
+from redline.core import audit
+from redline.core.errors import Conflict, NotFound, ValidationFailed
+from redline.organisations.access import ensure_can
+from redline.organisations.models import ChemicalPark, Enterprise, Person, Region
+from redline.organisations.vocab import PersonRole
+
+ENTERPRISE_FIELDS = (
+    "name",
+    "credit_code",
+    "kind",
+    "sector_list",
+    "region",
+    "chemical_park",
+    "address",
+    "latitude",
+    "longitude",
+    "headcount",
+    "status",
+)
+PERSON_FIELDS = ("name", "role", "post", "phone", "email")
+
+
+def _errors_to_fields(error: ValidationError) -> dict[str, str]:
+    if hasattr(error, "error_dict"):
+        return {
+            ("sectors" if k == "sector_list" else k): " ".join(str(m) for m in v.messages)
+            for k, v in error.message_dict.items()
+        }
+    return {"__all__": " ".join(error.messages)}
+
+
+def _full_clean(instance: Model, exclude: list[str] | None = None) -> None:
+    try:
+        instance.full_clean(exclude=exclude, validate_unique=True)
+    except ValidationError as error:
+        raise ValidationFailed(fields=_errors_to_fields(error)) from None
+
+
+def _resolve(user: Any, model: type[Model], value: Any, field: str) -> Any:
+    """A related record the actor may see, or a field error (never a leak of others)."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, model):
+        value = value.pk
+    try:
+        return model.objects.restrict(user).get(pk=value)  # type: ignore[attr-defined]
+    except (model.DoesNotExist, ValueError, TypeError):  # type: ignore[attr-defined]
+        raise ValidationFailed(fields={field: _("No such record in your jurisdiction.")}) from None
+
+
+def _apply_enterprise(actor: Any, enterprise: Enterprise, data: Mapping[str, Any]) -> None:
+    unknown = set(data) - set(ENTERPRISE_FIELDS)
+    if unknown:
+        raise ValidationFailed(fields={k: _("Unknown field.") for k in sorted(unknown)})
+    for name, value in data.items():
+        if name == "region":
+            enterprise.region = _resolve(actor, Region, value, "region")
+        elif name == "chemical_park":
+            enterprise.chemical_park = _resolve(actor, ChemicalPark, value, "chemical_park")
+        elif name == "sector_list":
+            enterprise.sector_list = list(value or [])
+        elif name == "credit_code" and isinstance(value, str):
+            enterprise.credit_code = "".join(value.split()).upper()
+        else:
+            setattr(enterprise, name, value)
+
+
+def _ensure_in_jurisdiction(actor: Any, enterprise: Enterprise) -> None:
+    """After a write: the record must still lie inside the actor's jurisdiction."""
+    if not Enterprise.objects.restrict(actor).filter(pk=enterprise.pk).exists():
+        raise ValidationFailed(
+            fields={"region": _("This would place the unit outside your jurisdiction.")}
+        )
+
+
+def _enterprise_for(actor: Any, enterprise_id: int, action: str) -> Enterprise:
+    try:
+        enterprise = Enterprise.objects.restrict(actor).get(pk=enterprise_id)
+    except Enterprise.DoesNotExist:
+        raise NotFound() from None
+    ensure_can(actor, action)
+    return enterprise
+
+
+@transaction.atomic
+def enterprise_create(*, actor: Any, data: Mapping[str, Any]) -> Enterprise:
+    ensure_can(actor, "create")
+    enterprise = Enterprise()
+    _apply_enterprise(actor, enterprise, data)
+    if enterprise.region_id is None:
+        raise ValidationFailed(fields={"region": _("This field is required.")})
+    _full_clean(enterprise)
+    enterprise.save()
+    _ensure_in_jurisdiction(actor, enterprise)
+    audit.record(
+        actor=actor,
+        action="create",
+        instance=enterprise,
+        before=None,
+        after=audit.snapshot(enterprise),
+        enterprise_id=enterprise.pk,
+    )
+    return enterprise
+
+
+@transaction.atomic
+def enterprise_update(
+    *, actor: Any, enterprise_id: int, version: int, data: Mapping[str, Any]
+) -> Enterprise:
+    enterprise = _enterprise_for(actor, enterprise_id, "change")
+    if enterprise.is_archived:
+        raise ValidationFailed(_("An archived unit cannot be edited; restore it first."))
+    before = audit.snapshot(enterprise)
+    _apply_enterprise(actor, enterprise, data)
+    _full_clean(enterprise)
+    after = audit.snapshot(enterprise)
+    changed = {k: v for k, v in after.items() if before.get(k) != v}
+    changed.pop("updated_at", None)
+    if not changed:
+        if enterprise.version != version:
+            raise Conflict()
+        return enterprise
+    _versioned_save(enterprise, version)
+    enterprise.refresh_from_db()
+    _ensure_in_jurisdiction(actor, enterprise)
+    audit.record(
+        actor=actor,
+        action="update",
+        instance=enterprise,
+        before=before,
+        after=audit.snapshot(enterprise),
+        enterprise_id=enterprise.pk,
+    )
+    return enterprise
+
+
+def _versioned_save(instance: Enterprise | Person, version: int) -> None:
+    """Write all fields only if nobody changed the row since `version` was read."""
+    fields = {
+        f.attname: getattr(instance, f.attname)
+        for f in instance._meta.concrete_fields
+        if not f.primary_key and f.name not in ("version", "created_at")
+    }
+    if "updated_at" in fields:
+        from django.utils import timezone
+
+        fields["updated_at"] = timezone.now()
+    updated = (
+        type(instance)
+        .objects.filter(pk=instance.pk, version=version)
+        .update(**fields, version=F("version") + 1)
+    )
+    if updated != 1:
+        raise Conflict()
+
+
+@transaction.atomic
+def enterprise_set_archived(
+    *, actor: Any, enterprise_id: int, archived: bool, comment: str = ""
+) -> Enterprise:
+    enterprise = _enterprise_for(actor, enterprise_id, "archive")
+    if enterprise.is_archived == archived:
+        return enterprise
+    before = audit.snapshot(enterprise)
+    enterprise.is_archived = archived
+    _versioned_save(enterprise, enterprise.version)
+    enterprise.refresh_from_db()
+    audit.record(
+        actor=actor,
+        action="archive" if archived else "restore",
+        instance=enterprise,
+        before=before,
+        after=audit.snapshot(enterprise),
+        enterprise_id=enterprise.pk,
+        comment=comment,
+    )
+    return enterprise
+
+
+def _apply_person(person: Person, data: Mapping[str, Any]) -> None:
+    unknown = set(data) - set(PERSON_FIELDS)
+    if unknown:
+        raise ValidationFailed(fields={k: _("Unknown field.") for k in sorted(unknown)})
+    for name, value in data.items():
+        setattr(person, name, value if value is not None else "")
+
+
+@transaction.atomic
+def person_create(*, actor: Any, enterprise_id: int, data: Mapping[str, Any]) -> Person:
+    enterprise = _enterprise_for(actor, enterprise_id, "change")
+    person = Person(enterprise=enterprise)
+    _apply_person(person, data)
+    if person.role == PersonRole.GOVERNMENT_CONTACT:
+        raise ValidationFailed(fields={"role": _("Choose a role within the unit.")})
+    _full_clean(person)
+    person.save()
+    audit.record(
+        actor=actor,
+        action="create",
+        instance=person,
+        before=None,
+        after=audit.snapshot(person),
+        enterprise_id=enterprise.pk,
+    )
+    return person
+
+
+@transaction.atomic
+def person_update(*, actor: Any, person_id: int, version: int, data: Mapping[str, Any]) -> Person:
+    try:
+        person = Person.objects.restrict(actor).select_related("enterprise").get(pk=person_id)
+    except Person.DoesNotExist:
+        raise NotFound() from None
+    if person.enterprise_id is None:
+        raise NotFound()  # government contacts are kept by administrators
+    ensure_can(actor, "change")
+    before = audit.snapshot(person)
+    _apply_person(person, data)
+    if person.role == PersonRole.GOVERNMENT_CONTACT:
+        raise ValidationFailed(fields={"role": _("Choose a role within the unit.")})
+    _full_clean(person)
+    _versioned_save(person, version)
+    person.refresh_from_db()
+    audit.record(
+        actor=actor,
+        action="update",
+        instance=person,
+        before=before,
+        after=audit.snapshot(person),
+        enterprise_id=person.enterprise_id,
+    )
+    return person
+
+
+@transaction.atomic
+def person_archive(*, actor: Any, person_id: int, version: int) -> Person:
+    try:
+        person = Person.objects.restrict(actor).get(pk=person_id, enterprise__isnull=False)
+    except Person.DoesNotExist:
+        raise NotFound() from None
+    ensure_can(actor, "change")
+    before = audit.snapshot(person)
+    person.is_archived = True
+    _versioned_save(person, version)
+    person.refresh_from_db()
+    audit.record(
+        actor=actor,
+        action="archive",
+        instance=person,
+        before=before,
+        after=audit.snapshot(person),
+        enterprise_id=person.enterprise_id,
+    )
+    return person
