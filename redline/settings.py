@@ -174,7 +174,22 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
 
-EMAIL_BACKEND = env_str("REDLINE_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# E-mail: the console in the demo; SMTP when REDLINE_EMAIL_HOST is set.
+_EMAIL_HOST = env_str("REDLINE_EMAIL_HOST")
+MAILERS = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": _EMAIL_HOST,
+            "port": env_int("REDLINE_EMAIL_PORT", 587, minimum=1),
+            "username": env_str("REDLINE_EMAIL_USER", "") or "",
+            "password": env_str("REDLINE_EMAIL_PASSWORD", "") or "",
+            "use_tls": env_bool("REDLINE_EMAIL_USE_TLS", True),
+        },
+    }
+    if _EMAIL_HOST
+    else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+}
 DEFAULT_FROM_EMAIL = env_str("REDLINE_FROM_EMAIL", "redline@localhost")
 
 REDLINE_PAGE_SIZE = env_int("REDLINE_PAGE_SIZE", 25, minimum=1)

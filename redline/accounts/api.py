@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from redline.accounts import services
 from redline.accounts.models import ApiToken
@@ -63,11 +63,11 @@ def list_tokens(request: HttpRequest) -> Any:
 
 
 @router.post("/tokens", response={201: NewTokenOut})
-def create_token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, Any]]:
+def create_token(request: HttpRequest, payload: TokenIn) -> Status:
     token, key = services.token_issue(actor=request.user, name=payload.name)
     data = TokenOut.from_orm(token).dict()
     data["key"] = key
-    return 201, data
+    return Status(201, data)
 
 
 @router.post("/tokens/{token_id}/revoke", response=TokenOut)

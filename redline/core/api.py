@@ -65,12 +65,13 @@ def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 def _schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     fields: dict[str, str] = {}
     for error in exc.errors:
-        loc = [
-            str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "payload")
-        ]
-        # Drop the schema's own name (ninja puts the argument name first).
-        name = ".".join(loc[1:] if len(loc) > 1 else loc) or "__all__"
-        fields.setdefault(name, str(error.get("msg", "")))
+        loc = [str(part) for part in error.get("loc", ())]
+        # ("body", <argument>, field, ...) or ("query" | "path" | ..., field, ...)
+        if loc[:1] == ["body"]:
+            loc = loc[2:] if len(loc) > 2 else loc[1:]
+        elif loc[:1] and loc[0] in ("query", "path", "header", "cookie", "form", "file"):
+            loc = loc[1:]
+        fields.setdefault(".".join(loc) or "__all__", str(error.get("msg", "")))
     return error_response(
         request, 400, "bad_request", _("The request is malformed; see the fields."), fields
     )

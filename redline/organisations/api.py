@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from redline.core.api_pages import PageParams, paginate
 from redline.core.audit import history
@@ -267,9 +267,9 @@ def list_enterprises(
 
 
 @router.post("/enterprises", response={201: EnterpriseOut})
-def create_enterprise(request: HttpRequest, payload: EnterpriseIn) -> tuple[int, Enterprise]:
+def create_enterprise(request: HttpRequest, payload: EnterpriseIn) -> Status:
     data = _enterprise_data(payload, partial=False)
-    return 201, services.enterprise_create(actor=request.user, data=data)
+    return Status(201, services.enterprise_create(actor=request.user, data=data))
 
 
 @router.get("/enterprises/{enterprise_id}", response=EnterpriseOut)
@@ -325,11 +325,11 @@ def enterprise_people(request: HttpRequest, enterprise_id: int) -> Any:
 
 
 @router.post("/enterprises/{enterprise_id}/people", response={201: PersonOut})
-def add_person(request: HttpRequest, enterprise_id: int, payload: PersonIn) -> tuple[int, Person]:
+def add_person(request: HttpRequest, enterprise_id: int, payload: PersonIn) -> Status:
     person = services.person_create(
         actor=request.user, enterprise_id=enterprise_id, data=payload.dict()
     )
-    return 201, person
+    return Status(201, person)
 
 
 @router.patch("/people/{person_id}", response=PersonOut)

@@ -449,7 +449,8 @@ class Builder:
         rng = self.rng
         sectors = list(SECTOR_WEIGHTS)
         weights = [SECTOR_WEIGHTS[s] for s in sectors]
-        park_subs = {s.pk for s in subdistricts if s.parent_id == park.region_id}
+        park_sub_list = [s for s in subdistricts if s.parent_id == park.region_id]
+        park_subs = {s.pk for s in park_sub_list}
         total = self.scale.enterprises + self.scale.key_places
         created: list[Enterprise] = []
         batch: list[Enterprise] = []
@@ -497,11 +498,14 @@ class Builder:
 
         for index in range(total):
             sub = subdistricts[rng.randrange(len(subdistricts))]
+            is_enterprise = index < self.scale.enterprises
+            primary = rng.choices(sectors, weights)[0] if is_enterprise else Sector.OTHER
+            if primary == Sector.HAZARDOUS_CHEMICALS and rng.random() < 0.5:
+                sub = rng.choice(park_sub_list)  # chemical enterprises cluster in the park
             quad = self.quads[sub.pk]
             lon, lat = _lerp_quad(quad, rng.uniform(0.1, 0.9), rng.uniform(0.1, 0.9))
             division = sub.code[:6]
-            if index < self.scale.enterprises:
-                primary = rng.choices(sectors, weights)[0]
+            if is_enterprise:
                 chosen = {primary}
                 if rng.random() < 0.15:
                     chosen.add(
@@ -517,7 +521,8 @@ class Builder:
                 code = self.credit_code(division, "91")
                 headcount = int(rng.lognormvariate(3.6, 1.0)) + 3
             else:
-                kind = rng.choice(UnitKind.key_places())
+                kinds = UnitKind.key_places()
+                kind = kinds[(index - self.scale.enterprises) % len(kinds)]
                 word, prefix = KEY_PLACE_WORDS[kind]
                 place = sub.name.removesuffix("街道").removesuffix("镇")
                 number = f"第{index % 9 + 1}" if kind == UnitKind.SCHOOL else ""

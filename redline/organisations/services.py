@@ -40,8 +40,8 @@ PERSON_FIELDS = ("name", "role", "post", "phone", "email")
 def _errors_to_fields(error: ValidationError) -> dict[str, str]:
     if hasattr(error, "error_dict"):
         return {
-            ("sectors" if k == "sector_list" else k): " ".join(str(m) for m in v.messages)
-            for k, v in error.message_dict.items()
+            ("sectors" if k == "sector_list" else k): " ".join(messages)
+            for k, messages in error.message_dict.items()
         }
     return {"__all__": " ".join(error.messages)}
 

@@ -1,0 +1,36 @@
+"""Shared test fixtures."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+def shared_path(*parts: str) -> Path:
+    """A file under ../shared; skips with a reason on a user's clone, fails in CI."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        message = f"{path} is not here (../shared is only beside the developers' and CI's clones)"
+        if os.environ.get("REDLINE_REQUIRE_SHARED"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def world(django_db_setup, django_db_blocker):
+    """The access-test city, built once per session in the test database."""
+    from redline.organisations.tests.world import build_world
+
+    with django_db_blocker.unblock():
+        return build_world()
+
+
+def login(client, username: str) -> None:
+    from redline.accounts.models import User
+
+    client.force_login(User.objects.get(username=username))

@@ -1,0 +1,381 @@
+"""Browser journeys: a real Chromium, driven through Playwright, against the live server.
+
+Each test builds the small demo city (live-server tests are transactional, so the data
+is built per test), signs in through the login form like a person would, and saves a
+screenshot of its final state under test-artifacts/browser/ for humans to review.
+
+Assertions use data (names, credit codes), URLs, statuses and element ids, never UI
+text: the default language is zh-Hans and its catalog may not be compiled.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "browser"
+PASSWORD = "redline-demo"
+# Redline's users read Chinese; their browsers ask for it (LocaleMiddleware honours
+# Accept-Language, and Chromium would otherwise ask for en-US).
+BROWSER_LOCALE = "zh-CN"
+
+pytestmark = pytest.mark.browser
+
+
+# -- fixtures ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Browser:
+    """Debian's Chromium, headless. Never a Playwright-downloaded browser."""
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: the browser tests need Debian's Chromium "
+            "(`make chromium` installs it)",
+            pytrace=False,
+        )
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def city(transactional_db, settings):
+    """The small demo city in the test database; returns the demo logins by username."""
+    # The live server is plain http://localhost, so cookies marked Secure (the default
+    # outside the demo) would not come back to it and sign-in would not stick.
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    # A fast hasher only for tests: the demo users' passwords are hashed when the city is
+    # built, and every sign-in checks one; the production hasher would dominate run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from redline.organisations.demo import build
+
+    logins = build(seed=1, scale="small", progress=lambda message: None)
+    return {login.username: login for login in logins}
+
+
+@pytest.fixture
+def context(browser: Browser) -> BrowserContext:
+    ctx = browser.new_context(accept_downloads=True, locale=BROWSER_LOCALE)
+    ctx.set_default_timeout(10_000)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext, request) -> Page:
+    """A fresh page; its final state is saved as test-artifacts/browser/<test>.png."""
+    new_page = context.new_page()
+    yield new_page
+    screenshot(new_page, request.node.originalname)
+
+
+def screenshot(page: Page, name: str) -> None:
+    if page.is_closed():
+        return
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def sign_in(page: Page, base: str, username: str, password: str = PASSWORD) -> None:
+    """Through the login form; waits until the signed-in overview with its nav is there.
+
+    (On a phone the nav sits behind the menu toggle, so it is attached, not visible.)
+    """
+    submit_login(page, base, username, password)
+    expect(page).to_have_url(f"{base}/")
+    expect(page.locator("nav.mainnav")).to_have_count(1)
+
+
+def submit_login(page: Page, base: str, username: str, password: str):
+    """Fill and submit the login form once; the response of the submission."""
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    with page.expect_navigation() as navigation:
+        page.click(".login form button[type=submit]")
+    return navigation.value
+
+
+def unit_rows(page: Page):
+    return page.locator("#unit-rows table.units tbody tr")
+
+
+def district_of(region):
+    """The district a region lies in (itself when it is a district)."""
+    from redline.organisations.vocab import RegionLevel
+
+    while region.level != RegionLevel.DISTRICT:
+        region = region.parent
+    return region
+
+
+def units_under(region):
+    from redline.organisations.models import Enterprise
+
+    return Enterprise.objects.filter(
+        region__path__startswith=region.path, is_archived=False
+    ).order_by("name", "id")
+
+
+def user(username: str):
+    from redline.accounts.models import User
+
+    return User.objects.select_related("organisation__region").get(username=username)
+
+
+def count_label(page: Page):
+    return page.locator("#unit-count")
+
+
+def has_number(n: int) -> re.Pattern[str]:
+    """The count label shows exactly this number (not as part of a longer one)."""
+    return re.compile(rf"(?<!\d){n}(?!\d)")
+
+
+# -- journeys ------------------------------------------------------------------------------
+
+
+def test_enterprise_user_sees_only_its_own_unit(page: Page, live_server, city) -> None:
+    from redline.organisations.models import Enterprise
+
+    base = live_server.url
+    own = user("enterprise-operator").organisation.enterprise
+    other = Enterprise.objects.exclude(pk=own.pk).filter(is_archived=False).first()
+
+    sign_in(page, base, "enterprise-operator")
+    page.goto(f"{base}/enterprises/")
+    expect(unit_rows(page)).to_have_count(1)
+    expect(unit_rows(page).first).to_contain_text(own.name)
+    expect(unit_rows(page).first).to_contain_text(own.credit_code)
+    expect(count_label(page)).to_have_text(has_number(1))
+
+    # The export link of the list downloads a CSV with only its own unit.
+    with page.expect_download() as download_info:
+        page.click("#unit-rows a[href^='/enterprises/export.csv']")
+    download = download_info.value
+    text = Path(download.path()).read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert len(rows) == 2, rows  # the header and one unit
+    assert rows[1][0] == str(own.pk)
+    assert rows[1][1] == own.name
+    assert rows[1][2] == own.credit_code
+    assert other.name not in text
+
+    # Another unit's page answers 404, and shows nothing of it.
+    response = page.goto(f"{base}/enterprises/{other.pk}/")
+    assert response is not None and response.status == 404
+    assert other.name not in page.content()
+    assert other.credit_code not in page.content()
+
+
+def test_district_user_sees_only_its_district(page: Page, live_server, city) -> None:
+    from redline.organisations.models import Enterprise
+
+    base = live_server.url
+    district = district_of(user("district-viewer").organisation.region)
+    mine = units_under(district)
+    expected = mine.count()
+    assert 0 < expected < Enterprise.objects.filter(is_archived=False).count()
+    outside = (
+        Enterprise.objects.filter(is_archived=False)
+        .exclude(region__path__startswith=district.path)
+        .first()
+    )
+
+    sign_in(page, base, "district-viewer")
+    page.goto(f"{base}/enterprises/")
+    expect(count_label(page)).to_have_text(has_number(expected))
+    # The first page of rows holds units of the district only.
+    names = unit_rows(page).locator("td:first-child a").all_inner_texts()
+    assert names, "the list shows no rows"
+    assert set(names) <= set(mine.values_list("name", flat=True))
+
+    response = page.goto(f"{base}/enterprises/{outside.pk}/")
+    assert response is not None and response.status == 404
+    assert outside.credit_code not in page.content()
+
+
+def test_city_user_sees_every_active_unit(page: Page, live_server, city) -> None:
+    from redline.organisations.models import Enterprise
+
+    base = live_server.url
+    expected = Enterprise.objects.filter(is_archived=False).count()
+
+    sign_in(page, base, "city-viewer")
+    page.goto(f"{base}/enterprises/")
+    expect(count_label(page)).to_have_text(has_number(expected))
+
+
+def test_register_unit_rejects_bad_check_character(page: Page, live_server, city) -> None:
+    from redline.engines.credit_code import ALPHABET, compose
+    from redline.organisations.models import Enterprise, Region
+    from redline.organisations.vocab import RegionLevel
+
+    base = live_server.url
+    valid = compose("9", "1", "990100", "MA999999")
+    wrong = valid[:17] + next(c for c in ALPHABET if c != valid[17])
+    region = Region.objects.filter(level=RegionLevel.SUBDISTRICT).order_by("path").first()
+    name = "浏览器测试登记有限公司"
+    before = Enterprise.objects.count()
+
+    sign_in(page, base, "city-operator")
+    page.goto(f"{base}/enterprises/new/")
+    page.fill("#id_name", name)
+    page.fill("#id_credit_code", wrong)
+    page.select_option("#id_region", str(region.pk))
+    page.fill("#id_headcount", "42")
+    page.check("input[name=sector_list][value=industry]")
+    with page.expect_navigation() as navigation:
+        page.click("form.form button[type=submit]")
+    assert navigation.value.status == 422
+
+    error = page.locator("#field-credit_code .field-error")
+    expect(error).to_be_visible()
+    expect(page.locator("#field-credit_code")).to_have_class(re.compile(r"\bhas-error\b"))
+    assert Enterprise.objects.count() == before
+    # What was typed is kept, so only the code needs correcting.
+    expect(page.locator("#id_name")).to_have_value(name)
+
+    page.fill("#id_credit_code", valid)
+    with page.expect_navigation():
+        page.click("form.form button[type=submit]")
+    unit = Enterprise.objects.get(credit_code=valid)
+    assert Enterprise.objects.count() == before + 1
+    expect(page).to_have_url(f"{base}/enterprises/{unit.pk}/")
+    expect(page.locator("h1")).to_contain_text(name)
+    expect(page.locator("main")).to_contain_text(valid)
+
+
+def test_edit_shows_in_history(page: Page, live_server, city) -> None:
+    base = live_server.url
+    operator = user("district-operator")
+    unit = units_under(district_of(operator.organisation.region)).first()
+    old, new = unit.headcount, unit.headcount + 17
+
+    sign_in(page, base, "district-operator")
+    page.goto(f"{base}/enterprises/{unit.pk}/edit/")
+    expect(page.locator("#id_headcount")).to_have_value(str(old))
+    page.fill("#id_headcount", str(new))
+    with page.expect_navigation():
+        page.click("form.form button[type=submit]")
+    expect(page).to_have_url(f"{base}/enterprises/{unit.pk}/")
+
+    unit.refresh_from_db()
+    assert unit.headcount == new
+    # The newest entry comes first: this edit, by this user (the demo's own "create"
+    # entry follows it).
+    change = page.locator("#history li.change").first
+    expect(change.locator(".change-head strong")).to_have_text(
+        operator.get_full_name() or operator.get_username()
+    )
+    headcount_row = change.locator("tr").filter(has=page.locator("td", has_text="headcount"))
+    expect(headcount_row.locator("td.before")).to_have_text(str(old))
+    expect(headcount_row.locator("td.after")).to_have_text(str(new))
+
+
+def test_htmx_search_narrows_the_list(page: Page, live_server, city) -> None:
+    from redline.organisations.models import Enterprise
+
+    base = live_server.url
+    total = Enterprise.objects.filter(is_archived=False).count()
+    target = Enterprise.objects.filter(is_archived=False, kind="enterprise").order_by("id").first()
+    part = target.name[2:6]  # the brand and trade, after the district's two characters
+    expected = Enterprise.objects.filter(is_archived=False, name__icontains=part).count()
+    assert 0 < expected < total
+
+    sign_in(page, base, "city-viewer")
+    page.goto(f"{base}/enterprises/")
+    expect(count_label(page)).to_have_text(has_number(total))
+    # A marker on the window survives an htmx swap but not a full page load.
+    page.evaluate("window.__sameDocument = true")
+    loads: list[str] = []
+    page.on("load", lambda p: loads.append(p.url))
+
+    with page.expect_response(lambda r: "/enterprises/?" in r.url and "q=" in r.url) as info:
+        page.fill("input[name=q]", part)
+    assert info.value.request.headers.get("hx-request") == "true"
+    expect(count_label(page)).to_have_text(has_number(expected))
+    expect(unit_rows(page)).to_have_count(expected)
+    expect(unit_rows(page).filter(has_text=target.name)).to_have_count(1)
+    assert page.evaluate("window.__sameDocument") is True
+    assert loads == []
+    expect(page).to_have_url(re.compile(r"/enterprises/\?.*q="))
+
+
+def test_detail_page_fits_a_phone(browser: Browser, live_server, city, request) -> None:
+    base = live_server.url
+    unit = user("enterprise-operator").organisation.enterprise
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        locale=BROWSER_LOCALE,
+    )
+    context.set_default_timeout(10_000)
+    phone = context.new_page()
+    try:
+        sign_in(phone, base, "city-viewer")
+        phone.goto(f"{base}/enterprises/{unit.pk}/")
+        expect(phone.locator("h1")).to_contain_text(unit.name)
+        expect(phone.locator("#chain")).to_be_visible()
+        width = phone.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert width[0] <= width[1] + 1, f"horizontal scroll: scrollWidth, innerWidth = {width}"
+        screenshot(phone, request.node.originalname)
+    finally:
+        context.close()
+
+
+def test_language_switch_to_english(page: Page, live_server, city) -> None:
+    base = live_server.url
+    sign_in(page, base, "city-viewer")
+    page.goto(f"{base}/enterprises/")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+
+    # Chosen by value: under zh-hans the option's label is Django's translation of
+    # "English" (英语), not the word English.
+    with page.expect_navigation(url=f"{base}/enterprises/"):
+        page.select_option("header select[name=language]", value="en")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("header select[name=language]")).to_have_value("en")
+
+
+def test_login_locks_out_after_five_failures(page: Page, live_server, city) -> None:
+    base = live_server.url
+    for _attempt in range(5):
+        submit_login(page, base, "city-viewer", "not-the-password")
+        expect(page.locator("nav.mainnav")).to_have_count(0)
+
+    response = submit_login(page, base, "city-viewer", PASSWORD)
+    assert response is not None and response.status == 429
+    expect(page.locator("nav.mainnav")).to_have_count(0)
+    # The lock-out page, not the login form: no password field, an alert instead.
+    expect(page.locator("#id_password")).to_have_count(0)
+    expect(page.locator(".login [role=alert]")).to_be_visible()
+
+    # And no session was opened: the registry still sends the visitor to sign in.
+    answer = page.request.get(f"{base}/enterprises/", max_redirects=0)
+    assert answer.status == 302
+    assert answer.headers["location"].startswith("/accounts/login/?next=")
