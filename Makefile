@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 REDLINE := $(VENV)/bin/redline
 export REDLINE_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install install-dev frontend translations lint chromium clean-db benchmark
+.PHONY: run test install install-dev frontend translations messages lint test-deps benchmark
 
 $(PY):
 	@set -e; py=$$(scripts/find-python); echo "Using $$py"; $$py -m venv $(VENV)
@@ -41,20 +41,30 @@ run: install
 	@REDLINE_DEMO=1 $(REDLINE) demo --print-logins
 	REDLINE_DEMO=1 $(REDLINE) serve
 
-# Browser tests drive Debian's Chromium; install it when it is missing.
-chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
-	  echo "Installing Debian's chromium for the browser tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+# Browser tests drive Debian's Chromium; the catalog test extracts strings with gettext.
+# Install them with apt when they are missing.
+test-deps:
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium fonts-noto-cjk"; \
+	command -v xgettext >/dev/null || missing="$$missing gettext"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing with apt:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
+
+# Re-extract the translatable strings into both catalogs (then translate the new zh-Hans ones).
+messages: $(VENV)/.installed-dev
+	REDLINE_DEMO=1 $(REDLINE) makemessages -l zh_Hans -l en --no-location --ignore ".venv/*" \
+	  --ignore "node_modules/*" --ignore "benchmarks/*" --ignore "*/tests/*"
+	$(PY) scripts/fill_en_catalog.py
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-test: install-dev chromium lint
-	REDLINE_DEMO= $(REDLINE) makemigrations --check --dry-run
+test: install-dev test-deps lint
+	REDLINE_DEMO=1 $(REDLINE) makemigrations --check --dry-run
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 benchmark: install

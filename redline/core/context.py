@@ -16,7 +16,6 @@ from typing import Any
 
 @dataclass(frozen=True)
 class ActorContext:
-    user: Any = None  # accounts.User or None
     client: str = "system"  # web | api | cli | job | system
     ip: str | None = None
     request_id: str = ""
@@ -31,7 +30,7 @@ def current() -> ActorContext:
 
 @contextlib.contextmanager
 def acting(**fields: Any) -> Iterator[ActorContext]:
-    """Run a block as a given actor: `with acting(user=u, client="cli"): ...`."""
+    """Run a block with a given client and origin: `with acting(client="cli"): ...`."""
     base = _current.get()
     ctx = replace(base, **fields)
     if not ctx.request_id:

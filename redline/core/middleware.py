@@ -21,10 +21,8 @@ class RequestContextMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
         client = "api" if request.path.startswith("/api/") else "web"
-        user = getattr(request, "user", None)
-        user = user if user is not None and user.is_authenticated else None
         request.request_id = request_id  # type: ignore[attr-defined]
-        with acting(user=user, client=client, ip=client_ip(request), request_id=request_id):
+        with acting(client=client, ip=client_ip(request), request_id=request_id):
             response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response

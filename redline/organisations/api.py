@@ -11,7 +11,6 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from redline.core.api_pages import PageParams, paginate
-from redline.core.audit import history
 from redline.core.audit_api import ChangeOut
 from redline.organisations import selectors, services
 from redline.organisations.models import Enterprise, Organisation, Person, Region
@@ -314,8 +313,7 @@ def enterprise_history(
     request: HttpRequest, enterprise_id: int, page: Query[PageParams]
 ) -> dict[str, Any]:
     enterprise = get_object_or_404(Enterprise.objects.restrict(request.user), pk=enterprise_id)
-    entries = history(enterprise).select_related("actor")
-    return paginate(entries, page)
+    return paginate(selectors.enterprise_history(enterprise), page)
 
 
 @router.get("/enterprises/{enterprise_id}/people", response=list[PersonOut])

@@ -69,7 +69,7 @@ SCALES = {
     ),
 }
 
-CITY = ("临江市", "Linjiang", "990100")
+CITY = ("临江市", "Linjiang", "990000")
 DISTRICT_NAMES = [
     ("江北区", "Jiangbei"),
     ("滨海区", "Binhai"),
@@ -109,6 +109,40 @@ NAME_SYLLABLES = [
     ("泉", "Quan"),
     ("华", "Hua"),
     ("明", "Ming"),
+]
+SUBDISTRICT_NAMES = [
+    ("城关", "Chengguan"),
+    ("新华", "Xinhua"),
+    ("解放", "Jiefang"),
+    ("人民", "Renmin"),
+    ("建设", "Jianshe"),
+    ("和平", "Heping"),
+    ("光明", "Guangming"),
+    ("东风", "Dongfeng"),
+    ("胜利", "Shengli"),
+    ("友谊", "Youyi"),
+    ("朝阳", "Chaoyang"),
+    ("向阳", "Xiangyang"),
+    ("红星", "Hongxing"),
+    ("长江", "Changjiang"),
+    ("金山", "Jinshan"),
+    ("银湖", "Yinhu"),
+    ("翠屏", "Cuiping"),
+    ("青龙", "Qinglong"),
+    ("白鹤", "Baihe"),
+    ("凤凰", "Fenghuang"),
+    ("龙泉", "Longquan"),
+    ("梅园", "Meiyuan"),
+    ("兰亭", "Lanting"),
+    ("竹林", "Zhulin"),
+    ("松山", "Songshan"),
+    ("柳岸", "Liu'an"),
+    ("桃花", "Taohua"),
+    ("杏林", "Xinglin"),
+    ("荷塘", "Hetang"),
+    ("望江", "Wangjiang"),
+    ("临湖", "Linhu"),
+    ("三里", "Sanli"),
 ]
 SUBDISTRICT_SUFFIX = [("街道", "Subdistrict"), ("镇", "Town")]
 BRANDS = list("宏达恒信华泰鑫源瑞丰金盛永安联创天成中正凯旋嘉禾富民通达海川远航昌隆兴业光明东方")
@@ -305,16 +339,16 @@ class Builder:
             )
             districts.append(district)
             district_population = 0
+            names = self.rng.sample(SUBDISTRICT_NAMES, self.scale.subdistricts)
             for s_index, s_quad in enumerate(_tile(quad, self.scale.subdistricts, self.rng)):
-                a = NAME_SYLLABLES[(index * 7 + s_index * 5) % 24]
-                b = NAME_SYLLABLES[(index * 3 + s_index * 11 + 1) % 24]
+                place, place_en = names[s_index]
                 suffix = SUBDISTRICT_SUFFIX[s_index % 2]
                 population = self.rng.randint(20_000, 120_000)
                 district_population += population
                 sub = Region.objects.create(
                     code=f"{district.code}{s_index + 1:03d}",
-                    name=f"{a[0]}{b[0]}{suffix[0]}",
-                    name_en=f"{a[1]}{b[1].lower()} {suffix[1]}",
+                    name=f"{place}{suffix[0]}",
+                    name_en=f"{place_en} {suffix[1]}",
                     level=RegionLevel.SUBDISTRICT,
                     parent=district,
                     boundary=_polygon(s_quad),

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from redline.core.models import ChangeLog
 from redline.organisations.models import (
     ChemicalPark,
     Enterprise,
@@ -21,6 +22,13 @@ from redline.organisations.vocab import OrganisationKind, PersonRole, RegionLeve
 LIST_FILTERS = ("q", "sector", "kind", "status", "region", "park", "archived")
 
 
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def enterprise_list(user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Enterprise]:
     """The units a user may see, filtered as a list page, an export or the API asks."""
     filters = filters or {}
@@ -32,7 +40,10 @@ def enterprise_list(user: Any, filters: dict[str, Any] | None = None) -> QuerySe
         qs = qs.filter(is_archived=False)
     text = (filters.get("q") or "").strip()
     if text:
-        qs = qs.filter(Q(name__icontains=text) | Q(credit_code__istartswith=text.upper()))
+        code = text.upper()
+        # A code prefix as a range, so the unique index on credit_code serves it.
+        by_code = Q(credit_code__gte=code, credit_code__lt=code + "~")
+        qs = qs.filter(Q(name__icontains=text) | by_code)
     if filters.get("sector") in Sector.values:
         qs = qs.in_sector(filters["sector"])
     if filters.get("kind") in UnitKind.values:
@@ -40,13 +51,33 @@ def enterprise_list(user: Any, filters: dict[str, Any] | None = None) -> QuerySe
     if filters.get("status"):
         qs = qs.filter(status=filters["status"])
     if filters.get("region"):
-        region = Region.objects.restrict(user).filter(pk=filters["region"]).first()
+        region_id = _int(filters["region"])
+        region = Region.objects.restrict(user).filter(pk=region_id).first() if region_id else None
         if region is None:
             return qs.none()
         qs = qs.filter(region_id__in=Region.objects.subtree(region).values("id"))
     if filters.get("park"):
-        qs = qs.filter(chemical_park_id=filters["park"])
+        qs = qs.filter(chemical_park_id=_int(filters["park"]))
     return qs
+
+
+def enterprise_history(enterprise: Enterprise) -> QuerySet[ChangeLog]:
+    """Changes of the unit and of the records that belong to it (its people, ...)."""
+    return ChangeLog.objects.filter(enterprise_id=enterprise.pk).select_related("actor")
+
+
+def region_choices(user: Any, selected: Any = None) -> list[Region]:
+    """Regions for a filter menu: the user's top levels (down to districts), plus the
+    selected region when it lies deeper; subdistricts are reached from the tree page."""
+    regions = list(Region.objects.restrict(user).filter(level__in=["city", "district"]))
+    if not regions:  # a subdistrict or enterprise user: their own regions
+        regions = list(Region.objects.restrict(user))
+    chosen = _int(selected)
+    if chosen and chosen not in {r.pk for r in regions}:
+        extra = Region.objects.restrict(user).filter(pk=chosen).first()
+        if extra is not None:
+            regions.append(extra)
+    return sorted(regions, key=lambda r: r.path)
 
 
 def enterprise_get(user: Any, enterprise_id: int) -> Enterprise:

