@@ -30,7 +30,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 frontend: node_modules/.package-lock.json
 
 translations: $(VENV)/.installed
-	$(REDLINE) compiletranslations
+	REDLINE_DEMO=1 $(REDLINE) compiletranslations
 
 # Serve the demo city on http://127.0.0.1:8000 (embedded SQLite under var/).
 run: install

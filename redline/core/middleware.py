@@ -3,7 +3,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 
 from redline.core.context import acting
 
@@ -26,3 +29,21 @@ class RequestContextMiddleware:
             response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """zh-Hans unless the user chose another language (the language cookie).
+
+    Pages ignore the browser's Accept-Language: the city works in Chinese and each
+    user switches to English explicitly. API clients may still ask with
+    Accept-Language for messages in English.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if chosen not in dict(settings.LANGUAGES):
+            chosen = settings.LANGUAGE_CODE
+            if request.path.startswith("/api/"):
+                chosen = translation.get_language_from_request(request) or chosen
+        translation.activate(chosen)
+        request.LANGUAGE_CODE = translation.get_language()

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ChangeLogQuerySet(models.QuerySet["ChangeLog"]):
@@ -26,11 +31,11 @@ class ChangeLogQuerySet(models.QuerySet["ChangeLog"]):
 
 class ChangeLog(models.Model):
     class Action(models.TextChoices):
-        CREATE = "create", _("created")
-        UPDATE = "update", _("updated")
-        STATE = "state", _("state changed")
-        ARCHIVE = "archive", _("archived")
-        RESTORE = "restore", _("restored")
+        CREATE = "create", pgettext_lazy("change", "created")
+        UPDATE = "update", pgettext_lazy("change", "updated")
+        STATE = "state", pgettext_lazy("change", "state changed")
+        ARCHIVE = "archive", pgettext_lazy("change", "archived")
+        RESTORE = "restore", pgettext_lazy("change", "restored")
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -83,8 +88,52 @@ class ChangeLog(models.Model):
 
     @property
     def changes(self) -> list[tuple[str, object, object]]:
-        """(field, before, after) for each field whose value differs."""
+        """(field label, before, after) for each field whose value differs, for people."""
         before = self.before or {}
         after = self.after or {}
-        keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
-        return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+        keys = [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
+        try:
+            model = apps.get_model(self.model)
+        except (LookupError, ValueError):
+            model = None
+        return [
+            (
+                _field_label(model, k),
+                _display(model, k, before.get(k)),
+                _display(model, k, after.get(k)),
+            )
+            for k in keys
+            if k not in HIDDEN_FIELDS
+        ]
+
+
+HIDDEN_FIELDS = {"updated_at", "version"}
+
+
+def _field_label(model: Any, name: str) -> str:
+    if model is None:
+        return name
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return name
+
+
+def _display(model: Any, name: str, value: object) -> object:
+    """A value as people read it: choice labels, sector names, yes/no."""
+    if value is None or model is None:
+        return value
+    custom = getattr(model, "audit_display", None)
+    if custom is not None:
+        shown = custom(name, value)
+        if shown is not None:
+            return shown
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return value
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if getattr(field, "choices", None):
+        return dict(field.flatchoices).get(value, value)
+    return value

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from redline.engines import credit_code
@@ -260,6 +260,13 @@ class Enterprise(models.Model):
         ordered = [s for s in Sector.values if s in set(values)]
         self.sectors = "," + ",".join(ordered) + "," if ordered else ""
 
+    @classmethod
+    def audit_display(cls, field: str, value: Any) -> str | None:
+        if field == "sectors" and isinstance(value, str):
+            labels = dict(Sector.choices)
+            return "、".join(str(labels.get(s, s)) for s in value.split(",") if s)
+        return None
+
     def get_sector_labels(self) -> list[str]:
         labels = dict(Sector.choices)
         return [str(labels[s]) for s in self.sector_list if s in labels]
@@ -392,7 +399,7 @@ class PersonQuerySet(ScopedQuerySet):
 
 
 class Person(models.Model):
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=100)
     role = models.CharField(_("role"), max_length=20, choices=PersonRole.choices)
     post = models.CharField(_("post"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)

@@ -76,3 +76,13 @@ def test_pages_default_to_chinese_and_switch_to_english(client):
     page = client.get("/accounts/login/")
     assert '<html lang="en">' in page.content.decode()
     assert "Sign in to Redline" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_pages_ignore_the_browsers_language_but_the_api_honours_it(client):
+    page = client.get("/accounts/login/", headers={"accept-language": "en-US,en;q=0.9"})
+    assert '<html lang="zh-hans">' in page.content.decode()
+    answer = client.get("/api/v1/enterprises", headers={"accept-language": "en"})
+    assert answer.json()["error"]["message"] == "Sign in or send a valid API token."
+    answer = client.get("/api/v1/enterprises")
+    assert answer.json()["error"]["message"] != "Sign in or send a valid API token."

@@ -26,7 +26,10 @@ def login(client, username):
 
 def api(client, method, url, body=None):
     return getattr(client, method)(
-        url, data=json.dumps(body) if body is not None else None, content_type="application/json"
+        url,
+        data=json.dumps(body) if body is not None else None,
+        content_type="application/json",
+        headers={"accept-language": "en"},
     )
 
 
@@ -136,7 +139,7 @@ class TestApiErrors:
 
     def test_missing_record_is_404_in_the_error_shape(self, client, world):
         login(client, "city-viewer")
-        response = client.get("/api/v1/enterprises/999999")
+        response = client.get("/api/v1/enterprises/999999", headers={"accept-language": "en"})
         assert response.status_code == 404
         assert response.json() == {
             "error": {"code": "not_found", "message": "Not found.", "fields": {}}
@@ -167,9 +170,11 @@ class TestHistoryAndConflicts:
         entry = ChangeLog.objects.filter(object_id=str(unit.pk), action="update").latest("id")
         assert entry.actor == user and entry.client == "api"
         assert entry.ip == "127.0.0.1"
-        changed = {field: (b, a) for field, b, a in entry.changes}
-        assert changed["headcount"] == (unit.headcount, 77)
-        assert changed["status"] == ("operating", "suspended")
+        assert (entry.before["headcount"], entry.after["headcount"]) == (unit.headcount, 77)
+        assert (entry.before["status"], entry.after["status"]) == ("operating", "suspended")
+        shown = {label: (b, a) for label, b, a in entry.changes}
+        assert shown["headcount"] == (unit.headcount, 77)  # labels and choice names for people
+        assert shown["status"] == ("Operating", "Suspended")
         history = client.get(f"/api/v1/enterprises/{unit.pk}/history").json()
         assert history["items"][0]["after"]["headcount"] == 77
         page = client.get(f"/enterprises/{unit.pk}/")
