@@ -3,10 +3,13 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from redline.accounts.models import ApiToken, User
+from redline.core.admin_audit import AuditedAdmin
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdmin, BaseUserAdmin):
+    audit_exclude = ("password", "last_login")
+
     list_display = ["username", "first_name", "organisation", "roles", "is_active"]
     list_filter = ["is_active", "organisation__kind"]
     fieldsets = (

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from redline.core.admin_audit import AuditedAdmin, AuditedInline
 from redline.organisations.models import (
     ChemicalPark,
     Enterprise,
@@ -11,21 +12,21 @@ from redline.organisations.models import (
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(AuditedAdmin):
     list_display = ["name", "code", "level", "parent", "population"]
     list_filter = ["level"]
     search_fields = ["name", "code"]
 
 
-class MandateInline(admin.TabularInline):
+class MandateInline(AuditedInline):
     model = SectorMandate
     extra = 0
     autocomplete_fields = ["region"]
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "department_type", "region"]
+class OrganisationAdmin(AuditedAdmin):
+    list_display = ["name", "kind", "department_type", "region", "is_archived"]
     list_filter = ["kind", "department_type"]
     search_fields = ["name"]
     inlines = [MandateInline]
@@ -33,7 +34,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChemicalPark)
-class ChemicalParkAdmin(admin.ModelAdmin):
+class ChemicalParkAdmin(AuditedAdmin):
     list_display = ["name", "region"]
 
 
@@ -56,7 +57,7 @@ class EnterpriseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(AuditedAdmin):
     list_display = ["name", "role", "post", "enterprise", "organisation"]
     list_filter = ["role"]
     search_fields = ["name"]

@@ -79,6 +79,14 @@ class ParkOut(Schema):
     region_id: int
 
 
+class ParkPage(Schema):
+    items: list[ParkOut]
+    count: int
+    page: int
+    page_size: int
+    pages: int
+
+
 class EnterpriseOut(Schema):
     id: int
     name: str
@@ -157,6 +165,14 @@ class PersonOut(Schema):
     organisation_id: int | None
     is_archived: bool
     version: int
+
+
+class PersonPage(Schema):
+    items: list[PersonOut]
+    count: int
+    page: int
+    page_size: int
+    pages: int
 
 
 class PersonIn(Schema):
@@ -253,9 +269,12 @@ def list_organisations(
     return paginate(qs, page)
 
 
-@router.get("/chemical-parks", response=list[ParkOut])
-def list_parks(request: HttpRequest) -> Any:
-    return selectors.parks_visible(request.user)
+@router.get("/chemical-parks", response=ParkPage)
+def list_parks(request: HttpRequest, page: Query[PageParams], region: int | None = None) -> Any:
+    parks = selectors.parks_visible(request.user)
+    if region:
+        parks = parks.filter(region_id=region)
+    return paginate(parks, page)
 
 
 @router.get("/enterprises", response=EnterprisePage, summary="Units in your jurisdiction")
@@ -316,10 +335,15 @@ def enterprise_history(
     return paginate(selectors.enterprise_history(enterprise), page)
 
 
-@router.get("/enterprises/{enterprise_id}/people", response=list[PersonOut])
-def enterprise_people(request: HttpRequest, enterprise_id: int) -> Any:
+@router.get("/enterprises/{enterprise_id}/people", response=PersonPage)
+def enterprise_people(
+    request: HttpRequest, enterprise_id: int, page: Query[PageParams], role: str | None = None
+) -> Any:
     enterprise = get_object_or_404(Enterprise.objects.restrict(request.user), pk=enterprise_id)
-    return selectors.people_of(enterprise)
+    people = selectors.people_of(enterprise)
+    if role:
+        people = people.filter(role=role)
+    return paginate(people, page)
 
 
 @router.post("/enterprises/{enterprise_id}/people", response={201: PersonOut})

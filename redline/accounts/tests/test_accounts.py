@@ -19,7 +19,7 @@ def test_login_page_has_csrf_and_signs_in(world):
     token = page.cookies["csrftoken"].value
     response = client.post(
         reverse("login"),
-        {"username": "city-viewer", "password": PASSWORD, "csrfmiddlewaretoken": token},
+        {"username": "cityhall-viewer", "password": PASSWORD, "csrfmiddlewaretoken": token},
     )
     assert response.status_code == 302
     assert client.get("/enterprises/").status_code == 200
@@ -27,7 +27,7 @@ def test_login_page_has_csrf_and_signs_in(world):
 
 def test_login_without_csrf_is_refused(world):
     client = Client(enforce_csrf_checks=True)
-    response = client.post(reverse("login"), {"username": "city-viewer", "password": PASSWORD})
+    response = client.post(reverse("login"), {"username": "cityhall-viewer", "password": PASSWORD})
     assert response.status_code == 403
 
 
@@ -73,7 +73,7 @@ def test_token_writes_are_audited_as_api_without_csrf(world):
     from redline.core.models import ChangeLog
     from redline.organisations.models import Enterprise
 
-    user = User.objects.get(username="city-operator")
+    user = User.objects.get(username="cityhall-operator")
     _token, key = ApiToken.issue(user=user, name="bot")
     unit = Enterprise.objects.get(name="U-S22-build")
     machine = Client(enforce_csrf_checks=True)
@@ -95,7 +95,7 @@ def test_bad_token_is_401(client, world):
 
 
 def test_token_name_is_required(client, world):
-    client.force_login(User.objects.get(username="city-viewer"))
+    client.force_login(User.objects.get(username="cityhall-viewer"))
     response = client.post(reverse("api-tokens"), {"name": "  "})
     assert response.status_code == 422
     assert response.context["error"]

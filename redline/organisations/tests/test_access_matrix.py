@@ -19,7 +19,7 @@ from redline.organisations.tests.world import UNIT_SHAPES
 pytestmark = pytest.mark.django_db
 
 ORG_KEYS = [
-    "city",
+    "cityhall",
     "office",
     "d1",
     "s11",

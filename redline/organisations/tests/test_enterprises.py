@@ -47,7 +47,7 @@ def new_payload(world, **overrides):
 
 class TestCreditCode:
     def test_api_refuses_a_wrong_check_character_naming_the_field(self, client, world):
-        login(client, "city-operator")
+        login(client, "cityhall-operator")
         count = Enterprise.objects.count()
         response = api(
             client, "post", "/api/v1/enterprises", new_payload(world, credit_code=BAD_CHECK)
@@ -60,7 +60,7 @@ class TestCreditCode:
         assert Enterprise.objects.count() == count
 
     def test_form_refuses_a_wrong_check_character_next_to_the_field(self, client, world):
-        login(client, "city-operator")
+        login(client, "cityhall-operator")
         count = Enterprise.objects.count()
         form = {
             "name": "临江新材料有限公司",
@@ -82,7 +82,7 @@ class TestCreditCode:
         assert Enterprise.objects.count() == count + 1
 
     def test_lowercase_and_spaces_are_normalised(self, client, world):
-        login(client, "city-operator")
+        login(client, "cityhall-operator")
         code = compose("9", "1", "100100", "AB123458")
         spaced = " ".join([code[:6].lower(), code[6:12], code[12:].lower()])
         response = api(
@@ -92,7 +92,7 @@ class TestCreditCode:
         assert response.json()["credit_code"] == code
 
     def test_duplicate_code_is_refused(self, client, world):
-        login(client, "city-operator")
+        login(client, "cityhall-operator")
         existing = Enterprise.objects.first().credit_code
         response = api(
             client, "post", "/api/v1/enterprises", new_payload(world, credit_code=existing)
@@ -103,7 +103,7 @@ class TestCreditCode:
 
 class TestApiErrors:
     def test_malformed_body_is_400_with_fields(self, client, world):
-        login(client, "city-operator")
+        login(client, "cityhall-operator")
         response = api(client, "post", "/api/v1/enterprises", {"name": "x"})
         assert response.status_code == 400
         error = response.json()["error"]
@@ -111,7 +111,7 @@ class TestApiErrors:
         assert "credit_code" in error["fields"] and "region_id" in error["fields"]
 
     def test_unknown_sector_is_refused(self, client, world):
-        login(client, "city-operator")
+        login(client, "cityhall-operator")
         response = api(
             client, "post", "/api/v1/enterprises", new_payload(world, sectors=["mining"])
         )
@@ -119,7 +119,7 @@ class TestApiErrors:
         assert any(k.startswith("sectors") for k in response.json()["error"]["fields"])
 
     def test_no_sector_is_refused(self, client, world):
-        login(client, "city-operator")
+        login(client, "cityhall-operator")
         response = api(client, "post", "/api/v1/enterprises", new_payload(world, sectors=[]))
         assert response.status_code == 422
         assert "sectors" in response.json()["error"]["fields"]
@@ -138,7 +138,7 @@ class TestApiErrors:
         }
 
     def test_missing_record_is_404_in_the_error_shape(self, client, world):
-        login(client, "city-viewer")
+        login(client, "cityhall-viewer")
         response = client.get("/api/v1/enterprises/999999", headers={"accept-language": "en"})
         assert response.status_code == 404
         assert response.json() == {
@@ -149,7 +149,7 @@ class TestApiErrors:
         from django.test import Client
 
         client = Client(enforce_csrf_checks=True)
-        login(client, "city-operator")
+        login(client, "cityhall-operator")
         response = api(client, "post", "/api/v1/enterprises", new_payload(world))
         assert response.status_code == 403
         assert response.json()["error"]["code"] == "permission_denied"
@@ -182,7 +182,7 @@ class TestHistoryAndConflicts:
         assert "77" in html and user.username in html
 
     def test_archive_and_restore_are_recorded_and_nothing_is_deleted(self, client, world):
-        login(client, "city-manager")
+        login(client, "cityhall-manager")
         unit = Enterprise.objects.get(name="U-S12-fire")
         assert (
             api(
@@ -205,7 +205,7 @@ class TestHistoryAndConflicts:
         assert actions[-2:] == [("archive", "停业"), ("restore", "")]
 
     def test_a_stale_version_is_409_and_changes_nothing(self, client, world):
-        login(client, "city-operator")
+        login(client, "cityhall-operator")
         unit = Enterprise.objects.get(name="U-S22-mixed")
         first = api(
             client,
@@ -225,7 +225,7 @@ class TestHistoryAndConflicts:
         assert Enterprise.objects.get(pk=unit.pk).headcount == 5
 
     def test_the_edit_form_reports_a_conflict(self, client, world):
-        login(client, "city-operator")
+        login(client, "cityhall-operator")
         unit = Enterprise.objects.get(name="U-S21-build")
         form = client.get(f"/enterprises/{unit.pk}/edit/").context["form"]
         data = {k: v for k, v in form.initial.items() if v is not None}
@@ -261,7 +261,7 @@ class TestHistoryAndConflicts:
 
 class TestPeopleAndChain:
     def test_chain_runs_from_posts_up_to_the_city(self, client, world):
-        login(client, "city-viewer")
+        login(client, "cityhall-viewer")
         unit = Enterprise.objects.get(name="U-S11-hazchem")
         Person.objects.create(
             name="李操作", role="post_holder", post="储罐区操作工", enterprise=unit
@@ -285,7 +285,7 @@ class TestPeopleAndChain:
         assert governments == ["S11办事处", "D1政府", "测试市人民政府", "安委办"]
 
     def test_fire_unit_in_d1_is_supervised_by_the_d1_fire_department(self, client, world):
-        login(client, "city-viewer")
+        login(client, "cityhall-viewer")
         unit = Enterprise.objects.get(name="U-S12-mixed")  # industry + fire, in D1
         chain = client.get(f"/api/v1/enterprises/{unit.pk}/chain").json()
         bodies = [link["body"] for link in chain if link["level"] == "department"]

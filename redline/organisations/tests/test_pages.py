@@ -24,9 +24,9 @@ def test_list_pages_do_not_grow_queries_with_rows(client, world, url):
     from redline.engines.credit_code import compose
     from redline.organisations import services
 
-    client.force_login(User.objects.get(username="city-admin"))
+    client.force_login(User.objects.get(username="cityhall-admin"))
     template = Enterprise.objects.get(name="U-S11-build")
-    operator = User.objects.get(username="city-operator")
+    operator = User.objects.get(username="cityhall-operator")
 
     def add(i):
         services.enterprise_create(
@@ -48,7 +48,7 @@ def test_list_pages_do_not_grow_queries_with_rows(client, world, url):
 
 
 def test_detail_page_queries_are_bounded(client, world):
-    client.force_login(User.objects.get(username="city-viewer"))
+    client.force_login(User.objects.get(username="cityhall-viewer"))
     unit = Enterprise.objects.get(name="U-S11-hazchem")
     before = queries_for(client, f"/enterprises/{unit.pk}/")
     for i in range(6):

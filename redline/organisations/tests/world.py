@@ -128,7 +128,7 @@ def build_world() -> World:
         return made
 
     district = {d: Region.objects.get(pk=world.regions[d]) for d in ("D1", "D2")}
-    org("city", "all", name="测试市人民政府", kind="government", region=city)
+    org("cityhall", "all", name="测试市人民政府", kind="government", region=city)
     org("office", "all", name="安委办", kind="committee_office", region=city)
     org("d1", "district", "D1", name="D1政府", kind="government", region=district["D1"])
     org("s11", "subdistrict", "S11", name="S11办事处", kind="government", region=subs["S11"])
