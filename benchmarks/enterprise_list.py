@@ -79,10 +79,14 @@ def main() -> None:
     in_district = Enterprise.objects.filter(
         region__path__startswith=district.path, is_archived=False
     ).count()
-    sample = Enterprise.objects.filter(region__path__startswith=district.path).order_by("id").first()
-    print(f"\nDatabase: {url.split('://')[0]}; {total:,} units; districts: "
-          f"{Region.objects.filter(level='district').count()}; "
-          f"the district user's district holds {in_district:,} active units.")
+    sample = (
+        Enterprise.objects.filter(region__path__startswith=district.path).order_by("id").first()
+    )
+    print(
+        f"\nDatabase: {url.split('://')[0]}; {total:,} units; districts: "
+        f"{Region.objects.filter(level='district').count()}; "
+        f"the district user's district holds {in_district:,} active units."
+    )
     print(f"Median and 90th percentile of {args.runs} requests through the full Django stack:\n")
     print(f"{'who':<10} {'request':<44} {'median ms':>10} {'p90 ms':>8}")
     for label, username in (("district", "district-viewer"), ("city", "city-viewer")):
@@ -101,7 +105,9 @@ def main() -> None:
             checks.append(("CSV export of the whole list", "/enterprises/export.csv"))
         for name, path in checks:
             headers = {"HX-Request": "true"} if "htmx" in name else {}
-            client.defaults.update({f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()})
+            client.defaults.update(
+                {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
+            )
             median, p90, status = timed(client, path, args.runs)
             client.defaults.clear()
             note = "" if status == 200 else f"  (HTTP {status})"

@@ -33,8 +33,15 @@ def snapshot(instance: models.Model, exclude: tuple[str, ...] = ()) -> dict[str,
     for field in instance._meta.concrete_fields:
         if field.name in exclude:
             continue
-        data[field.name] = _plain(field.value_from_object(instance))
+        value = field.value_from_object(instance)
+        data[field.name] = _plain(value)
+        if field.is_relation and value is not None:
+            # What the id stood for when the change was made, for people reading the log.
+            data[f"{field.name}{LABEL_SUFFIX}"] = str(getattr(instance, field.name))
     return data
+
+
+LABEL_SUFFIX = "__label"
 
 
 def record(

@@ -91,7 +91,11 @@ class ChangeLog(models.Model):
         """(field label, before, after) for each field whose value differs, for people."""
         before = self.before or {}
         after = self.after or {}
-        keys = [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
+        keys = [
+            k
+            for k in dict.fromkeys([*before, *after])
+            if before.get(k) != after.get(k) and not k.endswith("__label")
+        ]
         try:
             model = apps.get_model(self.model)
         except (LookupError, ValueError):

@@ -633,17 +633,21 @@ class Builder:
         subdistricts: list[Region],
         units: list[Enterprise],
     ) -> None:
-        first_district = districts[0]
-        first_sub = next(s for s in subdistricts if s.parent_id == first_district.pk)
-        # The demo enterprise: a hazardous-chemicals enterprise in the first subdistrict, so
-        # the subdistrict, district and emergency-management users all see it.
-        candidates = [
-            u for u in units if u.region_id == first_sub.pk and u.kind == UnitKind.ENTERPRISE
-        ]
-        hazchem = [u for u in candidates if Sector.HAZARDOUS_CHEMICALS in u.sector_list]
-        unit = (hazchem or candidates or units)[0]
-        if not hazchem:
-            Enterprise.objects.filter(pk=unit.pk).update(sectors=f",{Sector.HAZARDOUS_CHEMICALS},")
+        # The demo enterprise: the first hazardous-chemicals enterprise of the city (in
+        # district order). The subdistrict and district users are those of its place, so
+        # they, the emergency-management users and the city all see it.
+        order = {r.pk: i for i, r in enumerate(subdistricts)}
+        hazchem = sorted(
+            (
+                u
+                for u in units
+                if u.kind == UnitKind.ENTERPRISE and Sector.HAZARDOUS_CHEMICALS in u.sector_list
+            ),
+            key=lambda u: (order[u.region_id], u.pk),
+        )
+        unit = hazchem[0]
+        first_sub = next(s for s in subdistricts if s.pk == unit.region_id)
+        first_district = next(d for d in districts if d.pk == first_sub.parent_id)
         enterprise_org = Organisation.objects.create(
             name=unit.name, kind=OrganisationKind.ENTERPRISE, region=unit.region, enterprise=unit
         )

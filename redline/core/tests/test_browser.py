@@ -340,25 +340,11 @@ class HorizontalOverflow(AssertionError):
     """The page is wider than the phone's screen."""
 
 
-PHONE_ENGLISH_OVERFLOW = (
-    "App bug, left for a fix: in English at 390 px the detail page scrolls sideways "
-    "(scrollWidth 424): the 'People and posts' table is wider than the screen. Its cells "
-    "carry data-label like the unit list's, but the phone rules in app.css stack only "
-    ".table.units. (zh-Hans fits because its labels are shorter.) Strict: once the page "
-    "fits this variant fails as XPASS; then remove the mark."
-)
-
-
 @pytest.mark.parametrize(
     "language",
     [
         "zh-hans",
-        pytest.param(
-            "en",
-            marks=pytest.mark.xfail(
-                raises=HorizontalOverflow, strict=True, reason=PHONE_ENGLISH_OVERFLOW
-            ),
-        ),
+        "en",
     ],
 )
 def test_detail_page_fits_a_phone(
