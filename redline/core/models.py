@@ -21,8 +21,10 @@ class ChangeLogQuerySet(models.QuerySet["ChangeLog"]):
 
     def restrict(self, user, action: str = "view") -> ChangeLogQuerySet:  # type: ignore[no-untyped-def]
         """Entries the user may read: those of records in the user's jurisdiction."""
-        from redline.organisations.access import jurisdiction
+        from redline.organisations.access import jurisdiction, role_allows
 
+        if not role_allows(user, action):
+            return self.none()
         scope = jurisdiction(user)
         if scope.everything:
             return self

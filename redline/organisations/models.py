@@ -94,10 +94,14 @@ class ScopedQuerySet(models.QuerySet):
         scope: Scope = jurisdiction(user)
         if scope.everything:
             return self
+        return self.filter(self.scope_filter(scope))
+
+    def scope_filter(self, scope: Scope) -> models.Q:
+        """The filter a (not all-seeing) scope puts on this model."""
         if self.enterprise_path is not None:
-            return self.filter(scope.enterprise_q(self.enterprise_path))
+            return scope.enterprise_q(self.enterprise_path)
         assert self.region_path is not None
-        return self.filter(scope.region_q(self.region_path))
+        return scope.region_q(self.region_path)
 
 
 class RegionScopedQuerySet(ScopedQuerySet):
@@ -289,17 +293,10 @@ class Enterprise(models.Model):
 
 
 class OrganisationQuerySet(ScopedQuerySet):
-    def restrict(self, user: Any, action: str = "view") -> ScopedQuerySet:
-        from redline.organisations.access import jurisdiction, role_allows
-
-        if not role_allows(user, action):
-            return self.none()
-        scope = jurisdiction(user)
-        if scope.everything:
-            return self
+    def scope_filter(self, scope: Scope) -> models.Q:
         # Government bodies form a public directory for signed-in users; an
         # enterprise's organisation follows the enterprise's jurisdiction.
-        return self.filter(models.Q(enterprise__isnull=True) | scope.enterprise_q("enterprise__"))
+        return models.Q(enterprise__isnull=True) | scope.enterprise_q("enterprise__")
 
 
 class Organisation(models.Model):
@@ -382,19 +379,11 @@ class SectorMandate(models.Model):
 class PersonQuerySet(ScopedQuerySet):
     enterprise_path = "enterprise__"
 
-    def restrict(self, user: Any, action: str = "view") -> ScopedQuerySet:
-        from redline.organisations.access import jurisdiction, role_allows
-
-        if not role_allows(user, action):
-            return self.none()
-        scope = jurisdiction(user)
-        if scope.everything:
-            return self
+    def scope_filter(self, scope: Scope) -> models.Q:
         # Government contacts are a public directory for signed-in users; an
         # enterprise's people follow the enterprise's jurisdiction.
-        return self.filter(
-            models.Q(enterprise__isnull=True, organisation__isnull=False)
-            | scope.enterprise_q("enterprise__")
+        return models.Q(enterprise__isnull=True, organisation__isnull=False) | scope.enterprise_q(
+            "enterprise__"
         )
 
 

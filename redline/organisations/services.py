@@ -109,14 +109,7 @@ def enterprise_create(*, actor: Any, data: Mapping[str, Any]) -> Enterprise:
     _full_clean(enterprise)
     enterprise.save()
     _ensure_in_jurisdiction(actor, enterprise)
-    audit.record(
-        actor=actor,
-        action="create",
-        instance=enterprise,
-        before=None,
-        after=audit.snapshot(enterprise),
-        enterprise_id=enterprise.pk,
-    )
+    _log(actor, "create", enterprise, None)
     return enterprise
 
 
@@ -140,14 +133,7 @@ def enterprise_update(
     _versioned_save(enterprise, version)
     enterprise.refresh_from_db()
     _ensure_in_jurisdiction(actor, enterprise)
-    audit.record(
-        actor=actor,
-        action="update",
-        instance=enterprise,
-        before=before,
-        after=audit.snapshot(enterprise),
-        enterprise_id=enterprise.pk,
-    )
+    _log(actor, "update", enterprise, before)
     return enterprise
 
 
@@ -182,15 +168,7 @@ def enterprise_set_archived(
     enterprise.is_archived = archived
     _versioned_save(enterprise, enterprise.version)
     enterprise.refresh_from_db()
-    audit.record(
-        actor=actor,
-        action="archive" if archived else "restore",
-        instance=enterprise,
-        before=before,
-        after=audit.snapshot(enterprise),
-        enterprise_id=enterprise.pk,
-        comment=comment,
-    )
+    _log(actor, "archive" if archived else "restore", enterprise, before, comment)
     return enterprise
 
 
@@ -200,6 +178,30 @@ def _apply_person(person: Person, data: Mapping[str, Any]) -> None:
         raise ValidationFailed(fields={k: _("Unknown field.") for k in sorted(unknown)})
     for name, value in data.items():
         setattr(person, name, value if value is not None else "")
+    if person.role == PersonRole.GOVERNMENT_CONTACT:
+        raise ValidationFailed(fields={"role": _("Choose a role within the unit.")})
+
+
+def _person_for(actor: Any, person_id: int) -> Person:
+    """A unit's person the actor may change (government contacts are kept by admins)."""
+    try:
+        person = Person.objects.restrict(actor).get(pk=person_id, enterprise__isnull=False)
+    except Person.DoesNotExist:
+        raise NotFound() from None
+    ensure_can(actor, "change")
+    return person
+
+
+def _log(actor: Any, action: str, instance: Any, before: Any, comment: str = "") -> None:
+    audit.record(
+        actor=actor,
+        action=action,
+        instance=instance,
+        before=before,
+        after=audit.snapshot(instance),
+        enterprise_id=instance.pk if isinstance(instance, Enterprise) else instance.enterprise_id,
+        comment=comment,
+    )
 
 
 @transaction.atomic
@@ -207,65 +209,30 @@ def person_create(*, actor: Any, enterprise_id: int, data: Mapping[str, Any]) ->
     enterprise = _enterprise_for(actor, enterprise_id, "change")
     person = Person(enterprise=enterprise)
     _apply_person(person, data)
-    if person.role == PersonRole.GOVERNMENT_CONTACT:
-        raise ValidationFailed(fields={"role": _("Choose a role within the unit.")})
     _full_clean(person)
     person.save()
-    audit.record(
-        actor=actor,
-        action="create",
-        instance=person,
-        before=None,
-        after=audit.snapshot(person),
-        enterprise_id=enterprise.pk,
-    )
+    _log(actor, "create", person, None)
     return person
 
 
 @transaction.atomic
 def person_update(*, actor: Any, person_id: int, version: int, data: Mapping[str, Any]) -> Person:
-    try:
-        person = Person.objects.restrict(actor).select_related("enterprise").get(pk=person_id)
-    except Person.DoesNotExist:
-        raise NotFound() from None
-    if person.enterprise_id is None:
-        raise NotFound()  # government contacts are kept by administrators
-    ensure_can(actor, "change")
+    person = _person_for(actor, person_id)
     before = audit.snapshot(person)
     _apply_person(person, data)
-    if person.role == PersonRole.GOVERNMENT_CONTACT:
-        raise ValidationFailed(fields={"role": _("Choose a role within the unit.")})
     _full_clean(person)
     _versioned_save(person, version)
     person.refresh_from_db()
-    audit.record(
-        actor=actor,
-        action="update",
-        instance=person,
-        before=before,
-        after=audit.snapshot(person),
-        enterprise_id=person.enterprise_id,
-    )
+    _log(actor, "update", person, before)
     return person
 
 
 @transaction.atomic
 def person_archive(*, actor: Any, person_id: int, version: int) -> Person:
-    try:
-        person = Person.objects.restrict(actor).get(pk=person_id, enterprise__isnull=False)
-    except Person.DoesNotExist:
-        raise NotFound() from None
-    ensure_can(actor, "change")
+    person = _person_for(actor, person_id)
     before = audit.snapshot(person)
     person.is_archived = True
     _versioned_save(person, version)
     person.refresh_from_db()
-    audit.record(
-        actor=actor,
-        action="archive",
-        instance=person,
-        before=before,
-        after=audit.snapshot(person),
-        enterprise_id=person.enterprise_id,
-    )
+    _log(actor, "archive", person, before)
     return person

@@ -59,7 +59,9 @@ def regions(request: HttpRequest) -> HttpResponse:
     bodies = selectors.organisations_in(tree)
     for region in tree:
         region.bodies = bodies.get(region.pk, [])  # type: ignore[attr-defined]
-    return render(request, "organisations/regions.html", {"regions": tree})
+    top_depth = min((r.depth for r in tree), default=0)
+    context = {"regions": tree, "top_depth": top_depth, "top_offset": -top_depth}
+    return render(request, "organisations/regions.html", context)
 
 
 def _list_filters(request: HttpRequest) -> dict[str, Any]:
