@@ -9,9 +9,14 @@ from __future__ import annotations
 import os
 import sys
 
+# Commands that only compute from their input files: they need no secret key.
+COMPUTE_ONLY = {"hazard-sources"}
+
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "redline.settings")
+    if len(sys.argv) > 1 and sys.argv[1] in COMPUTE_ONLY:
+        os.environ["REDLINE_COMPUTE_ONLY"] = "1"
     from django.core.exceptions import ImproperlyConfigured
 
     try:

@@ -7,6 +7,7 @@ outside the demo (REDLINE_DEMO=1) a missing REDLINE_SECRET_KEY stops start-up.
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -28,6 +29,10 @@ def _secret_key() -> str:
     key = env_str("REDLINE_SECRET_KEY")
     if key:
         return key
+    if os.environ.get("REDLINE_COMPUTE_ONLY") == "1":
+        # Set by `redline` for commands that only compute (no database, no sessions,
+        # nothing signed): a throw-away key, so they run on any machine.
+        return secrets.token_urlsafe(50)
     if DEMO:
         # The demo keeps a random key of its own under var/, never a key in the code.
         VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -61,6 +66,7 @@ INSTALLED_APPS = [
     "redline.core",
     "redline.accounts",
     "redline.organisations",
+    "redline.risk",
 ]
 
 MIDDLEWARE = [

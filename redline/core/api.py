@@ -106,10 +106,12 @@ def register_routers() -> None:
     from redline.accounts.api import router as accounts_router
     from redline.core.audit_api import router as audit_router
     from redline.organisations.api import router as organisations_router
+    from redline.risk.api import router as risk_router
 
     api.add_router("/", organisations_router)
     api.add_router("/", accounts_router)
     api.add_router("/", audit_router)
+    api.add_router("/", risk_router)
 
 
 register_routers()
