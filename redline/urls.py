@@ -10,4 +10,5 @@ urlpatterns = [
     path("accounts/", include("redline.accounts.urls")),
     path("", include("redline.core.urls")),
     path("", include("redline.organisations.urls")),
+    path("", include("redline.risk.urls")),
 ]

@@ -18,6 +18,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         (reverse("home"), _("Overview"), "home"),
         (reverse("regions"), _("Organisation tree"), "regions"),
         (reverse("enterprise-list"), _("Enterprises & units"), "enterprises"),
+        (reverse("risk-map"), _("Risk map"), "riskmap"),
     ]
     if role_allows(user, "administer"):
         items.append((reverse("audit-log"), _("Change log"), "audit"))

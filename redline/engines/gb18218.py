@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -265,15 +266,17 @@ class UnitResult:
 
 
 def _clean(value: float) -> float | int:
-    """Round away binary noise (12.399999999 -> 12.4) and print whole numbers as integers."""
-    rounded = round(float(value), 6)
+    """Round away binary noise (12.399999999 -> 12.4) and print whole numbers as integers.
+
+    The same precision as the decisions (DECIMALS), so a printed S of 1 is always major."""
+    rounded = round(float(value), DECIMALS)
     return int(rounded) if rounded.is_integer() else rounded
 
 
 def _number(unit: str, field: str, value: Any, *, integer: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise GradingError(unit, field, f"must be a number, got {value!r}")
-    if not np.isfinite(value) or value < 0:
+    if not math.isfinite(value) or value < 0:
         raise GradingError(unit, field, f"must be zero or more, got {value!r}")
     if integer and float(value) != int(value):
         raise GradingError(unit, field, f"must be a whole number of people, got {value!r}")
@@ -302,7 +305,8 @@ def resolve_substance(tables: Tables, unit: str, index: int, raw: Any) -> Substa
             )
     named: NamedSubstance | None = None
     if row is not None:
-        named = tables.named_by_row(row) if isinstance(row, int) else None
+        valid_row = isinstance(row, int) and not isinstance(row, bool)
+        named = tables.named_by_row(row) if valid_row else None
         if named is None:
             raise GradingError(unit, f"{where}.row", f"no row {row!r} in Table 1")
     elif cas is not None:
@@ -336,7 +340,10 @@ def resolve_substance(tables: Tables, unit: str, index: int, raw: Any) -> Substa
     elif category is None:
         raise GradingError(unit, where, "identify the substance by cas, name or category")
 
-    toxic = tables.toxic_gas(cas.strip() if isinstance(cas, str) else None, name)
+    toxic = tables.toxic_gas(
+        cas.strip() if isinstance(cas, str) else None,
+        str(name).strip() if name is not None else None,
+    )
     if named is not None:
         toxic = toxic or tables.toxic_gas(named.cas[0] if named.cas else None, named.name_zh)
         threshold = named.threshold
@@ -404,15 +411,18 @@ def grade_arrays(
 ]:
     """The vectorised core. One row per substance line (unit_index says whose); people per
     unit. Returns S, is_major, alpha, R and grade per unit (R and grade meaningful only
-    where is_major)."""
+    where is_major). A unit with a line whose beta is unknown (NaN) gets R = NaN and
+    grade 0: its beta must be given before it can be graded."""
     n_units = len(people)
     ratio = q / threshold
     s = np.round(np.bincount(unit_index, weights=ratio, minlength=n_units), DECIMALS)
+    unknown = np.bincount(unit_index, weights=np.isnan(beta), minlength=n_units) > 0
     weighted = np.bincount(unit_index, weights=np.nan_to_num(beta) * ratio, minlength=n_units)
     alpha = tables.alpha(people)
     r = np.round(alpha * weighted, DECIMALS)
+    r[unknown] = np.nan
     is_major = s >= 1.0
-    grade = tables.grade(r)
+    grade = np.where(unknown, 0, tables.grade(np.nan_to_num(r)))
     return s, is_major, alpha, r, grade
 
 

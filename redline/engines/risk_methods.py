@@ -138,13 +138,12 @@ class RuleSet:
     def classify(self, scores: npt.ArrayLike) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.str_]]:
         """Four-colour level and band code of each score."""
         s = np.atleast_1d(np.asarray(scores, dtype=np.float64))
-        level = np.zeros(s.shape, dtype=np.int64)
-        code = np.empty(s.shape, dtype=object)
-        for band in self.bands:
-            inside = band.contains(s)
-            level[inside] = band.level
-            code[inside] = band.code
-        return level, code.astype(str)
+        index = np.zeros(s.shape, dtype=np.int64)
+        for i, band in enumerate(self.bands):
+            index[band.contains(s)] = i
+        levels = np.array([b.level for b in self.bands], dtype=np.int64)
+        codes = np.array([b.code for b in self.bands])
+        return levels[index], codes[index]
 
     def assess(
         self, values: Mapping[str, npt.ArrayLike]

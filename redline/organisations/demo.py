@@ -688,6 +688,16 @@ class Builder:
         self.progress(f"users: {len(users)}")
 
 
+# Later modules add their part of the city (risk inventories, hazards, cases, ...):
+# each step gets the builder (its seeded random generator, scale and progress) and the units.
+STEPS: list[Callable[[Builder, list[Enterprise]], None]] = []
+
+
+def register_step(step: Callable[[Builder, list[Enterprise]], None]) -> None:
+    if step not in STEPS:
+        STEPS.append(step)
+
+
 def build(
     *, seed: int = 1, scale: str = "small", progress: Callable[[str], None] = print
 ) -> list[DemoLogin]:
@@ -700,4 +710,6 @@ def build(
         park = builder.park(districts)
         units = builder.units(subdistricts, park)
         builder.users(bodies, districts, subdistricts, units)
+        for step in STEPS:
+            step(builder, units)
     return builder.logins

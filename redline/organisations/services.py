@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Model
+from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from redline.core import audit
 from redline.core.errors import Conflict, NotFound, ValidationFailed
+from redline.core.records import clean_or_fail, log_change, save_versioned
 from redline.organisations.access import ensure_can
 from redline.organisations.models import ChemicalPark, Enterprise, Person, Region
 from redline.organisations.vocab import PersonRole
@@ -37,20 +37,8 @@ ENTERPRISE_FIELDS = (
 PERSON_FIELDS = ("name", "role", "post", "phone", "email")
 
 
-def _errors_to_fields(error: ValidationError) -> dict[str, str]:
-    if hasattr(error, "error_dict"):
-        return {
-            ("sectors" if k == "sector_list" else k): " ".join(messages)
-            for k, messages in error.message_dict.items()
-        }
-    return {"__all__": " ".join(error.messages)}
-
-
-def _full_clean(instance: Model, exclude: list[str] | None = None) -> None:
-    try:
-        instance.full_clean(exclude=exclude, validate_unique=True)
-    except ValidationError as error:
-        raise ValidationFailed(fields=_errors_to_fields(error)) from None
+def _full_clean(instance: Model) -> None:
+    clean_or_fail(instance, {"sector_list": "sectors"})
 
 
 def _resolve(user: Any, model: type[Model], value: Any, field: str) -> Any:
@@ -90,7 +78,8 @@ def _ensure_in_jurisdiction(actor: Any, enterprise: Enterprise) -> None:
         )
 
 
-def _enterprise_for(actor: Any, enterprise_id: int, action: str) -> Enterprise:
+def enterprise_for(actor: Any, enterprise_id: int, action: str) -> Enterprise:
+    """A unit the actor can see (404 otherwise) and may take `action` on (403 otherwise)."""
     try:
         enterprise = Enterprise.objects.restrict(actor).get(pk=enterprise_id)
     except Enterprise.DoesNotExist:
@@ -117,7 +106,7 @@ def enterprise_create(*, actor: Any, data: Mapping[str, Any]) -> Enterprise:
 def enterprise_update(
     *, actor: Any, enterprise_id: int, version: int, data: Mapping[str, Any]
 ) -> Enterprise:
-    enterprise = _enterprise_for(actor, enterprise_id, "change")
+    enterprise = enterprise_for(actor, enterprise_id, "change")
     if enterprise.is_archived:
         raise ValidationFailed(_("An archived unit cannot be edited; restore it first."))
     before = audit.snapshot(enterprise)
@@ -130,44 +119,22 @@ def enterprise_update(
         if enterprise.version != version:
             raise Conflict()
         return enterprise
-    _versioned_save(enterprise, version)
-    enterprise.refresh_from_db()
+    save_versioned(enterprise, version)
     _ensure_in_jurisdiction(actor, enterprise)
     _log(actor, "update", enterprise, before)
     return enterprise
-
-
-def _versioned_save(instance: Enterprise | Person, version: int) -> None:
-    """Write all fields only if nobody changed the row since `version` was read."""
-    fields = {
-        f.attname: getattr(instance, f.attname)
-        for f in instance._meta.concrete_fields
-        if not f.primary_key and f.name not in ("version", "created_at")
-    }
-    if "updated_at" in fields:
-        from django.utils import timezone
-
-        fields["updated_at"] = timezone.now()
-    updated = (
-        type(instance)
-        .objects.filter(pk=instance.pk, version=version)
-        .update(**fields, version=F("version") + 1)
-    )
-    if updated != 1:
-        raise Conflict()
 
 
 @transaction.atomic
 def enterprise_set_archived(
     *, actor: Any, enterprise_id: int, archived: bool, comment: str = ""
 ) -> Enterprise:
-    enterprise = _enterprise_for(actor, enterprise_id, "archive")
+    enterprise = enterprise_for(actor, enterprise_id, "archive")
     if enterprise.is_archived == archived:
         return enterprise
     before = audit.snapshot(enterprise)
     enterprise.is_archived = archived
-    _versioned_save(enterprise, enterprise.version)
-    enterprise.refresh_from_db()
+    save_versioned(enterprise, enterprise.version)
     _log(actor, "archive" if archived else "restore", enterprise, before, comment)
     return enterprise
 
@@ -193,20 +160,13 @@ def _person_for(actor: Any, person_id: int) -> Person:
 
 
 def _log(actor: Any, action: str, instance: Any, before: Any, comment: str = "") -> None:
-    audit.record(
-        actor=actor,
-        action=action,
-        instance=instance,
-        before=before,
-        after=audit.snapshot(instance),
-        enterprise_id=instance.pk if isinstance(instance, Enterprise) else instance.enterprise_id,
-        comment=comment,
-    )
+    enterprise_id = instance.pk if isinstance(instance, Enterprise) else instance.enterprise_id
+    log_change(actor, action, instance, before, enterprise_id=enterprise_id, comment=comment)
 
 
 @transaction.atomic
 def person_create(*, actor: Any, enterprise_id: int, data: Mapping[str, Any]) -> Person:
-    enterprise = _enterprise_for(actor, enterprise_id, "change")
+    enterprise = enterprise_for(actor, enterprise_id, "change")
     person = Person(enterprise=enterprise)
     _apply_person(person, data)
     _full_clean(person)
@@ -221,8 +181,7 @@ def person_update(*, actor: Any, person_id: int, version: int, data: Mapping[str
     before = audit.snapshot(person)
     _apply_person(person, data)
     _full_clean(person)
-    _versioned_save(person, version)
-    person.refresh_from_db()
+    save_versioned(person, version)
     _log(actor, "update", person, before)
     return person
 
@@ -232,7 +191,6 @@ def person_archive(*, actor: Any, person_id: int, version: int) -> Person:
     person = _person_for(actor, person_id)
     before = audit.snapshot(person)
     person.is_archived = True
-    _versioned_save(person, version)
-    person.refresh_from_db()
+    save_versioned(person, version)
     _log(actor, "archive", person, before)
     return person

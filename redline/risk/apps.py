@@ -6,3 +6,9 @@ class RiskConfig(AppConfig):
     name = "redline.risk"
     label = "risk"
     verbose_name = _("Safety-risk grading and control")
+
+    def ready(self) -> None:
+        from redline.organisations import demo
+        from redline.risk.demo import build_risks
+
+        demo.register_step(build_risks)

@@ -255,3 +255,28 @@ def test_vectorised_core_matches_the_definition(units):
         assert major[u] == (round(expected_s, 9) >= 1)
         rr = round(expected_r, 9)
         assert grade[u] == (1 if rr >= 100 else 2 if rr >= 50 else 3 if rr >= 10 else 4)
+
+
+def test_printed_sum_agrees_with_the_major_flag():
+    result = one([{"name": "液氨", "tonnes": 9.999996}], people=0)
+    assert result["is_major"] is False and result["ratio_sum"] < 1
+
+
+def test_names_are_trimmed_for_table_3_and_bool_rows_refused():
+    line = one([{"name": " 一氧化碳", "category": "J3", "tonnes": 60}])["substances"][0]
+    assert line["beta"] == 2
+    with pytest.raises(GradingError):
+        one([{"row": True, "tonnes": 1}])
+
+
+def test_core_marks_units_with_unknown_beta():
+    _s, major, _alpha, r, grade = grade_arrays(
+        TABLES,
+        np.array([0, 1]),
+        np.array([100.0, 100.0]),
+        np.array([10.0, 10.0]),
+        np.array([np.nan, 2.0]),
+        np.array([10, 10]),
+    )
+    assert major.tolist() == [True, True]
+    assert np.isnan(r[0]) and grade[0] == 0 and r[1] == 20 and grade[1] == 3

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from redline.engines.gb18218 import KINDS
+from redline.engines.risk_methods import RuleSet
+from redline.risk.models import MajorHazardInstallation
+from redline.risk.standards import gb18218
+
+
+def _label(option: dict[str, Any]) -> str:
+    english = (get_language() or "").startswith("en")
+    return f"{option['value']:g} · {option['label_en' if english else 'label_zh']}"
+
+
+class AssessmentForm(forms.Form):
+    """The factors of an event's inherent and residual assessment under its rule set."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, rule_set: RuleSet, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rule_set = rule_set
+        for stage, required in (("inherent", True), ("residual", False)):
+            for name, options in rule_set.raw["factors"].items():
+                choices = [(f"{o['value']:g}", _label(o)) for o in options]
+                if not required:
+                    choices = [("", "—"), *choices]
+                self.fields[f"{stage}_{name}"] = forms.ChoiceField(
+                    label=name, choices=choices, required=required
+                )
+
+    def factors(self, stage: str) -> dict[str, float] | None:
+        values = {name: self.cleaned_data.get(f"{stage}_{name}") for name in self.rule_set.factors}
+        if all(v in (None, "") for v in values.values()):
+            return None
+        return {name: float(v) if v not in (None, "") else None for name, v in values.items()}  # type: ignore[misc]
+
+    def stage_fields(self, stage: str) -> list[Any]:
+        return [self[f"{stage}_{name}"] for name in self.rule_set.factors]
+
+
+class InstallationForm(forms.ModelForm):
+    class Meta:
+        model = MajorHazardInstallation
+        fields = ["name", "code", "kind", "people_exposed"]
+
+
+class SubstanceForm(forms.Form):
+    identifier = forms.CharField(
+        label=_("CAS number or name (Table 1)"), required=False, max_length=100
+    )
+    row = forms.IntegerField(label=_("Table 1 row"), required=False, min_value=1, max_value=85)
+    category = forms.ChoiceField(label=_("Hazard category"), required=False)
+    tonnes = forms.DecimalField(label=_("Tonnes"), required=False, min_value=0, decimal_places=4)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", "—")] + [
+            (c.symbol, f"{c.symbol} {c.name_zh} · {c.description}")
+            for c in gb18218().categories.values()
+        ]
+
+    def as_substance(self) -> dict[str, Any] | None:
+        data = self.cleaned_data
+        identifier = (data.get("identifier") or "").strip()
+        if not identifier and not data.get("category") and data.get("tonnes") is None:
+            return None
+        substance: dict[str, Any] = {}
+        if identifier:
+            key = "cas" if identifier[:1].isdigit() and "-" in identifier else "name"
+            substance[key] = identifier
+        if data.get("row"):
+            substance["row"] = data["row"]
+        if data.get("category"):
+            substance["category"] = data["category"]
+        if data.get("tonnes") is not None:
+            substance["tonnes"] = float(data["tonnes"])
+        return substance
+
+
+SubstanceFormSet = forms.formset_factory(SubstanceForm, extra=3, max_num=50)
+assert KINDS == tuple(MajorHazardInstallation.Kind.values)

@@ -1,0 +1,382 @@
+"""Writes to the risk inventory and the major hazard installations.
+
+Every write: the actor must see the enterprise (404) and hold a role that may change
+it (403); values are validated by the model and, for assessments, by the rule set;
+updates carry the version read (409); every change is in the change log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from redline.core import audit
+from redline.core.errors import NotFound, ValidationFailed
+from redline.core.records import clean_or_fail, log_change, save_versioned
+from redline.engines.gb18218 import GradingError, grade_payload
+from redline.engines.risk_methods import AssessmentError
+from redline.organisations.access import ensure_can
+from redline.organisations.models import Enterprise, Person
+from redline.organisations.services import enterprise_for
+from redline.risk.models import (
+    ControlMeasure,
+    InspectionCycle,
+    MajorHazardInstallation,
+    RiskEvent,
+    RiskObject,
+    RiskUnit,
+    UnitShutdown,
+)
+from redline.risk.standards import default_rule_set, gb18218, rule_sets
+from redline.risk.vocab import ControlMode
+
+OBJECT_FIELDS = ("name", "kind", "code", "department", "responsible", "installation")
+UNIT_FIELDS = ("name", "responsible", "site_x", "site_y")
+EVENT_FIELDS = ("name", "description", "method", "rule_set", "inherent", "residual")
+MEASURE_FIELDS = (
+    "description",
+    "measure_class",
+    "measure_subclass",
+    "custom_class",
+    "control_mode",
+    "management_level",
+    "responsible",
+    "inspection_content",
+    "cycle",
+)
+CYCLE_FIELDS = (
+    "every",
+    "unit",
+    "starts_at",
+    "work_start",
+    "work_end",
+    "day_type",
+    "task_type",
+    "task_item",
+)
+INSTALLATION_FIELDS = ("name", "code", "kind", "people_exposed", "substances")
+
+
+def _visible(actor: Any, model: type[Model], pk: int) -> Any:
+    try:
+        instance = model.objects.restrict(actor).get(pk=pk)  # type: ignore[attr-defined]
+    except model.DoesNotExist:  # type: ignore[attr-defined]
+        raise NotFound() from None
+    ensure_can(actor, "change")
+    return instance
+
+
+def _check_fields(data: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise ValidationFailed(fields={name: _("Unknown field.") for name in unknown})
+
+
+def _person(enterprise: Enterprise, value: Any, field: str) -> Person | None:
+    """A person of this enterprise, by id or by name (as imports give them)."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, Person):
+        value = value.pk
+    people = enterprise.people.filter(is_archived=False)
+    found = (
+        people.filter(pk=value).first()
+        if isinstance(value, int) or str(value).isdigit()
+        else people.filter(name=str(value).strip()).first()
+    )
+    if found is None:
+        raise ValidationFailed(fields={field: _("No such person in this unit.")})
+    return found
+
+
+def _write(
+    actor: Any,
+    instance: Any,
+    before: dict[str, Any] | None,
+    version: int | None,
+    enterprise_id: int,
+) -> None:
+    clean_or_fail(instance)
+    if before is None:
+        instance.save()
+        log_change(actor, "create", instance, None, enterprise_id=enterprise_id)
+        return
+    if version is None:
+        raise ValidationFailed(fields={"version": _("Give the version you read.")})
+    save_versioned(instance, version)
+    log_change(actor, "update", instance, before, enterprise_id=enterprise_id)
+
+
+@transaction.atomic
+def risk_object_save(
+    *,
+    actor: Any,
+    enterprise_id: int,
+    data: Mapping[str, Any],
+    object_id: int | None = None,
+    version: int | None = None,
+) -> RiskObject:
+    enterprise = enterprise_for(actor, enterprise_id, "change")
+    _check_fields(data, OBJECT_FIELDS)
+    if object_id is None:
+        obj, before = RiskObject(enterprise=enterprise), None
+    else:
+        obj = _visible(actor, RiskObject, object_id)
+        if obj.enterprise_id != enterprise.pk:
+            raise NotFound()
+        before = audit.snapshot(obj)
+    for name, value in data.items():
+        if name == "responsible":
+            obj.responsible = _person(enterprise, value, name)
+        elif name == "installation":
+            obj.installation = (
+                MajorHazardInstallation.objects.filter(enterprise=enterprise, pk=value).first()
+                if value
+                else None
+            )
+            if value and obj.installation is None:
+                raise ValidationFailed(fields={name: _("No such installation in this unit.")})
+        else:
+            setattr(obj, name, value if value is not None else "")
+    _write(actor, obj, before, version, enterprise.pk)
+    return obj
+
+
+@transaction.atomic
+def risk_unit_save(
+    *,
+    actor: Any,
+    object_id: int,
+    data: Mapping[str, Any],
+    unit_id: int | None = None,
+    version: int | None = None,
+) -> RiskUnit:
+    parent = _visible(actor, RiskObject, object_id)
+    _check_fields(data, UNIT_FIELDS)
+    if unit_id is None:
+        unit, before = RiskUnit(risk_object=parent), None
+    else:
+        unit = _visible(actor, RiskUnit, unit_id)
+        if unit.risk_object_id != parent.pk:
+            raise NotFound()
+        before = audit.snapshot(unit)
+    for name, value in data.items():
+        if name == "responsible":
+            unit.responsible = _person(parent.enterprise, value, name)
+        else:
+            setattr(unit, name, value)
+    _write(actor, unit, before, version, parent.enterprise_id)
+    return unit
+
+
+def assess(
+    method: str, rule_set_id: str | None, factors: Any, field: str
+) -> tuple[str, float, int]:
+    """Score and level of one assessment; errors name the factor (e.g. inherent.L)."""
+    rule_set = rule_sets().get(rule_set_id) if rule_set_id else default_rule_set(method)
+    if rule_set is None or rule_set.method != method:
+        raise ValidationFailed(fields={"rule_set": _("No such rule set for this method.")})
+    if not isinstance(factors, Mapping):
+        raise ValidationFailed(fields={field: _("Give the factors of the method.")})
+    try:
+        scores, levels, _codes = rule_set.assess({k: [v] for k, v in factors.items()})
+    except (AssessmentError, TypeError, ValueError) as error:
+        name = getattr(error, "factor", "")
+        raise ValidationFailed(fields={f"{field}.{name}" if name else field: str(error)}) from None
+    return rule_set.id, float(scores[0]), int(levels[0])
+
+
+@transaction.atomic
+def risk_event_save(
+    *,
+    actor: Any,
+    unit_id: int,
+    data: Mapping[str, Any],
+    event_id: int | None = None,
+    version: int | None = None,
+) -> RiskEvent:
+    unit = _visible(actor, RiskUnit, unit_id)
+    _check_fields(data, EVENT_FIELDS)
+    if event_id is None:
+        event, before = RiskEvent(unit=unit), None
+    else:
+        event = _visible(actor, RiskEvent, event_id)
+        if event.unit_id != unit.pk:
+            raise NotFound()
+        before = audit.snapshot(event)
+    event.enterprise_id = unit.risk_object.enterprise_id
+    for name in ("name", "description", "method"):
+        if name in data:
+            setattr(event, name, data[name] or "")
+    if not event.method:
+        raise ValidationFailed(fields={"method": _("This field is required.")})
+    rule_set_id = data.get("rule_set") or (event.rule_set if event.pk else None)
+    if "method" in data and event.pk and before and data["method"] != before["method"]:
+        rule_set_id = data.get("rule_set")  # a new method takes its own rule set
+    inherent = data.get("inherent", event.inherent_factors if event.pk else None)
+    if inherent is None:
+        raise ValidationFailed(fields={"inherent": _("The inherent risk must be assessed.")})
+    event.rule_set, event.inherent_score, event.inherent_level = assess(
+        event.method, rule_set_id, inherent, "inherent"
+    )
+    event.inherent_factors = dict(inherent)
+    residual = data.get("residual", event.residual_factors if event.pk else None)
+    if residual:
+        _rs, event.residual_score, event.residual_level = assess(
+            event.method, event.rule_set, residual, "residual"
+        )
+        event.residual_factors = dict(residual)
+    else:
+        event.residual_factors = event.residual_score = event.residual_level = None
+    event.level = event.residual_level or event.inherent_level
+    _write(actor, event, before, version, event.enterprise_id)
+    return event
+
+
+@transaction.atomic
+def measure_save(
+    *,
+    actor: Any,
+    event_id: int,
+    data: Mapping[str, Any],
+    measure_id: int | None = None,
+    version: int | None = None,
+) -> ControlMeasure:
+    event = _visible(actor, RiskEvent, event_id)
+    _check_fields(data, MEASURE_FIELDS)
+    if measure_id is None:
+        measure, before = ControlMeasure(event=event), None
+    else:
+        measure = _visible(actor, ControlMeasure, measure_id)
+        if measure.event_id != event.pk:
+            raise NotFound()
+        before = audit.snapshot(measure)
+    for name, value in data.items():
+        if name == "responsible":
+            measure.responsible = _person(event.enterprise, value, name)
+        elif name != "cycle":
+            setattr(measure, name, value if value is not None else "")
+    _write(actor, measure, before, version, event.enterprise_id)
+    cycle_data = data.get("cycle")
+    if measure.control_mode == ControlMode.INSPECTION:
+        if not cycle_data and not hasattr(measure, "cycle"):
+            raise ValidationFailed(
+                fields={"cycle": _("A measure checked by inspection needs its cycle.")}
+            )
+        if cycle_data:
+            _cycle_save(actor, measure, cycle_data, event.enterprise_id)
+    elif cycle_data:
+        raise ValidationFailed(
+            fields={"cycle": _("Only measures checked by inspection have a cycle.")}
+        )
+    return measure
+
+
+def _cycle_save(
+    actor: Any, measure: ControlMeasure, data: Mapping[str, Any], enterprise_id: int
+) -> None:
+    unknown = sorted(set(data) - set(CYCLE_FIELDS) - {"version"})
+    if unknown:
+        raise ValidationFailed(fields={f"cycle.{n}": _("Unknown field.") for n in unknown})
+    existing = InspectionCycle.objects.filter(measure=measure).first()
+    cycle = existing or InspectionCycle(measure=measure)
+    before = audit.snapshot(existing) if existing else None
+    for name in CYCLE_FIELDS:
+        if name in data:
+            setattr(cycle, name, data[name])
+    try:
+        clean_or_fail(cycle)
+    except ValidationFailed as failure:
+        raise ValidationFailed(
+            fields={f"cycle.{k}": v for k, v in failure.fields.items()}
+        ) from None
+    if existing is None:
+        cycle.save()
+        log_change(actor, "create", cycle, None, enterprise_id=enterprise_id)
+    else:
+        save_versioned(cycle, data.get("version", existing.version))
+        log_change(actor, "update", cycle, before, enterprise_id=enterprise_id)
+
+
+@transaction.atomic
+def shutdown_save(*, actor: Any, unit_id: int, data: Mapping[str, Any]) -> UnitShutdown:
+    unit = _visible(actor, RiskUnit, unit_id)
+    _check_fields(data, ("starts_at", "ends_at", "reason"))
+    shutdown = UnitShutdown(unit=unit, **data)
+    _write(actor, shutdown, None, None, unit.risk_object.enterprise_id)
+    return shutdown
+
+
+def _grade(installation: MajorHazardInstallation) -> None:
+    payload = {
+        "units": [
+            {
+                "id": str(installation.pk or "new"),
+                "kind": installation.kind,
+                "people_exposed": installation.people_exposed,
+                "substances": installation.substances,
+            }
+        ]
+    }
+    try:
+        result = grade_payload(gb18218(), payload)["units"][0]
+    except GradingError as error:
+        field = error.field.replace("substances[", "substances.").replace("]", "")
+        raise ValidationFailed(fields={field: str(error).split(": ", 2)[-1]}) from None
+    installation.grading_input = payload
+    installation.grading_result = result
+    installation.ratio_sum = result["ratio_sum"]
+    installation.is_major = result["is_major"]
+    installation.alpha = result["alpha"]
+    installation.r_value = result["r_value"]
+    installation.grade = result["grade"]
+    installation.graded_at = timezone.now()
+
+
+@transaction.atomic
+def installation_save(
+    *,
+    actor: Any,
+    enterprise_id: int,
+    data: Mapping[str, Any],
+    installation_id: int | None = None,
+    version: int | None = None,
+) -> MajorHazardInstallation:
+    """Record an installation's inventory and grade it by GB 18218-2018 in the same step."""
+    enterprise = enterprise_for(actor, enterprise_id, "change")
+    _check_fields(data, INSTALLATION_FIELDS)
+    if installation_id is None:
+        installation, before = MajorHazardInstallation(enterprise=enterprise), None
+    else:
+        installation = _visible(actor, MajorHazardInstallation, installation_id)
+        if installation.enterprise_id != enterprise.pk:
+            raise NotFound()
+        before = audit.snapshot(installation)
+    for name, value in data.items():
+        setattr(installation, name, value if value is not None else "")
+    _grade(installation)
+    _write(actor, installation, before, version, enterprise.pk)
+    return installation
+
+
+@transaction.atomic
+def installation_regrade(*, actor: Any, installation_id: int) -> MajorHazardInstallation:
+    """Grade again from the recorded inventory (after an inventory or table change)."""
+    installation = _visible(actor, MajorHazardInstallation, installation_id)
+    before = audit.snapshot(installation)
+    _grade(installation)
+    save_versioned(installation, installation.version)
+    log_change(
+        actor,
+        "update",
+        installation,
+        before,
+        enterprise_id=installation.enterprise_id,
+        comment="regrade",
+    )
+    return installation

@@ -1,0 +1,30 @@
+from django.urls import path
+
+from redline.risk import views
+
+urlpatterns = [
+    path("enterprises/<int:enterprise_id>/risks/", views.inventory, name="risk-inventory"),
+    path("risks/events/<int:event_id>/assess/", views.event_assess, name="risk-event-assess"),
+    path("risk-map/", views.risk_map, name="risk-map"),
+    path("risk-map/regions/<int:region_id>/", views.risk_map_region, name="risk-map-region"),
+    path(
+        "enterprises/<int:enterprise_id>/installations/new/",
+        views.installation_edit,
+        name="installation-create",
+    ),
+    path(
+        "enterprises/<int:enterprise_id>/installations/<int:installation_id>/",
+        views.installation_detail,
+        name="installation-detail",
+    ),
+    path(
+        "enterprises/<int:enterprise_id>/installations/<int:installation_id>/edit/",
+        views.installation_edit,
+        name="installation-edit",
+    ),
+    path(
+        "enterprises/<int:enterprise_id>/installations/<int:installation_id>/regrade/",
+        views.installation_regrade,
+        name="installation-regrade",
+    ),
+]

@@ -1,0 +1,287 @@
+"""Risk pages: an enterprise's inventory and four-colour map, event assessment (htmx),
+the city's risk map, and major hazard installations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from redline.core.errors import Conflict, DomainError, NotFound
+from redline.core.errors import PermissionDenied as DomainPermissionDenied
+from redline.organisations import selectors as org_selectors
+from redline.organisations.access import can
+from redline.organisations.models import Enterprise, Region
+from redline.risk import selectors, services
+from redline.risk.forms import AssessmentForm, InstallationForm, SubstanceFormSet
+from redline.risk.models import MajorHazardInstallation, RiskEvent
+from redline.risk.standards import rule_sets
+from redline.risk.vocab import LEVEL_COLOURS, RiskLevel
+
+
+def _enterprise(request: HttpRequest, enterprise_id: int) -> Enterprise:
+    try:
+        return org_selectors.enterprise_get(request.user, enterprise_id)
+    except Enterprise.DoesNotExist:
+        raise Http404 from None
+
+
+def _domain(failure: DomainError) -> None:
+    if isinstance(failure, DomainPermissionDenied):
+        raise PermissionDenied
+    if isinstance(failure, NotFound):
+        raise Http404
+
+
+def _legend() -> list[tuple[int, str, str]]:
+    return [(level, label, LEVEL_COLOURS[level]) for level, label in RiskLevel.choices]
+
+
+@login_required
+def inventory(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+    request.nav_section = "enterprises"  # type: ignore[attr-defined]
+    enterprise = _enterprise(request, enterprise_id)
+    total, tree = selectors.inventory(enterprise)
+    units = [unit for node in tree for unit in node.children]
+    context = {
+        "enterprise": enterprise,
+        "total": total,
+        "tree": tree,
+        "units": units,
+        "placed": [u for u in units if u.item.site_x is not None and u.item.site_y is not None],
+        "installations": selectors.installations_of(enterprise),
+        "can_change": can(request.user, "change"),
+        "legend": _legend(),
+        "region_levels": _region_badges(request.user, enterprise),
+    }
+    return render(request, "risk/inventory.html", context)
+
+
+def _region_badges(user: Any, enterprise: Enterprise) -> list[tuple[Region, Any]]:
+    """The unit's subdistrict and district with their derived levels (as the user sees them)."""
+    summaries = selectors.region_summaries(user)
+    chain = [r for r in enterprise.region.ancestors() if r.pk in summaries and r.parent_id]
+    return [(region, summaries[region.pk]) for region in reversed(chain)]
+
+
+@login_required
+def event_assess(request: HttpRequest, event_id: int) -> HttpResponse:
+    try:
+        event = (
+            RiskEvent.objects.restrict(request.user)
+            .select_related("unit__risk_object")
+            .get(pk=event_id)
+        )
+    except RiskEvent.DoesNotExist:
+        raise Http404 from None
+    if not can(request.user, "change"):
+        raise PermissionDenied
+    rule_set = rule_sets()[event.rule_set]
+    initial = {"version": event.version}
+    for stage in ("inherent", "residual"):
+        for name, value in (getattr(event, f"{stage}_factors") or {}).items():
+            initial[f"{stage}_{name}"] = f"{value:g}"
+    form = AssessmentForm(request.POST or None, initial=initial, rule_set=rule_set)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            event = services.risk_event_save(
+                actor=request.user,
+                unit_id=event.unit_id,
+                event_id=event.pk,
+                version=form.cleaned_data["version"],
+                data={"inherent": form.factors("inherent"), "residual": form.factors("residual")},
+            )
+        except DomainError as failure:
+            _domain(failure)
+            for name, message in failure.fields.items():
+                field = name.replace(".", "_")
+                form.add_error(field if field in form.fields else None, message)
+            if not failure.fields:
+                form.add_error(None, failure.message)
+            status = 409 if isinstance(failure, Conflict) else 422
+        else:
+            return _assessed(request, event)
+    elif request.method == "POST":
+        status = 422
+    context = {
+        "event": event,
+        "form": form,
+        "rule_set": rule_set,
+        "inherent_fields": form.stage_fields("inherent"),
+        "residual_fields": form.stage_fields("residual"),
+    }
+    return render(request, "risk/_assess_form.html", context, status=status)
+
+
+def _assessed(request: HttpRequest, event: RiskEvent) -> HttpResponse:
+    """The event's new row, with the unit's, object's, enterprise's and regions' badges
+    swapped in place (htmx out-of-band), so nothing on the page shows a stale colour."""
+    unit = event.unit
+    enterprise = event.enterprise
+    context = {
+        "event": event,
+        "unit": unit,
+        "unit_summary": selectors.unit_summary(unit.pk),
+        "object": unit.risk_object,
+        "object_summary": selectors.object_summary(unit.risk_object_id),
+        "enterprise_summary": selectors.enterprise_summary(enterprise.pk),
+        "region_levels": _region_badges(request.user, enterprise),
+        "can_change": True,
+    }
+    if not request.htmx:  # type: ignore[attr-defined]
+        messages.success(request, _("Assessment saved."))
+        return redirect("risk-inventory", enterprise_id=enterprise.pk)
+    return render(request, "risk/_assessed.html", context)
+
+
+@login_required
+def risk_map(request: HttpRequest) -> HttpResponse:
+    request.nav_section = "riskmap"  # type: ignore[attr-defined]
+    summaries = selectors.region_summaries(request.user)
+    regions = list(Region.objects.restrict(request.user).filter(pk__in=summaries).order_by("path"))
+    top = min((r.depth for r in regions), default=0)
+    shown = [r for r in regions if r.depth == top + 1 and r.boundary] or [
+        r for r in regions if r.depth == top and r.boundary
+    ]
+    features = [
+        {
+            "type": "Feature",
+            "properties": {
+                "name": str(r),
+                "id": r.pk,
+                "level": summaries[r.pk].level or 0,
+                "counts": summaries[r.pk].as_dict()["counts"],
+            },
+            "geometry": r.boundary,
+        }
+        for r in shown
+    ]
+    context = {
+        "map": {"type": "FeatureCollection", "features": features},
+        "rows": [(r, summaries[r.pk]) for r in shown],
+        "overall": summaries[regions[0].pk] if regions else None,
+        "legend": _legend(),
+        "colours": LEVEL_COLOURS,
+    }
+    return render(request, "risk/risk_map.html", context)
+
+
+@login_required
+def risk_map_region(request: HttpRequest, region_id: int) -> HttpResponse:
+    region = get_object_or_404(Region.objects.restrict(request.user), pk=region_id)
+    pairs = selectors.enterprise_summaries(request.user, region)
+    return render(
+        request,
+        "risk/_region_enterprises.html",
+        {"region": region, "pairs": pairs[:200], "total": len(pairs)},
+    )
+
+
+@login_required
+def installation_edit(
+    request: HttpRequest, enterprise_id: int, installation_id: int | None = None
+) -> HttpResponse:
+    request.nav_section = "enterprises"  # type: ignore[attr-defined]
+    enterprise = _enterprise(request, enterprise_id)
+    if not can(request.user, "change"):
+        raise PermissionDenied
+    installation = (
+        get_object_or_404(
+            MajorHazardInstallation.objects.restrict(request.user),
+            pk=installation_id,
+            enterprise=enterprise,
+        )
+        if installation_id
+        else MajorHazardInstallation(enterprise=enterprise)
+    )
+    initial_rows = []
+    for s in installation.substances or []:
+        initial_rows.append(
+            {
+                "identifier": s.get("cas") or s.get("name") or "",
+                "row": s.get("row"),
+                "category": s.get("category", ""),
+                "tonnes": s.get("tonnes"),
+            }
+        )
+    form = InstallationForm(request.POST or None, instance=installation)
+    substances = SubstanceFormSet(request.POST or None, initial=initial_rows, prefix="s")
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid() and substances.is_valid():
+            lines = [f.as_substance() for f in substances.forms]
+            data = {name: form.cleaned_data[name] for name in form.Meta.fields}
+            data["substances"] = [line for line in lines if line]
+            try:
+                saved = services.installation_save(
+                    actor=request.user,
+                    enterprise_id=enterprise.pk,
+                    installation_id=installation.pk,
+                    version=int(request.POST.get("version") or installation.version),
+                    data=data,
+                )
+            except DomainError as failure:
+                _domain(failure)
+                for name, message in failure.fields.items():
+                    form.add_error(name if name in form.fields else None, message)
+                if not failure.fields:
+                    form.add_error(None, failure.message)
+                status = 409 if isinstance(failure, Conflict) else 422
+            else:
+                messages.success(request, _("Installation saved and graded."))
+                return redirect(
+                    "installation-detail", enterprise_id=enterprise.pk, installation_id=saved.pk
+                )
+    context = {
+        "enterprise": enterprise,
+        "installation": installation,
+        "form": form,
+        "substances": substances,
+    }
+    return render(request, "risk/installation_form.html", context, status=status)
+
+
+@login_required
+def installation_detail(
+    request: HttpRequest, enterprise_id: int, installation_id: int
+) -> HttpResponse:
+    request.nav_section = "enterprises"  # type: ignore[attr-defined]
+    enterprise = _enterprise(request, enterprise_id)
+    installation = get_object_or_404(
+        MajorHazardInstallation.objects.restrict(request.user),
+        pk=installation_id,
+        enterprise=enterprise,
+    )
+    context = {
+        "enterprise": enterprise,
+        "installation": installation,
+        "result": installation.grading_result or {},
+        "can_change": can(request.user, "change"),
+    }
+    return render(request, "risk/installation_detail.html", context)
+
+
+@login_required
+@require_POST
+def installation_regrade(
+    request: HttpRequest, enterprise_id: int, installation_id: int
+) -> HttpResponse:
+    enterprise = _enterprise(request, enterprise_id)
+    try:
+        services.installation_regrade(actor=request.user, installation_id=installation_id)
+    except DomainError as failure:
+        _domain(failure)
+        messages.error(request, failure.message + " " + " ".join(failure.fields.values()))
+    else:
+        messages.success(request, _("Graded again from the recorded inventory."))
+    return redirect(
+        "installation-detail", enterprise_id=enterprise.pk, installation_id=installation_id
+    )
