@@ -147,9 +147,8 @@ def risk_map(request: HttpRequest) -> HttpResponse:
     summaries = selectors.region_summaries(request.user)
     regions = list(Region.objects.restrict(request.user).filter(pk__in=summaries).order_by("path"))
     top = min((r.depth for r in regions), default=0)
-    shown = [r for r in regions if r.depth == top + 1 and r.boundary] or [
-        r for r in regions if r.depth == top and r.boundary
-    ]
+    # The level below the user's top region (districts for the city), or the top itself.
+    shown = [r for r in regions if r.depth == top + 1] or [r for r in regions if r.depth == top]
     features = [
         {
             "type": "Feature",
@@ -162,9 +161,10 @@ def risk_map(request: HttpRequest) -> HttpResponse:
             "geometry": r.boundary,
         }
         for r in shown
+        if r.boundary
     ]
     context = {
-        "map": {"type": "FeatureCollection", "features": features},
+        "map": {"type": "FeatureCollection", "features": features} if features else None,
         "rows": [(r, summaries[r.pk]) for r in shown],
         "overall": summaries[regions[0].pk] if regions else None,
         "legend": _legend(),

@@ -1,0 +1,281 @@
+"""Risk inventory: assessments through rule sets, derived levels, access, audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from redline.accounts.models import User
+from redline.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from redline.core.models import ChangeLog
+from redline.organisations.access import ROLES
+from redline.organisations.models import Enterprise, Person
+from redline.risk import selectors, services
+from redline.risk.models import RiskEvent
+
+pytestmark = pytest.mark.django_db
+
+LOW = {"L": 1, "E": 2, "C": 7}  # 14: low (blue)
+GENERAL = {"L": 3, "E": 6, "C": 7}  # 126: general (yellow)
+MAJOR = {"L": 6, "E": 6, "C": 15}  # 540: major (red)
+
+
+def actor(name):
+    return User.objects.get(username=name)
+
+
+@pytest.fixture
+def inventory(world):
+    """One object, two units and three events in U-S11-hazchem, as its own operator."""
+    me = actor("ent-operator")
+    unit = Enterprise.objects.get(name="U-S11-hazchem")
+    person = Person.objects.create(name="王工", role="safety_manager", enterprise=unit)
+    obj = services.risk_object_save(
+        actor=me,
+        enterprise_id=unit.pk,
+        data={"name": "储罐区", "kind": "mhi", "responsible": "王工"},
+    )
+    tank = services.risk_unit_save(actor=me, object_id=obj.pk, data={"name": "甲醇储罐"})
+    dock = services.risk_unit_save(actor=me, object_id=obj.pk, data={"name": "装卸栈台"})
+    leak = services.risk_event_save(
+        actor=me,
+        unit_id=tank.pk,
+        data={"name": "泄漏火灾", "method": "LEC", "inherent": GENERAL, "residual": LOW},
+    )
+    spark = services.risk_event_save(
+        actor=me, unit_id=dock.pk, data={"name": "静电引燃", "method": "LEC", "inherent": GENERAL}
+    )
+    matrix = services.risk_event_save(
+        actor=me,
+        unit_id=dock.pk,
+        data={"name": "车辆伤害", "method": "LS", "inherent": {"L": 2, "S": 2}},
+    )
+    return {
+        "me": me,
+        "unit": unit,
+        "obj": obj,
+        "tank": tank,
+        "dock": dock,
+        "leak": leak,
+        "spark": spark,
+        "matrix": matrix,
+        "person": person,
+    }
+
+
+def test_levels_come_from_the_rule_set_and_residual_counts(inventory):
+    leak, spark, matrix = inventory["leak"], inventory["spark"], inventory["matrix"]
+    assert (leak.inherent_score, leak.inherent_level, leak.residual_level, leak.level) == (
+        126,
+        3,
+        4,
+        4,
+    )
+    assert spark.level == 3 and spark.rule_set == "lec-common"
+    assert matrix.rule_set == "ls-db37" and matrix.inherent_score == 4 and matrix.level == 4
+
+
+def test_derived_levels_follow_a_changed_assessment(inventory):
+    total, tree = selectors.inventory(inventory["unit"])
+    assert total.level == 3 and total.counts == {1: 0, 2: 0, 3: 1, 4: 2}
+    tank = next(n for n in tree[0].children if n.item.pk == inventory["tank"].pk)
+    assert tank.summary.level == 4
+    services.risk_event_save(
+        actor=inventory["me"],
+        unit_id=inventory["tank"].pk,
+        event_id=inventory["leak"].pk,
+        version=inventory["leak"].version,
+        data={"inherent": MAJOR, "residual": None},
+    )
+    assert selectors.unit_summary(inventory["tank"].pk).level == 1
+    assert selectors.object_summary(inventory["obj"].pk).level == 1
+    assert selectors.enterprise_summary(inventory["unit"].pk).level == 1
+    cityhall = actor("cityhall-viewer")
+    regions = selectors.region_summaries(cityhall)
+    from redline.organisations.models import Region
+
+    district = Region.objects.get(code="100100")
+    assert regions[district.pk].level == 1 and regions[district.pk].counts[1] == 1
+    other = Region.objects.get(code="100200")
+    assert regions[other.pk].level is None
+
+
+def test_a_factor_the_method_does_not_allow_names_the_factor(inventory):
+    with pytest.raises(ValidationFailed) as caught:
+        services.risk_event_save(
+            actor=inventory["me"],
+            unit_id=inventory["tank"].pk,
+            data={"name": "x", "method": "LEC", "inherent": {"L": 4, "E": 6, "C": 7}},
+        )
+    assert list(caught.value.fields) == ["inherent.L"]
+    with pytest.raises(ValidationFailed) as caught:
+        services.risk_event_save(
+            actor=inventory["me"],
+            unit_id=inventory["tank"].pk,
+            data={"name": "x", "method": "LEC", "rule_set": "ls-db37", "inherent": GENERAL},
+        )
+    assert list(caught.value.fields) == ["rule_set"]
+    assert RiskEvent.objects.filter(name="x").count() == 0
+
+
+def test_stale_version_conflicts(inventory):
+    leak = inventory["leak"]
+    services.risk_event_save(
+        actor=inventory["me"],
+        unit_id=leak.unit_id,
+        event_id=leak.pk,
+        version=leak.version,
+        data={"inherent": MAJOR},
+    )
+    with pytest.raises(Conflict):
+        services.risk_event_save(
+            actor=inventory["me"],
+            unit_id=leak.unit_id,
+            event_id=leak.pk,
+            version=leak.version,
+            data={"inherent": LOW},
+        )
+
+
+def test_every_change_is_audited_on_the_enterprise(inventory):
+    entries = ChangeLog.objects.filter(enterprise=inventory["unit"])
+    assert entries.filter(model="risk.RiskEvent", action="create").count() == 3
+    assert entries.filter(model="risk.RiskObject").count() == 1
+
+
+def test_measures_checked_by_inspection_need_a_full_cycle(inventory):
+    base = {
+        "description": "液位高高联锁",
+        "measure_class": "1",
+        "measure_subclass": "1-1",
+        "control_mode": "inspection",
+        "management_level": "team",
+        "responsible": "王工",
+        "inspection_content": "检查联锁投用",
+    }
+    with pytest.raises(ValidationFailed) as caught:
+        services.measure_save(actor=inventory["me"], event_id=inventory["leak"].pk, data=base)
+    assert "cycle" in caught.value.fields
+    start = timezone.make_aware(dt.datetime(2026, 12, 1, 8))
+    hourly = {"every": 2, "unit": "hour", "starts_at": start}
+    with pytest.raises(ValidationFailed) as caught:
+        services.measure_save(
+            actor=inventory["me"], event_id=inventory["leak"].pk, data={**base, "cycle": hourly}
+        )
+    assert {"cycle.work_start", "cycle.work_end"} <= set(caught.value.fields)
+    bad_item = {
+        **hourly,
+        "work_start": dt.time(8),
+        "work_end": dt.time(18),
+        "task_type": "operating",
+        "task_item": 11,
+    }
+    with pytest.raises(ValidationFailed) as caught:
+        services.measure_save(
+            actor=inventory["me"], event_id=inventory["leak"].pk, data={**base, "cycle": bad_item}
+        )
+    assert "cycle.task_item" in caught.value.fields
+    good = {**bad_item, "task_item": 10}
+    measure = services.measure_save(
+        actor=inventory["me"], event_id=inventory["leak"].pk, data={**base, "cycle": good}
+    )
+    assert measure.cycle.every == 2 and measure.cycle.task_item == 10
+    with pytest.raises(ValidationFailed) as caught:
+        services.measure_save(
+            actor=inventory["me"],
+            event_id=inventory["leak"].pk,
+            data={**base, "measure_subclass": "2-1", "cycle": good},
+        )
+    assert "measure_subclass" in caught.value.fields
+
+
+def test_shutdown_must_end_after_it_starts(inventory):
+    start = timezone.make_aware(dt.datetime(2026, 12, 1, 8))
+    with pytest.raises(ValidationFailed) as caught:
+        services.shutdown_save(
+            actor=inventory["me"],
+            unit_id=inventory["tank"].pk,
+            data={"starts_at": start, "ends_at": start, "reason": "检修"},
+        )
+    assert "ends_at" in caught.value.fields
+    shutdown = services.shutdown_save(
+        actor=inventory["me"],
+        unit_id=inventory["tank"].pk,
+        data={"starts_at": start, "ends_at": start + dt.timedelta(days=3), "reason": "大修"},
+    )
+    assert shutdown.pk
+
+
+def test_other_enterprises_and_viewers_cannot_write(inventory):
+    with pytest.raises(NotFound):
+        services.risk_unit_save(
+            actor=actor("ent2-operator"), object_id=inventory["obj"].pk, data={"name": "x"}
+        )
+    with pytest.raises(PermissionDenied):
+        services.risk_unit_save(
+            actor=actor("ent-viewer"), object_id=inventory["obj"].pk, data={"name": "x"}
+        )
+
+
+@pytest.mark.parametrize(
+    "org", ["cityhall", "d1", "s11", "emergency", "fire_d1", "ent", "ent2", "cdc_d2"]
+)
+@pytest.mark.parametrize("role", ROLES)
+def test_inventory_page_and_assessment_follow_the_jurisdiction(client, world, inventory, org, role):
+    client.force_login(actor(f"{org}-{role}"))
+    visible = inventory["unit"].pk in world.visible(org)
+    page = client.get(f"/enterprises/{inventory['unit'].pk}/risks/")
+    assert page.status_code == (200 if visible else 404)
+    event = inventory["spark"]
+    form = client.get(f"/risks/events/{event.pk}/assess/")
+    may_change = role in {"operator", "manager", "admin"}
+    assert form.status_code == (404 if not visible else 200 if may_change else 403)
+    response = client.post(
+        f"/risks/events/{event.pk}/assess/",
+        {"version": event.version, "inherent_L": "6", "inherent_E": "6", "inherent_C": "15"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == (404 if not visible else 200 if may_change else 403)
+    assert RiskEvent.objects.get(pk=event.pk).level == (1 if visible and may_change else 3)
+
+
+def test_assessment_response_recolours_unit_object_enterprise_and_regions(client, inventory):
+    client.force_login(inventory["me"])
+    event = inventory["spark"]
+    response = client.post(
+        f"/risks/events/{event.pk}/assess/",
+        {"version": event.version, "inherent_L": "6", "inherent_E": "6", "inherent_C": "15"},
+        headers={"HX-Request": "true"},
+    )
+    html = response.content.decode()
+    for badge in (
+        f'id="unit-badge-{inventory["dock"].pk}"',
+        f'id="object-badge-{inventory["obj"].pk}"',
+        'id="enterprise-level"',
+    ):
+        start = html.index(badge)
+        assert 'hx-swap-oob="true"' in html[start - 200 : start + 200]
+        assert 'data-level="1"' in html[start : start + 400]
+    bad = client.post(
+        f"/risks/events/{event.pk}/assess/",
+        {"version": event.version + 1, "inherent_L": "4", "inherent_E": "6", "inherent_C": "15"},
+        headers={"HX-Request": "true"},
+    )
+    assert bad.status_code == 422
+
+
+def test_risk_map_page_and_drill_down(client, inventory):
+    client.force_login(actor("cityhall-viewer"))
+    page = client.get("/risk-map/")
+    assert page.status_code == 200
+    levels = {str(region): summary.level for region, summary in page.context["rows"]}
+    assert levels == {"区D1": 3, "区D2": None}
+    from redline.organisations.models import Region
+
+    district = Region.objects.get(code="100100")
+    drill = client.get(f"/risk-map/regions/{district.pk}/")
+    assert "U-S11-hazchem" in drill.content.decode()
+    client.force_login(actor("ent2-viewer"))
+    assert client.get(f"/risk-map/regions/{district.pk}/").status_code == 404
