@@ -19,6 +19,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         (reverse("regions"), _("Organisation tree"), "regions"),
         (reverse("enterprise-list"), _("Enterprises & units"), "enterprises"),
         (reverse("risk-map"), _("Risk map"), "riskmap"),
+        (reverse("park-list"), _("Chemical parks"), "parks"),
     ]
     if role_allows(user, "administer"):
         items.append((reverse("audit-log"), _("Change log"), "audit"))

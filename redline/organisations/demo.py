@@ -470,8 +470,10 @@ class Builder:
         SectorMandate.objects.bulk_create(mandates)
         return made
 
-    def park(self, districts: list[Region]) -> ChemicalPark:
-        host = districts[min(1, len(districts) - 1)]
+    def park(self, districts: list[Region], subdistricts: list[Region]) -> ChemicalPark:
+        """The park covers one subdistrict of the second district."""
+        district = districts[min(1, len(districts) - 1)]
+        host = next(s for s in subdistricts if s.parent_id == district.pk)
         return ChemicalPark.objects.create(
             name=f"{CITY[0]}化学工业园区",
             name_en=f"{CITY[1]} Chemical Industry Park",
@@ -481,10 +483,18 @@ class Builder:
 
     def units(self, subdistricts: list[Region], park: ChemicalPark) -> list[Enterprise]:
         rng = self.rng
-        sectors = list(SECTOR_WEIGHTS)
-        weights = [SECTOR_WEIGHTS[s] for s in sectors]
-        park_sub_list = [s for s in subdistricts if s.parent_id == park.region_id]
-        park_subs = {s.pk for s in park_sub_list}
+        # Each sector's share of the enterprises is exact (largest remainder), then shuffled:
+        # even the small city has every sector in proportion.
+        weight_total = sum(SECTOR_WEIGHTS.values())
+        shares = {s: self.scale.enterprises * w / weight_total for s, w in SECTOR_WEIGHTS.items()}
+        counts = {s: int(v) for s, v in shares.items()}
+        for s in sorted(shares, key=lambda s: counts[s] - shares[s])[
+            : self.scale.enterprises - sum(counts.values())
+        ]:
+            counts[s] += 1
+        plan = [s for s, n in counts.items() for _ in range(n)]
+        rng.shuffle(plan)
+        park_sub = next(s for s in subdistricts if s.pk == park.region_id)
         total = self.scale.enterprises + self.scale.key_places
         created: list[Enterprise] = []
         batch: list[Enterprise] = []
@@ -533,9 +543,10 @@ class Builder:
         for index in range(total):
             sub = subdistricts[rng.randrange(len(subdistricts))]
             is_enterprise = index < self.scale.enterprises
-            primary = rng.choices(sectors, weights)[0] if is_enterprise else Sector.OTHER
-            if primary == Sector.HAZARDOUS_CHEMICALS and rng.random() < 0.5:
-                sub = rng.choice(park_sub_list)  # chemical enterprises cluster in the park
+            primary = plan[index] if is_enterprise else Sector.OTHER
+            in_park = primary == Sector.HAZARDOUS_CHEMICALS and rng.random() < 0.5
+            if in_park:
+                sub = park_sub  # chemical enterprises cluster in the park
             quad = self.quads[sub.pk]
             lon, lat = _lerp_quad(quad, rng.uniform(0.1, 0.9), rng.uniform(0.1, 0.9))
             division = sub.code[:6]
@@ -573,11 +584,7 @@ class Builder:
                 credit_code=code,
                 kind=kind,
                 region=sub,
-                chemical_park=park
-                if Sector.HAZARDOUS_CHEMICALS in chosen
-                and sub.pk in park_subs
-                and rng.random() < 0.7
-                else None,
+                chemical_park=park if in_park else None,
                 address=self.address(sub),
                 latitude=Decimal(f"{lat:.6f}"),
                 longitude=Decimal(f"{lon:.6f}"),
@@ -707,7 +714,7 @@ def build(
     with transaction.atomic():
         city, districts, subdistricts = builder.regions()
         bodies = builder.government(city, districts, subdistricts)
-        park = builder.park(districts)
+        park = builder.park(districts, subdistricts)
         units = builder.units(subdistricts, park)
         builder.users(bodies, districts, subdistricts, units)
         for step in STEPS:

@@ -165,15 +165,30 @@ class Region(models.Model):
         return [by_id[i] for i in ids if i in by_id]
 
 
+class ChemicalParkQuerySet(RegionScopedQuerySet):
+    def scope_filter(self, scope: Scope) -> models.Q:
+        # A park in the user's regions, or one that holds a unit the user may see.
+        holding = Enterprise.objects.filter(scope.enterprise_q()).values("chemical_park_id")
+        return scope.region_q("region__") | models.Q(pk__in=holding)
+
+
 class ChemicalPark(models.Model):
     name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("English name"), max_length=200, blank=True)
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT)
+    managing_body = models.ForeignKey(
+        "Organisation",
+        verbose_name=_("managing body"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="managed_parks",
+    )
     boundary = models.JSONField(
         _("boundary (GeoJSON)"), null=True, blank=True, validators=[validate_geojson_geometry]
     )
 
-    objects = RegionScopedQuerySet.as_manager()
+    objects = ChemicalParkQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

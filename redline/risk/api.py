@@ -5,11 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Body, Router
+from ninja import Body, Router, Schema, Status
 
 from redline.core.errors import ValidationFailed
 from redline.engines.gb18218 import GradingError, grade_payload
+from redline.organisations.models import Enterprise, Region
+from redline.risk import selectors, services
+from redline.risk.models import RiskEvent
 from redline.risk.standards import gb18218
 
 router = Router(tags=["risk"])
@@ -50,3 +54,157 @@ def grade(request: HttpRequest, payload: dict[str, Any] = Body(..., examples=[EX
             % {"unit": error.unit, "field": error.field},
             fields={f"{error.unit}.{error.field}": str(error)},
         ) from None
+
+
+class SummaryOut(Schema):
+    level: int | None
+    counts: dict[str, int]
+
+
+class EventOut(Schema):
+    id: int
+    name: str
+    method: str
+    rule_set: str
+    inherent_factors: dict[str, float]
+    inherent_score: float
+    inherent_level: int
+    residual_factors: dict[str, float] | None
+    residual_score: float | None
+    residual_level: int | None
+    level: int
+    version: int
+
+
+class UnitOut(Schema):
+    id: int
+    name: str
+    summary: SummaryOut
+    events: list[EventOut]
+
+
+class ObjectOut(Schema):
+    id: int
+    name: str
+    kind: str
+    summary: SummaryOut
+    units: list[UnitOut]
+
+
+class InventoryOut(Schema):
+    enterprise_id: int
+    summary: SummaryOut
+    objects: list[ObjectOut]
+
+
+class AssessIn(Schema):
+    version: int
+    inherent: dict[str, float]
+    residual: dict[str, float] | None = None
+
+
+class InstallationIn(Schema):
+    name: str
+    code: str = ""
+    kind: str
+    people_exposed: int
+    substances: list[dict[str, Any]]
+
+
+class InstallationOut(Schema):
+    id: int
+    enterprise_id: int
+    name: str
+    code: str
+    kind: str
+    people_exposed: int
+    substances: list[dict[str, Any]]
+    ratio_sum: float | None
+    is_major: bool
+    alpha: float | None
+    r_value: float | None
+    grade: int | None
+    grading_result: dict[str, Any] | None
+    version: int
+
+
+class RegionLevelOut(Schema):
+    region_id: int
+    name: str
+    level: int | None
+    counts: dict[str, int]
+
+
+def _visible_enterprise(request: HttpRequest, enterprise_id: int) -> Enterprise:
+    return get_object_or_404(Enterprise.objects.restrict(request.user), pk=enterprise_id)
+
+
+@router.get(
+    "/enterprises/{enterprise_id}/risks",
+    response=InventoryOut,
+    summary="Risk inventory with derived levels",
+)
+def inventory(request: HttpRequest, enterprise_id: int) -> dict[str, Any]:
+    enterprise = _visible_enterprise(request, enterprise_id)
+    total, tree = selectors.inventory(enterprise)
+    return {
+        "enterprise_id": enterprise.pk,
+        "summary": total.as_dict(),
+        "objects": [
+            {
+                "id": node.item.pk,
+                "name": node.item.name,
+                "kind": node.item.kind,
+                "summary": node.summary.as_dict(),
+                "units": [
+                    {
+                        "id": u.item.pk,
+                        "name": u.item.name,
+                        "summary": u.summary.as_dict(),
+                        "events": u.children,
+                    }
+                    for u in node.children
+                ],
+            }
+            for node in tree
+        ],
+    }
+
+
+@router.post("/risk-events/{event_id}/assess", response=EventOut, summary="Assess a risk event")
+def assess_event(request: HttpRequest, event_id: int, payload: AssessIn) -> Any:
+    event = get_object_or_404(RiskEvent.objects.restrict(request.user), pk=event_id)
+    return services.risk_event_save(
+        actor=request.user,
+        unit_id=event.unit_id,
+        event_id=event.pk,
+        version=payload.version,
+        data={"inherent": payload.inherent, "residual": payload.residual},
+    )
+
+
+@router.get("/risk-map", response=list[RegionLevelOut], summary="Derived risk level per region")
+def risk_map(request: HttpRequest) -> list[dict[str, Any]]:
+    summaries = selectors.region_summaries(request.user)
+    regions = Region.objects.filter(pk__in=summaries).order_by("path")
+    return [{"region_id": r.pk, "name": str(r), **summaries[r.pk].as_dict()} for r in regions]
+
+
+@router.get("/enterprises/{enterprise_id}/installations", response=list[InstallationOut])
+def installations(request: HttpRequest, enterprise_id: int) -> Any:
+    return selectors.installations_of(_visible_enterprise(request, enterprise_id))
+
+
+@router.post("/enterprises/{enterprise_id}/installations", response={201: InstallationOut})
+def create_installation(
+    request: HttpRequest, enterprise_id: int, payload: InstallationIn
+) -> Status:
+    saved = services.installation_save(
+        actor=request.user, enterprise_id=enterprise_id, data=payload.dict()
+    )
+    return Status(201, saved)
+
+
+@router.post("/installations/{installation_id}/regrade", response=InstallationOut)
+def regrade(request: HttpRequest, installation_id: int) -> Any:
+    return services.installation_regrade(actor=request.user, installation_id=installation_id)

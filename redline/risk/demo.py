@@ -16,17 +16,18 @@ import numpy as np
 from django.utils import timezone
 
 from redline.engines.gb18218 import grade_payload
-from redline.organisations.models import Enterprise, Person
-from redline.organisations.vocab import PersonRole, Sector, UnitKind
+from redline.organisations.models import ChemicalPark, Enterprise, Organisation, Person
+from redline.organisations.vocab import OrganisationKind, PersonRole, Sector, UnitKind
 from redline.risk.models import (
     ControlMeasure,
     InspectionCycle,
     MajorHazardInstallation,
+    ParkAssessment,
     RiskEvent,
     RiskObject,
     RiskUnit,
 )
-from redline.risk.standards import default_rule_set, gb18218
+from redline.risk.standards import default_rule_set, gb18218, park_class
 
 # sector -> [(object, kind, [units]), ...], events, measures
 TEMPLATES: dict[str, dict[str, Any]] = {
@@ -214,6 +215,29 @@ def build_risks(builder: Any, units: list[Enterprise]) -> None:
         f"{len(events):,} events, {len(measures):,} measures, {len(cycles):,} cycles"
     )
     _installations(builder, [e for e in units if Sector.HAZARDOUS_CHEMICALS in e.sector_list])
+    _parks(builder)
+
+
+def _parks(builder: Any) -> None:
+    """Each park gets its managing committee and an assessment under the current guide."""
+    for park in ChemicalPark.objects.filter(managing_body__isnull=True):
+        body = Organisation.objects.create(
+            name=f"{park.name}管理委员会",
+            name_en=f"{park.name_en} Management Committee",
+            kind=OrganisationKind.GOVERNMENT,
+            region=park.region,
+        )
+        ChemicalPark.objects.filter(pk=park.pk).update(managing_body=body)
+        score = round(builder.rng.uniform(62, 92), 1)
+        ParkAssessment.objects.create(
+            park=park,
+            assessed_on=dt.date(2026, 6, 30),
+            score=score,
+            guide="2023",
+            risk_class=park_class(score, "2023"),
+            assessor="省应急管理厅评估组",
+        )
+        builder.progress(f"chemical park {park.name}: class {park_class(score, '2023')} ({score})")
 
 
 def _installations(builder: Any, enterprises: list[Enterprise]) -> None:

@@ -85,3 +85,25 @@ class SubstanceForm(forms.Form):
 
 SubstanceFormSet = forms.formset_factory(SubstanceForm, extra=3, max_num=50)
 assert KINDS == tuple(MajorHazardInstallation.Kind.values)
+
+
+class ParkAssessmentForm(forms.Form):
+    assessed_on = forms.DateField(
+        label=_("Assessed on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    score = forms.DecimalField(
+        label=_("Score (out of 100)"), min_value=0, max_value=100, decimal_places=2
+    )
+    guide = forms.ChoiceField(label=_("Guide version"))
+    assessor = forms.CharField(label=_("Assessed by"), required=False, max_length=200)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from redline.risk.standards import park_guides
+
+        super().__init__(*args, **kwargs)
+        guides = park_guides()
+        self.fields["guide"].choices = [
+            (gid, g["title_zh"] + ("" if g["status"] == "confirmed" else " ⚠"))
+            for gid, g in guides.items()
+        ]
+        self.fields["guide"].initial = next(gid for gid, g in guides.items() if g["default"])

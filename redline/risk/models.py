@@ -14,7 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from redline.organisations.models import Enterprise, Person, ScopedQuerySet
+from redline.organisations.models import ChemicalPark, Enterprise, Person, ScopedQuerySet
 from redline.risk.vocab import (
     TASK_ITEMS,
     ControlMode,
@@ -335,3 +335,39 @@ class UnitShutdown(Versioned):
     def clean(self) -> None:
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValidationError({"ends_at": _("The shutdown must end after it starts.")})
+
+
+class ParkAssessmentQuerySet(ScopedQuerySet):
+    region_path = "park__region__"
+
+
+class ParkAssessment(Versioned):
+    """A chemical park's safety-risk assessment: a score out of 100 and its class A-D
+    under a guide version (bands are data: risk/data/park-classes.json)."""
+
+    park = models.ForeignKey(
+        ChemicalPark,
+        verbose_name=_("chemical park"),
+        on_delete=models.PROTECT,
+        related_name="assessments",
+    )
+    assessed_on = models.DateField(_("assessed on"))
+    score = models.DecimalField(
+        _("score"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    guide = models.CharField(_("guide version"), max_length=10)
+    risk_class = models.CharField(_("risk class"), max_length=1, editable=False)
+    assessor = models.CharField(_("assessed by"), max_length=200, blank=True)
+
+    objects = ParkAssessmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["park", "-assessed_on", "-id"]
+        verbose_name = _("chemical-park assessment")
+        verbose_name_plural = _("chemical-park assessments")
+
+    def __str__(self) -> str:
+        return f"{self.park} {self.assessed_on} {self.risk_class}"

@@ -163,3 +163,51 @@ def installations_of(enterprise: Enterprise) -> QuerySet[MajorHazardInstallation
 
 def measures_of(event: RiskEvent) -> QuerySet[ControlMeasure]:
     return event.measures.filter(is_archived=False).select_related("responsible", "cycle")
+
+
+@dataclass
+class ParkOverview:
+    park: Any
+    assessment: Any
+    summary: Summary
+    enterprises: list[tuple[Enterprise, Summary]]
+    grades: dict[int, int]
+    installations: int
+
+
+def park_overview(user: Any, park: Any) -> ParkOverview:
+    """A park's latest class, the derived risk level of its enterprises and their major
+    hazard installations by grade (all through the user's jurisdiction)."""
+    members = Enterprise.objects.restrict(user).filter(chemical_park=park, is_archived=False)
+    rows = (
+        live_events(user)
+        .filter(enterprise__chemical_park=park)
+        .values("enterprise_id", "level")
+        .annotate(n=Count("id"))
+        .values_list("enterprise_id", "level", "n")
+    )
+    per_enterprise: dict[int, Summary] = defaultdict(Summary)
+    total = Summary()
+    for enterprise_id, level, n in rows:
+        per_enterprise[enterprise_id].add(level, n)
+        total.add(level, n)
+    grades = dict.fromkeys((1, 2, 3, 4), 0)
+    installations = MajorHazardInstallation.objects.restrict(user).filter(
+        enterprise__chemical_park=park, is_archived=False
+    )
+    for grade, n in (
+        installations.filter(is_major=True).values_list("grade").annotate(n=Count("id"))
+    ):
+        grades[grade] = n
+    enterprises = sorted(
+        ((e, per_enterprise.get(e.pk, Summary())) for e in members),
+        key=lambda p: (p[1].level or 9, p[0].name),
+    )
+    return ParkOverview(
+        park=park,
+        assessment=park.assessments.filter(is_archived=False).first(),
+        summary=total,
+        enterprises=enterprises,
+        grades=grades,
+        installations=installations.count(),
+    )

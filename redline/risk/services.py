@@ -21,18 +21,19 @@ from redline.core.records import clean_or_fail, log_change, save_versioned
 from redline.engines.gb18218 import GradingError, grade_payload
 from redline.engines.risk_methods import AssessmentError
 from redline.organisations.access import ensure_can
-from redline.organisations.models import Enterprise, Person
+from redline.organisations.models import ChemicalPark, Enterprise, Person
 from redline.organisations.services import enterprise_for
 from redline.risk.models import (
     ControlMeasure,
     InspectionCycle,
     MajorHazardInstallation,
+    ParkAssessment,
     RiskEvent,
     RiskObject,
     RiskUnit,
     UnitShutdown,
 )
-from redline.risk.standards import default_rule_set, gb18218, rule_sets
+from redline.risk.standards import default_rule_set, gb18218, park_class, park_guides, rule_sets
 from redline.risk.vocab import ControlMode
 
 OBJECT_FIELDS = ("name", "kind", "code", "department", "responsible", "installation")
@@ -380,3 +381,25 @@ def installation_regrade(*, actor: Any, installation_id: int) -> MajorHazardInst
         comment="regrade",
     )
     return installation
+
+
+@transaction.atomic
+def park_assess(*, actor: Any, park_id: int, data: Mapping[str, Any]) -> ParkAssessment:
+    """Record a chemical park's assessment; its class A-D follows from the score."""
+    try:
+        park = ChemicalPark.objects.restrict(actor).get(pk=park_id)
+    except ChemicalPark.DoesNotExist:
+        raise NotFound() from None
+    ensure_can(actor, "create")  # government-side operators and above
+    _check_fields(data, ("assessed_on", "score", "guide", "assessor"))
+    guide = data.get("guide") or next(g for g, v in park_guides().items() if v["default"])
+    if guide not in park_guides():
+        raise ValidationFailed(fields={"guide": _("No such guide version.")})
+    assessment = ParkAssessment(
+        park=park, guide=guide, **{k: v for k, v in data.items() if k != "guide"}
+    )
+    clean_or_fail(assessment)
+    assessment.risk_class = park_class(float(assessment.score), guide)
+    assessment.save()
+    log_change(actor, "create", assessment, None, enterprise_id=None)
+    return assessment

@@ -6,6 +6,8 @@ urlpatterns = [
     path("enterprises/<int:enterprise_id>/risks/", views.inventory, name="risk-inventory"),
     path("risks/events/<int:event_id>/assess/", views.event_assess, name="risk-event-assess"),
     path("risk-map/", views.risk_map, name="risk-map"),
+    path("parks/", views.park_list, name="park-list"),
+    path("parks/<int:park_id>/", views.park_detail, name="park-detail"),
     path("risk-map/regions/<int:region_id>/", views.risk_map_region, name="risk-map-region"),
     path(
         "enterprises/<int:enterprise_id>/installations/new/",

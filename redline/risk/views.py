@@ -19,9 +19,14 @@ from redline.organisations import selectors as org_selectors
 from redline.organisations.access import can
 from redline.organisations.models import Enterprise, Region
 from redline.risk import selectors, services
-from redline.risk.forms import AssessmentForm, InstallationForm, SubstanceFormSet
+from redline.risk.forms import (
+    AssessmentForm,
+    InstallationForm,
+    ParkAssessmentForm,
+    SubstanceFormSet,
+)
 from redline.risk.models import MajorHazardInstallation, RiskEvent
-from redline.risk.standards import rule_sets
+from redline.risk.standards import park_guides, rule_sets
 from redline.risk.vocab import LEVEL_COLOURS, RiskLevel
 
 
@@ -285,3 +290,56 @@ def installation_regrade(
     return redirect(
         "installation-detail", enterprise_id=enterprise.pk, installation_id=installation_id
     )
+
+
+@login_required
+def park_list(request: HttpRequest) -> HttpResponse:
+    request.nav_section = "parks"  # type: ignore[attr-defined]
+    parks = [
+        selectors.park_overview(request.user, park)
+        for park in org_selectors.parks_visible(request.user).select_related("managing_body")
+    ]
+    return render(request, "risk/park_list.html", {"parks": parks})
+
+
+@login_required
+def park_detail(request: HttpRequest, park_id: int) -> HttpResponse:
+    request.nav_section = "parks"  # type: ignore[attr-defined]
+    park = get_object_or_404(org_selectors.parks_visible(request.user), pk=park_id)
+    form = ParkAssessmentForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if not can(request.user, "create"):
+            raise PermissionDenied
+        status = 422
+        if form.is_valid():
+            try:
+                services.park_assess(actor=request.user, park_id=park.pk, data=form.cleaned_data)
+            except DomainError as failure:
+                _domain(failure)
+                for name, message in failure.fields.items():
+                    form.add_error(name if name in form.fields else None, message)
+            else:
+                messages.success(request, _("Assessment recorded."))
+                return redirect("park-detail", park_id=park.pk)
+    overview = selectors.park_overview(request.user, park)
+    points = [
+        {
+            "name": e.name,
+            "value": [float(e.longitude), float(e.latitude)],
+            "level": s.level or 0,
+            "url": f"/enterprises/{e.pk}/risks/",
+        }
+        for e, s in overview.enterprises
+        if e.latitude is not None
+    ]
+    context = {
+        "overview": overview,
+        "park": park,
+        "form": form,
+        "can_assess": can(request.user, "create"),
+        "history": park.assessments.filter(is_archived=False)[:10],
+        "map": {"boundary": park.boundary, "points": points, "colours": LEVEL_COLOURS},
+        "guides": park_guides(),
+    }
+    return render(request, "risk/park_detail.html", context, status=status)

@@ -421,3 +421,60 @@ def test_login_locks_out_after_five_failures(page: Page, live_server, city) -> N
     answer = page.request.get(f"{base}/enterprises/", max_redirects=0)
     assert answer.status == 302
     assert answer.headers["location"].startswith("/accounts/login/?next=")
+
+
+def test_changing_one_lec_value_recolours_unit_enterprise_and_district(
+    page: Page, live_server, city
+) -> None:
+    """Assess an event in a district with no major risk as red: its unit, enterprise and
+    district badges turn red in place, and the city's risk map shows the district red."""
+    from redline.organisations.models import Region
+    from redline.risk.models import RiskEvent
+    from redline.risk.selectors import enterprise_summary
+
+    districts = Region.objects.filter(level="district").order_by("path")
+    calm = next(
+        d
+        for d in districts
+        if not RiskEvent.objects.filter(
+            enterprise__region__path__startswith=d.path, level=1, is_archived=False
+        ).exists()
+        and RiskEvent.objects.filter(enterprise__region__path__startswith=d.path).exists()
+    )
+    event = (
+        RiskEvent.objects.filter(enterprise__region__path__startswith=calm.path)
+        .select_related("unit")
+        .order_by("id")
+        .first()
+    )
+    assert enterprise_summary(event.enterprise_id).level != 1
+    base = live_server.url
+    sign_in(page, base, "city-operator")
+    page.goto(f"{base}/enterprises/{event.enterprise_id}/risks/")
+    district_badge = page.locator(f"#region-badge-{calm.pk}")
+    expect(district_badge).not_to_have_attribute("data-level", "1")
+    page.click(f"#event-{event.pk} button")
+    form = page.locator(f"#event-{event.pk} form")
+    form.locator("select[name=inherent_L]").select_option("10")
+    form.locator("select[name=inherent_E]").select_option("10")
+    form.locator("select[name=inherent_C]").select_option("100")
+    for factor in ("L", "E", "C"):
+        form.locator(f"select[name=residual_{factor}]").select_option("")
+    loads = []
+    page.on("framenavigated", lambda frame: loads.append(frame.url))
+    form.locator("button[type=submit]").click()
+    expect(page.locator(f"#unit-badge-{event.unit_id}")).to_have_attribute("data-level", "1")
+    expect(page.locator(f"#unit-tile-badge-{event.unit_id}")).to_have_attribute("data-level", "1")
+    expect(page.locator("#enterprise-level")).to_have_attribute("data-level", "1")
+    expect(district_badge).to_have_attribute("data-level", "1")
+    expect(page.locator(f"#event-{event.pk} .level").first).to_have_attribute("data-level", "1")
+    assert loads == []  # no page load: the colours came with the answer
+    page.goto(f"{base}/risk-map/")
+    expect(page.locator(f"#region-levels #region-badge-{calm.pk}")).to_have_attribute(
+        "data-level", "1"
+    )
+    colour = page.evaluate(
+        "JSON.parse(document.getElementById('risk-map-data').textContent).features"
+        f".find(f => f.properties.id === {calm.pk}).properties.level"
+    )
+    assert colour == 1

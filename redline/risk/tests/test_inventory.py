@@ -279,3 +279,36 @@ def test_risk_map_page_and_drill_down(client, inventory):
     assert "U-S11-hazchem" in drill.content.decode()
     client.force_login(actor("ent2-viewer"))
     assert client.get(f"/risk-map/regions/{district.pk}/").status_code == 404
+
+
+def test_the_api_reads_and_assesses_through_the_same_door(client, inventory):
+    client.force_login(inventory["me"])
+    unit = inventory["unit"]
+    tree = client.get(f"/api/v1/enterprises/{unit.pk}/risks").json()
+    assert tree["summary"]["level"] == 3 and len(tree["objects"][0]["units"]) == 2
+    event = inventory["spark"]
+    response = client.post(
+        f"/api/v1/risk-events/{event.pk}/assess",
+        {"version": event.version, "inherent": MAJOR},
+        content_type="application/json",
+    )
+    assert response.status_code == 200 and response.json()["level"] == 1
+    assert client.get(f"/api/v1/enterprises/{unit.pk}/risks").json()["summary"]["level"] == 1
+    bad = client.post(
+        f"/api/v1/risk-events/{event.pk}/assess",
+        {"version": event.version + 1, "inherent": {"L": 4, "E": 6, "C": 15}},
+        content_type="application/json",
+    )
+    assert bad.status_code == 422 and "inherent.L" in bad.json()["error"]["fields"]
+    client.force_login(actor("ent2-operator"))
+    assert client.get(f"/api/v1/enterprises/{unit.pk}/risks").status_code == 404
+    assert (
+        client.post(
+            f"/api/v1/risk-events/{event.pk}/assess",
+            {"version": 1, "inherent": LOW},
+            content_type="application/json",
+        ).status_code
+        == 404
+    )
+    levels = {r["name"]: r["level"] for r in client.get("/api/v1/risk-map").json()}
+    assert "区D1" not in levels  # ent2 sees only its own region

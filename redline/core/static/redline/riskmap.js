@@ -16,7 +16,7 @@ document.addEventListener("DOMContentLoaded", function () {
     } },
     series: [{
       type: "map", map: "redline-risk", roam: true, nameProperty: "name",
-      label: { show: true, fontSize: 11 },
+      label: { show: true, fontSize: 11, color: "#fff", textBorderColor: "#333", textBorderWidth: 2 },
       data: geo.features.map(function (f) {
         return { name: f.properties.name, id: f.properties.id, counts: f.properties.counts,
                  itemStyle: { areaColor: colours[String(f.properties.level)] || "#c8ced6" } };
