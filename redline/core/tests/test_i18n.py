@@ -86,3 +86,11 @@ def test_pages_ignore_the_browsers_language_but_the_api_honours_it(client):
     assert answer.json()["error"]["message"] == "Sign in or send a valid API token."
     answer = client.get("/api/v1/enterprises")
     assert answer.json()["error"]["message"] != "Sign in or send a valid API token."
+
+
+@pytest.mark.parametrize("lang", sorted(CATALOGS))
+def test_catalog_compiles_with_gnu_gettext(lang):
+    result = subprocess.run(
+        ["msgfmt", "--check", "-o", os.devnull, str(CATALOGS[lang])], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
