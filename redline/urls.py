@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("redline.core.urls")),
     path("", include("redline.organisations.urls")),
     path("", include("redline.risk.urls")),
+    path("", include("redline.risk.urls_spreadsheet")),
 ]

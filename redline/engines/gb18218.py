@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -97,6 +97,7 @@ class Tables:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self._resolved: dict[tuple[Any, ...], tuple[float, float | None, str, str | None, str]] = {}
         self._by_row = {s.row: s for s in self.named}
         self._by_cas: dict[str, list[NamedSubstance]] = {}
         self._by_name: dict[str, list[NamedSubstance]] = {}
@@ -210,8 +211,7 @@ class Tables:
         return self._grade_values[np.argmax(reached, axis=1)]
 
 
-@dataclass(frozen=True)
-class SubstanceLine:
+class SubstanceLine(NamedTuple):
     """One resolved substance of a unit: its quantity, threshold and correction factor."""
 
     q: float
@@ -285,6 +285,20 @@ def _number(unit: str, field: str, value: Any, *, integer: bool = False) -> floa
 
 def resolve_substance(tables: Tables, unit: str, index: int, raw: Any) -> SubstanceLine:
     """Resolve one input substance to its threshold Q and beta (beta None if unknown)."""
+    # Fast path: a plain quantity and an identification seen before (a city repeats the
+    # same few hundred). Anything unusual goes through the full checks below.
+    if type(raw) is dict:
+        tonnes: Any = raw.get("tonnes")
+        row = raw.get("row")
+        if type(tonnes) in (int, float) and 0 <= tonnes < math.inf and type(row) is not bool:
+            try:
+                known = tables._resolved.get(
+                    (raw.get("cas"), raw.get("name"), row, raw.get("category"))
+                )
+            except TypeError:  # an unhashable value: let the checks name it
+                known = None
+            if known is not None:
+                return SubstanceLine(float(tonnes), *known)
     where = f"substances[{index}]"
     if not isinstance(raw, dict):
         raise GradingError(unit, where, "must be an object with cas, name or category")
@@ -295,13 +309,18 @@ def resolve_substance(tables: Tables, unit: str, index: int, raw: Any) -> Substa
     name = raw.get("name")
     row = raw.get("row")
     category_symbol = raw.get("category")
+    # Remember this identification when it is made of plain values (see the fast path).
+    plain = all(v is None or type(v) in (str, int) for v in (cas, name, row, category_symbol))
+    key = (cas, name, row, category_symbol) if plain else None
     category = None
     if category_symbol is not None:
         category = tables.categories.get(str(category_symbol))
         if category is None:
-            known = ", ".join(tables.categories)
+            symbols = ", ".join(tables.categories)
             raise GradingError(
-                unit, f"{where}.category", f"unknown hazard category {category_symbol!r} ({known})"
+                unit,
+                f"{where}.category",
+                f"unknown hazard category {category_symbol!r} ({symbols})",
             )
     named: NamedSubstance | None = None
     if row is not None:
@@ -362,6 +381,8 @@ def resolve_substance(tables: Tables, unit: str, index: int, raw: Any) -> Substa
         beta_source = f"{STANDARD} Table 4 {category.symbol}"
     else:
         beta, beta_source = None, None
+    if key is not None:
+        tables._resolved[key] = (threshold, beta, source, beta_source, label)
     return SubstanceLine(q, threshold, beta, source, beta_source, label)
 
 

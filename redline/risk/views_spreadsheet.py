@@ -1,0 +1,76 @@
+"""The risk inventory as an Excel ledger: export for anyone who sees the enterprise,
+import (all rows checked, then all or nothing) for those who may change it."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from redline.core.errors import DomainError
+from redline.organisations.access import can
+from redline.risk import spreadsheet
+from redline.risk.views import _domain, _enterprise
+
+
+@login_required
+@require_GET
+def inventory_export(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+    enterprise = _enterprise(request, enterprise_id)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response = HttpResponse(
+        spreadsheet.export_inventory(enterprise), content_type=spreadsheet.CONTENT_TYPE
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"{enterprise.name}-{_('risk inventory')}-{stamp}.xlsx"
+    )
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def inventory_import(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+    request.nav_section = "enterprises"  # type: ignore[attr-defined]
+    enterprise = _enterprise(request, enterprise_id)
+    if not can(request.user, "change"):
+        raise PermissionDenied
+    result = None
+    if request.method == "POST":
+        try:
+            result = spreadsheet.import_inventory(
+                actor=request.user, enterprise_id=enterprise.pk, file=request.FILES.get("file")
+            )
+        except DomainError as failure:
+            _domain(failure)
+            raise
+        if result.ok:
+            created, updated = result.created, result.updated
+            messages.success(
+                request,
+                _(
+                    "Imported %(rows)d rows. Created %(objects)d objects, %(units)d units, "
+                    "%(events)d events and %(measures)d measures; updated %(updated)d records."
+                )
+                % {
+                    "rows": result.rows,
+                    "objects": created["objects"],
+                    "units": created["units"],
+                    "events": created["events"],
+                    "measures": created["measures"],
+                    "updated": updated.total(),
+                },
+            )
+            return redirect("risk-inventory", enterprise_id=enterprise.pk)
+    context = {
+        "enterprise": enterprise,
+        "errors": result.errors if result else [],
+        "columns": spreadsheet.COLUMNS,
+        "max_mb": spreadsheet.MAX_BYTES // (1024 * 1024),
+    }
+    return render(request, "risk/import.html", context, status=422 if result else 200)
