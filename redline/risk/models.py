@@ -122,6 +122,14 @@ class RiskObject(Versioned):
 
     class Meta:
         ordering = ["enterprise", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "name"],
+                condition=models.Q(is_archived=False),
+                name="risk_object_name_unique",
+                violation_error_message=_("This enterprise already has an object of that name."),
+            )
+        ]
         verbose_name = _("risk analysis object")
         verbose_name_plural = _("risk analysis objects")
 
@@ -163,6 +171,14 @@ class RiskUnit(Versioned):
 
     class Meta:
         ordering = ["risk_object", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["risk_object", "name"],
+                condition=models.Q(is_archived=False),
+                name="risk_unit_name_unique",
+                violation_error_message=_("This object already has a unit of that name."),
+            )
+        ]
         verbose_name = _("risk analysis unit")
         verbose_name_plural = _("risk analysis units")
 
@@ -202,6 +218,14 @@ class RiskEvent(Versioned):
     class Meta:
         ordering = ["unit", "name", "id"]
         indexes = [models.Index(fields=["enterprise", "is_archived", "level"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "name"],
+                condition=models.Q(is_archived=False),
+                name="risk_event_name_unique",
+                violation_error_message=_("This unit already has a risk event of that name."),
+            )
+        ]
         verbose_name = _("risk event")
         verbose_name_plural = _("risk events")
 

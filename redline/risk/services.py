@@ -64,11 +64,14 @@ INSTALLATION_FIELDS = ("name", "code", "kind", "people_exposed", "substances")
 
 
 def _visible(actor: Any, model: type[Model], pk: int) -> Any:
+    """A record the actor can see (404) and may change (403), and not archived."""
     try:
         instance = model.objects.restrict(actor).get(pk=pk)  # type: ignore[attr-defined]
     except model.DoesNotExist:  # type: ignore[attr-defined]
         raise NotFound() from None
     ensure_can(actor, "change")
+    if getattr(instance, "is_archived", False):
+        raise ValidationFailed(_("This record is archived; restore it before changing it."))
     return instance
 
 
@@ -79,17 +82,20 @@ def _check_fields(data: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
 
 
 def _person(enterprise: Enterprise, value: Any, field: str) -> Person | None:
-    """A person of this enterprise, by id or by name (as imports give them)."""
+    """A person of this enterprise: a Person or an id (int), or a name (str) that must
+    name exactly one person."""
     if value in (None, ""):
         return None
-    if isinstance(value, Person):
-        value = value.pk
     people = enterprise.people.filter(is_archived=False)
-    found = (
-        people.filter(pk=value).first()
-        if isinstance(value, int) or str(value).isdigit()
-        else people.filter(name=str(value).strip()).first()
-    )
+    if isinstance(value, Person | int) and not isinstance(value, bool):
+        found = people.filter(pk=value.pk if isinstance(value, Person) else value).first()
+    else:
+        named = list(people.filter(name=str(value).strip())[:2])
+        if len(named) > 1:
+            raise ValidationFailed(
+                fields={field: _("Several people of this unit have that name; choose one.")}
+            )
+        found = named[0] if named else None
     if found is None:
         raise ValidationFailed(fields={field: _("No such person in this unit.")})
     return found
@@ -184,12 +190,34 @@ def assess(
         raise ValidationFailed(fields={"rule_set": _("No such rule set for this method.")})
     if not isinstance(factors, Mapping):
         raise ValidationFailed(fields={field: _("Give the factors of the method.")})
+    extra = sorted(set(factors) - set(rule_set.factors))
+    if extra:
+        raise ValidationFailed(
+            fields={
+                f"{field}.{extra[0]}": _("%(method)s has no factor %(name)s.")
+                % {"method": rule_set.method, "name": extra[0]}
+            }
+        )
+    values: dict[str, float] = {}
+    for name in rule_set.factors:
+        raw = factors.get(name)
+        try:
+            values[name] = float(raw)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise ValidationFailed(
+                fields={f"{field}.{name}": _("This factor is required.")}
+            ) from None
+    factors = values
     try:
         scores, levels, _codes = rule_set.assess({k: [v] for k, v in factors.items()})
     except (AssessmentError, TypeError, ValueError) as error:
         name = getattr(error, "factor", "")
         raise ValidationFailed(fields={f"{field}.{name}" if name else field: str(error)}) from None
     return rule_set.id, float(scores[0]), int(levels[0])
+
+
+def _as_floats(factors: Mapping[str, Any]) -> dict[str, float]:
+    return {name: float(value) for name, value in factors.items()}
 
 
 @transaction.atomic
@@ -225,13 +253,13 @@ def risk_event_save(
     event.rule_set, event.inherent_score, event.inherent_level = assess(
         event.method, rule_set_id, inherent, "inherent"
     )
-    event.inherent_factors = dict(inherent)
+    event.inherent_factors = _as_floats(inherent)
     residual = data.get("residual", event.residual_factors if event.pk else None)
     if residual:
         _rs, event.residual_score, event.residual_level = assess(
             event.method, event.rule_set, residual, "residual"
         )
-        event.residual_factors = dict(residual)
+        event.residual_factors = _as_floats(residual)
     else:
         event.residual_factors = event.residual_score = event.residual_level = None
     event.level = event.residual_level or event.inherent_level
@@ -275,6 +303,13 @@ def measure_save(
         raise ValidationFailed(
             fields={"cycle": _("Only measures checked by inspection have a cycle.")}
         )
+    else:
+        live = InspectionCycle.objects.filter(measure=measure, is_archived=False).first()
+        if live is not None:  # no longer inspected: its cycle stops generating tasks
+            before_cycle = audit.snapshot(live)
+            live.is_archived = True
+            save_versioned(live, live.version)
+            log_change(actor, "archive", live, before_cycle, enterprise_id=event.enterprise_id)
     return measure
 
 
@@ -300,7 +335,10 @@ def _cycle_save(
         cycle.save()
         log_change(actor, "create", cycle, None, enterprise_id=enterprise_id)
     else:
-        save_versioned(cycle, data.get("version", existing.version))
+        if "version" not in data:
+            raise ValidationFailed(fields={"cycle.version": _("Give the version you read.")})
+        cycle.is_archived = False
+        save_versioned(cycle, data["version"])
         log_change(actor, "update", cycle, before, enterprise_id=enterprise_id)
 
 

@@ -312,3 +312,74 @@ def test_the_api_reads_and_assesses_through_the_same_door(client, inventory):
     )
     levels = {r["name"]: r["level"] for r in client.get("/api/v1/risk-map").json()}
     assert "区D1" not in levels  # ent2 sees only its own region
+
+
+def test_factors_are_exactly_the_methods_and_stored_as_numbers(inventory):
+    tank = inventory["tank"]
+    with pytest.raises(ValidationFailed) as caught:
+        services.risk_event_save(
+            actor=inventory["me"],
+            unit_id=tank.pk,
+            data={"name": "y", "method": "LEC", "inherent": {**GENERAL, "S": 99}},
+        )
+    assert list(caught.value.fields) == ["inherent.S"]
+    with pytest.raises(ValidationFailed) as caught:
+        services.risk_event_save(
+            actor=inventory["me"],
+            unit_id=tank.pk,
+            data={"name": "y", "method": "LEC", "inherent": {"L": "", "E": 6, "C": 7}},
+        )
+    assert list(caught.value.fields) == ["inherent.L"]
+    event = services.risk_event_save(
+        actor=inventory["me"],
+        unit_id=tank.pk,
+        data={"name": "y", "method": "LEC", "inherent": {"L": "3", "E": "6", "C": "7"}},
+    )
+    assert event.inherent_factors == {"L": 3.0, "E": 6.0, "C": 7.0}
+
+
+def test_a_measure_no_longer_inspected_stops_its_cycle(inventory):
+    start = timezone.make_aware(dt.datetime(2026, 12, 1, 8))
+    base = {
+        "description": "巡检",
+        "measure_class": "3",
+        "measure_subclass": "3-2",
+        "control_mode": "inspection",
+        "management_level": "post",
+        "responsible": inventory["person"].pk,
+        "inspection_content": "巡检记录",
+    }
+    measure = services.measure_save(
+        actor=inventory["me"],
+        event_id=inventory["leak"].pk,
+        data={**base, "cycle": {"every": 1, "unit": "day", "starts_at": start}},
+    )
+    services.measure_save(
+        actor=inventory["me"],
+        event_id=inventory["leak"].pk,
+        measure_id=measure.pk,
+        version=measure.version,
+        data={"control_mode": "monitoring", "inspection_content": ""},
+    )
+    measure.cycle.refresh_from_db()
+    assert measure.cycle.is_archived
+
+
+def test_people_are_chosen_by_id_or_by_a_name_only_one_holds(inventory):
+    Person.objects.create(name="123", role="post_holder", post="巡检", enterprise=inventory["unit"])
+    obj = services.risk_object_save(
+        actor=inventory["me"],
+        enterprise_id=inventory["unit"].pk,
+        data={"name": "仓库", "kind": "area", "responsible": "123"},
+    )
+    assert obj.responsible.name == "123"
+    Person.objects.create(
+        name="王工", role="post_holder", post="电工", enterprise=inventory["unit"]
+    )
+    with pytest.raises(ValidationFailed) as caught:
+        services.risk_object_save(
+            actor=inventory["me"],
+            enterprise_id=inventory["unit"].pk,
+            data={"name": "配电房", "kind": "area", "responsible": "王工"},
+        )
+    assert list(caught.value.fields) == ["responsible"]
