@@ -203,6 +203,12 @@ REDLINE_API_MAX_PAGE_SIZE = 500
 # Exports stream at most this many rows per file.
 REDLINE_EXPORT_MAX_ROWS = env_int("REDLINE_EXPORT_MAX_ROWS", 100_000, minimum=1)
 
+# The city's choice of risk-assessment rule sets per method ("LEC=id,LS=id,MES=id");
+# unset methods use the national defaults shipped in redline/risk/data/rulesets/.
+REDLINE_RULE_SETS = dict(
+    item.split("=", 1) for item in env_list("REDLINE_RULE_SETS", []) if "=" in item
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

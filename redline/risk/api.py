@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time
 from typing import Any
 
 from django.http import HttpRequest
@@ -208,3 +209,107 @@ def create_installation(
 @router.post("/installations/{installation_id}/regrade", response=InstallationOut)
 def regrade(request: HttpRequest, installation_id: int) -> Any:
     return services.installation_regrade(actor=request.user, installation_id=installation_id)
+
+
+class RecordOut(Schema):
+    id: int
+    version: int
+
+
+class RiskObjectIn(Schema):
+    name: str
+    kind: str
+    code: str = ""
+    department: str = ""
+    responsible: int | None = None
+    installation: int | None = None
+
+
+class RiskUnitIn(Schema):
+    name: str
+    responsible: int | None = None
+    site_x: float | None = None
+    site_y: float | None = None
+
+
+class RiskEventIn(Schema):
+    name: str
+    description: str = ""
+    method: str
+    rule_set: str | None = None
+    inherent: dict[str, float]
+    residual: dict[str, float] | None = None
+
+
+class CycleIn(Schema):
+    every: int
+    unit: str
+    starts_at: datetime
+    work_start: time | None = None
+    work_end: time | None = None
+    day_type: str = "every"
+    task_type: str = "routine"
+    task_item: int | None = None
+
+
+class MeasureIn(Schema):
+    description: str
+    measure_class: str
+    measure_subclass: str
+    custom_class: str = ""
+    control_mode: str
+    management_level: str
+    responsible: int
+    inspection_content: str = ""
+    cycle: CycleIn | None = None
+
+
+class ShutdownIn(Schema):
+    starts_at: datetime
+    ends_at: datetime
+    reason: str
+
+
+def _body(payload: Schema) -> dict[str, Any]:
+    data = payload.dict()
+    if data.get("rule_set") is None:
+        data.pop("rule_set", None)
+    if "cycle" in data and data["cycle"] is None:
+        data.pop("cycle")
+    return data
+
+
+@router.post("/enterprises/{enterprise_id}/risk-objects", response={201: RecordOut})
+def create_object(request: HttpRequest, enterprise_id: int, payload: RiskObjectIn) -> Status:
+    saved = services.risk_object_save(
+        actor=request.user, enterprise_id=enterprise_id, data=_body(payload)
+    )
+    return Status(201, saved)
+
+
+@router.post("/risk-objects/{object_id}/units", response={201: RecordOut})
+def create_unit(request: HttpRequest, object_id: int, payload: RiskUnitIn) -> Status:
+    return Status(
+        201, services.risk_unit_save(actor=request.user, object_id=object_id, data=_body(payload))
+    )
+
+
+@router.post("/risk-units/{unit_id}/events", response={201: EventOut})
+def create_event(request: HttpRequest, unit_id: int, payload: RiskEventIn) -> Status:
+    return Status(
+        201, services.risk_event_save(actor=request.user, unit_id=unit_id, data=_body(payload))
+    )
+
+
+@router.post("/risk-events/{event_id}/measures", response={201: RecordOut})
+def create_measure(request: HttpRequest, event_id: int, payload: MeasureIn) -> Status:
+    return Status(
+        201, services.measure_save(actor=request.user, event_id=event_id, data=_body(payload))
+    )
+
+
+@router.post("/risk-units/{unit_id}/shutdowns", response={201: RecordOut})
+def create_shutdown(request: HttpRequest, unit_id: int, payload: ShutdownIn) -> Status:
+    return Status(
+        201, services.shutdown_save(actor=request.user, unit_id=unit_id, data=payload.dict())
+    )

@@ -25,7 +25,27 @@ def rule_sets() -> dict[str, RuleSet]:
 
 
 def default_rule_set(method: str) -> RuleSet:
+    """The rule set new assessments of a method use: the city's choice (REDLINE_RULE_SETS,
+    e.g. "LEC=lec-lower-inclusive,LS=ls-hazchem-v2"), else the national default."""
+    from django.conf import settings
+
+    chosen = getattr(settings, "REDLINE_RULE_SETS", {}).get(method)
+    if chosen:
+        return rule_sets()[chosen]
     return next(r for r in rule_sets().values() if r.method == method and r.default)
+
+
+def check_city_rule_sets(choices: dict[str, str]) -> None:
+    """Start-up check of REDLINE_RULE_SETS: each id exists and belongs to its method."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    sets = rule_sets()
+    for method, rule_set_id in choices.items():
+        if rule_set_id not in sets or sets[rule_set_id].method != method:
+            known = ", ".join(sorted(r for r in sets if sets[r].method == method)) or "none"
+            raise ImproperlyConfigured(
+                f"REDLINE_RULE_SETS: {method}={rule_set_id} is not a {method} rule set ({known})"
+            )
 
 
 @cache

