@@ -8,8 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 from redline.engines.gb18218 import KINDS
 from redline.engines.risk_methods import RuleSet
-from redline.risk.models import MajorHazardInstallation
+from redline.risk.models import MajorHazardInstallation, RiskObject, RiskUnit
 from redline.risk.standards import gb18218
+from redline.risk.vocab import Method
 
 
 def _label(option: dict[str, Any]) -> str:
@@ -107,3 +108,36 @@ class ParkAssessmentForm(forms.Form):
             for gid, g in guides.items()
         ]
         self.fields["guide"].initial = next(gid for gid, g in guides.items() if g["default"])
+
+
+class RiskObjectForm(forms.ModelForm):
+    class Meta:
+        model = RiskObject
+        fields = ["name", "kind", "code", "department"]
+
+
+class RiskUnitForm(forms.ModelForm):
+    class Meta:
+        model = RiskUnit
+        fields = ["name", "site_x", "site_y"]
+        help_texts = {
+            "site_x": _("Where the unit sits on the site plan, from the left edge (0 to 1)."),
+            "site_y": _("From the top edge (0 to 1)."),
+        }
+
+
+class NewEventForm(AssessmentForm):
+    """A new risk event: its name and method, and the factors of the method's rule set."""
+
+    name = forms.CharField(label=_("Risk event"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    method = forms.ChoiceField(label=_("Method"), choices=Method.choices)
+
+    field_order = ["name", "description", "method"]
+
+    def __init__(self, *args: Any, rule_set: RuleSet, **kwargs: Any) -> None:
+        super().__init__(*args, rule_set=rule_set, **kwargs)
+        self.fields["version"].required = False
+        self.fields["method"].initial = rule_set.method

@@ -22,12 +22,15 @@ from redline.risk import selectors, services
 from redline.risk.forms import (
     AssessmentForm,
     InstallationForm,
+    NewEventForm,
     ParkAssessmentForm,
+    RiskObjectForm,
+    RiskUnitForm,
     SubstanceFormSet,
 )
-from redline.risk.models import MajorHazardInstallation, RiskEvent
-from redline.risk.standards import park_guides, rule_sets
-from redline.risk.vocab import LEVEL_COLOURS, RiskLevel
+from redline.risk.models import MajorHazardInstallation, RiskEvent, RiskObject, RiskUnit
+from redline.risk.standards import default_rule_set, park_guides, rule_sets
+from redline.risk.vocab import LEVEL_COLOURS, Method, RiskLevel
 
 
 def _enterprise(request: HttpRequest, enterprise_id: int) -> Enterprise:
@@ -343,3 +346,117 @@ def park_detail(request: HttpRequest, park_id: int) -> HttpResponse:
         "guides": park_guides(),
     }
     return render(request, "risk/park_detail.html", context, status=status)
+
+
+def _apply_errors(form: Any, failure: DomainError) -> int:
+    _domain(failure)
+    for name, message in failure.fields.items():
+        field = name.replace(".", "_")
+        form.add_error(field if field in form.fields else None, message)
+    if not failure.fields:
+        form.add_error(None, failure.message)
+    return 409 if isinstance(failure, Conflict) else 422
+
+
+@login_required
+def object_add(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+    enterprise = _enterprise(request, enterprise_id)
+    if not can(request.user, "change"):
+        raise PermissionDenied
+    form = RiskObjectForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                services.risk_object_save(
+                    actor=request.user, enterprise_id=enterprise.pk, data=form.cleaned_data
+                )
+            except DomainError as failure:
+                status = _apply_errors(form, failure)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("risk-inventory", enterprise_id=enterprise.pk)
+    context = {"enterprise": enterprise, "form": form, "title": _("Add an analysis object")}
+    return render(request, "risk/record_form.html", context, status=status)
+
+
+@login_required
+def unit_add(request: HttpRequest, object_id: int) -> HttpResponse:
+    parent = get_object_or_404(
+        RiskObject.objects.restrict(request.user).select_related("enterprise"), pk=object_id
+    )
+    if not can(request.user, "change"):
+        raise PermissionDenied
+    form = RiskUnitForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                services.risk_unit_save(
+                    actor=request.user, object_id=parent.pk, data=form.cleaned_data
+                )
+            except DomainError as failure:
+                status = _apply_errors(form, failure)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("risk-inventory", enterprise_id=parent.enterprise_id)
+    context = {
+        "enterprise": parent.enterprise,
+        "form": form,
+        "title": _("Add an analysis unit to %(name)s") % {"name": parent.name},
+    }
+    return render(request, "risk/record_form.html", context, status=status)
+
+
+@login_required
+def event_add(request: HttpRequest, unit_id: int) -> HttpResponse:
+    unit = get_object_or_404(
+        RiskUnit.objects.restrict(request.user).select_related("risk_object__enterprise"),
+        pk=unit_id,
+    )
+    if not can(request.user, "change"):
+        raise PermissionDenied
+    method = (request.POST or request.GET).get("method") or "LEC"
+    if method not in Method.values:
+        method = "LEC"
+    rule_set = default_rule_set(method)
+    changing_method = request.method == "POST" and request.POST.get("action") == "method"
+    form = NewEventForm(
+        request.POST if request.method == "POST" and not changing_method else None,
+        initial={
+            "method": method,
+            "name": request.POST.get("name", ""),
+            "description": request.POST.get("description", ""),
+        },
+        rule_set=rule_set,
+    )
+    status = 200
+    if request.method == "POST" and not changing_method:
+        status = 422
+        if form.is_valid():
+            data = {
+                "name": form.cleaned_data["name"],
+                "description": form.cleaned_data["description"],
+                "method": method,
+                "rule_set": rule_set.id,
+                "inherent": form.factors("inherent"),
+                "residual": form.factors("residual"),
+            }
+            try:
+                services.risk_event_save(actor=request.user, unit_id=unit.pk, data=data)
+            except DomainError as failure:
+                status = _apply_errors(form, failure)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("risk-inventory", enterprise_id=unit.risk_object.enterprise_id)
+    context = {
+        "enterprise": unit.risk_object.enterprise,
+        "unit": unit,
+        "form": form,
+        "rule_set": rule_set,
+        "inherent_fields": form.stage_fields("inherent"),
+        "residual_fields": form.stage_fields("residual"),
+    }
+    return render(request, "risk/event_form.html", context, status=status)

@@ -455,3 +455,55 @@ def test_the_api_builds_an_inventory(client, inventory):
         ).status_code
         == 404
     )
+
+
+def test_the_inventory_is_built_from_the_pages(client, inventory):
+    client.force_login(inventory["me"])
+    unit = inventory["unit"]
+    response = client.post(
+        f"/enterprises/{unit.pk}/risks/objects/new/", {"name": "仓库区", "kind": "area"}
+    )
+    assert response.status_code == 302
+    again = client.post(
+        f"/enterprises/{unit.pk}/risks/objects/new/", {"name": "仓库区", "kind": "area"}
+    )
+    assert again.status_code == 422
+    from redline.risk.models import RiskObject, RiskUnit
+
+    obj = RiskObject.objects.get(enterprise=unit, name="仓库区")
+    assert (
+        client.post(
+            f"/risks/objects/{obj.pk}/units/new/",
+            {"name": "1号库", "site_x": "0.3", "site_y": "0.4"},
+        ).status_code
+        == 302
+    )
+    risk_unit = RiskUnit.objects.get(risk_object=obj, name="1号库")
+    form = client.post(
+        f"/risks/units/{risk_unit.pk}/events/new/",
+        {"method": "LS", "action": "method", "name": "坍塌"},
+    )
+    assert form.status_code == 200 and set(form.context["form"].rule_set.factors) == {"L", "S"}
+    bad = client.post(
+        f"/risks/units/{risk_unit.pk}/events/new/",
+        {"method": "LS", "name": "坍塌", "inherent_L": "4"},
+    )
+    assert bad.status_code == 422 and "inherent_S" in bad.context["form"].errors
+    good = client.post(
+        f"/risks/units/{risk_unit.pk}/events/new/",
+        {
+            "method": "LS",
+            "name": "坍塌",
+            "inherent_L": "4",
+            "inherent_S": "5",
+            "residual_L": "2",
+            "residual_S": "5",
+        },
+    )
+    assert good.status_code == 302
+    event = RiskEvent.objects.get(unit=risk_unit, name="坍塌")
+    assert (event.inherent_level, event.residual_level, event.level) == (1, 3, 3)
+    client.force_login(actor("ent2-operator"))
+    assert client.get(f"/risks/units/{risk_unit.pk}/events/new/").status_code == 404
+    client.force_login(actor("ent-viewer"))
+    assert client.get(f"/risks/objects/{obj.pk}/units/new/").status_code == 403
