@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from redline.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from redline.core.errors import PermissionDenied as DomainPermissionDenied
+from redline.core.web import show_on_form
 from redline.organisations import exports, selectors, services
 from redline.organisations.access import can
 from redline.organisations.forms import EnterpriseForm, PersonForm
@@ -34,22 +35,6 @@ def _visible_enterprise(request: HttpRequest, enterprise_id: int) -> Enterprise:
         return selectors.enterprise_get(request.user, enterprise_id)
     except Enterprise.DoesNotExist:
         raise Http404 from None
-
-
-def _form_failure(form: Any, failure: DomainError) -> int:
-    """Put a service's error next to the field it names; the HTTP status to answer with."""
-    if isinstance(failure, DomainPermissionDenied):
-        raise PermissionDenied
-    if isinstance(failure, NotFound):
-        raise Http404
-    placed = False
-    for field, message in failure.fields.items():
-        name = "sector_list" if field == "sectors" else field
-        form.add_error(name if name in form.fields else None, message)
-        placed = True
-    if not placed:
-        form.add_error(None, failure.message)
-    return 409 if isinstance(failure, Conflict) else 422
 
 
 @login_required
@@ -138,7 +123,7 @@ def enterprise_create(request: HttpRequest) -> HttpResponse:
             try:
                 unit = services.enterprise_create(actor=request.user, data=form.service_data())
             except DomainError as failure:
-                status = _form_failure(form, failure)
+                status = show_on_form(form, failure, {"sectors": "sector_list"})
             else:
                 messages.success(request, _("Unit “%(name)s” registered.") % {"name": unit.name})
                 return redirect("enterprise-detail", enterprise_id=unit.pk)
@@ -166,7 +151,7 @@ def enterprise_edit(request: HttpRequest, enterprise_id: int) -> HttpResponse:
                     data=form.service_data(),
                 )
             except DomainError as failure:
-                status = _form_failure(form, failure)
+                status = show_on_form(form, failure, {"sectors": "sector_list"})
             else:
                 messages.success(request, _("Changes saved."))
                 return redirect("enterprise-detail", enterprise_id=unit.pk)
@@ -228,7 +213,7 @@ def person_edit(
                         actor=request.user, enterprise_id=enterprise.pk, data=form.service_data()
                     )
             except DomainError as failure:
-                status = _form_failure(form, failure)
+                status = show_on_form(form, failure, {"sectors": "sector_list"})
             else:
                 messages.success(request, _("Saved."))
                 return redirect("enterprise-detail", enterprise_id=enterprise.pk)

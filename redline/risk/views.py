@@ -13,8 +13,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from redline.core.errors import Conflict, DomainError, NotFound
-from redline.core.errors import PermissionDenied as DomainPermissionDenied
+from redline.core.errors import DomainError
+from redline.core.web import raise_for_access, show_on_form
 from redline.organisations import selectors as org_selectors
 from redline.organisations.access import can
 from redline.organisations.models import Enterprise, Region
@@ -38,13 +38,6 @@ def _enterprise(request: HttpRequest, enterprise_id: int) -> Enterprise:
         return org_selectors.enterprise_get(request.user, enterprise_id)
     except Enterprise.DoesNotExist:
         raise Http404 from None
-
-
-def _domain(failure: DomainError) -> None:
-    if isinstance(failure, DomainPermissionDenied):
-        raise PermissionDenied
-    if isinstance(failure, NotFound):
-        raise Http404
 
 
 def _legend() -> list[tuple[int, str, str]]:
@@ -107,13 +100,7 @@ def event_assess(request: HttpRequest, event_id: int) -> HttpResponse:
                 data={"inherent": form.factors("inherent"), "residual": form.factors("residual")},
             )
         except DomainError as failure:
-            _domain(failure)
-            for name, message in failure.fields.items():
-                field = name.replace(".", "_")
-                form.add_error(field if field in form.fields else None, message)
-            if not failure.fields:
-                form.add_error(None, failure.message)
-            status = 409 if isinstance(failure, Conflict) else 422
+            status = show_on_form(form, failure)
         else:
             return _assessed(request, event)
     elif request.method == "POST":
@@ -237,12 +224,7 @@ def installation_edit(
                     data=data,
                 )
             except DomainError as failure:
-                _domain(failure)
-                for name, message in failure.fields.items():
-                    form.add_error(name if name in form.fields else None, message)
-                if not failure.fields:
-                    form.add_error(None, failure.message)
-                status = 409 if isinstance(failure, Conflict) else 422
+                status = show_on_form(form, failure)
             else:
                 messages.success(request, _("Installation saved and graded."))
                 return redirect(
@@ -286,7 +268,7 @@ def installation_regrade(
     try:
         services.installation_regrade(actor=request.user, installation_id=installation_id)
     except DomainError as failure:
-        _domain(failure)
+        raise_for_access(failure)
         messages.error(request, failure.message + " " + " ".join(failure.fields.values()))
     else:
         messages.success(request, _("Graded again from the recorded inventory."))
@@ -319,9 +301,7 @@ def park_detail(request: HttpRequest, park_id: int) -> HttpResponse:
             try:
                 services.park_assess(actor=request.user, park_id=park.pk, data=form.cleaned_data)
             except DomainError as failure:
-                _domain(failure)
-                for name, message in failure.fields.items():
-                    form.add_error(name if name in form.fields else None, message)
+                show_on_form(form, failure)
             else:
                 messages.success(request, _("Assessment recorded."))
                 return redirect("park-detail", park_id=park.pk)
@@ -348,16 +328,6 @@ def park_detail(request: HttpRequest, park_id: int) -> HttpResponse:
     return render(request, "risk/park_detail.html", context, status=status)
 
 
-def _apply_errors(form: Any, failure: DomainError) -> int:
-    _domain(failure)
-    for name, message in failure.fields.items():
-        field = name.replace(".", "_")
-        form.add_error(field if field in form.fields else None, message)
-    if not failure.fields:
-        form.add_error(None, failure.message)
-    return 409 if isinstance(failure, Conflict) else 422
-
-
 @login_required
 def object_add(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     enterprise = _enterprise(request, enterprise_id)
@@ -373,7 +343,7 @@ def object_add(request: HttpRequest, enterprise_id: int) -> HttpResponse:
                     actor=request.user, enterprise_id=enterprise.pk, data=form.cleaned_data
                 )
             except DomainError as failure:
-                status = _apply_errors(form, failure)
+                status = show_on_form(form, failure)
             else:
                 messages.success(request, _("Saved."))
                 return redirect("risk-inventory", enterprise_id=enterprise.pk)
@@ -398,7 +368,7 @@ def unit_add(request: HttpRequest, object_id: int) -> HttpResponse:
                     actor=request.user, object_id=parent.pk, data=form.cleaned_data
                 )
             except DomainError as failure:
-                status = _apply_errors(form, failure)
+                status = show_on_form(form, failure)
             else:
                 messages.success(request, _("Saved."))
                 return redirect("risk-inventory", enterprise_id=parent.enterprise_id)
@@ -447,7 +417,7 @@ def event_add(request: HttpRequest, unit_id: int) -> HttpResponse:
             try:
                 services.risk_event_save(actor=request.user, unit_id=unit.pk, data=data)
             except DomainError as failure:
-                status = _apply_errors(form, failure)
+                status = show_on_form(form, failure)
             else:
                 messages.success(request, _("Saved."))
                 return redirect("risk-inventory", enterprise_id=unit.risk_object.enterprise_id)

@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from redline.core.errors import DomainError
+from redline.core.web import raise_for_access
 from redline.organisations.access import can
 from redline.risk import spreadsheet
-from redline.risk.views import _domain, _enterprise
+from redline.risk.views import _enterprise
 
 
 @login_required
@@ -47,7 +48,7 @@ def inventory_import(request: HttpRequest, enterprise_id: int) -> HttpResponse:
                 actor=request.user, enterprise_id=enterprise.pk, file=request.FILES.get("file")
             )
         except DomainError as failure:
-            _domain(failure)
+            raise_for_access(failure)
             raise
         if result.ok:
             created, updated = result.created, result.updated

@@ -1,0 +1,439 @@
+"""Matching a checked ledger against the inventory and applying it through the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from redline.core.errors import DomainError
+from redline.organisations.models import Enterprise, Person
+from redline.organisations.services import enterprise_for
+from redline.risk import services
+from redline.risk.models import ControlMeasure, InspectionCycle, RiskEvent, RiskObject, RiskUnit
+from redline.risk.spreadsheet.columns import (
+    ASSESSMENT_KEYS,
+    COLUMN,
+    COLUMNS,
+    CYCLE_FIELDS,
+    FACTORS,
+    MAX_ROWS,
+    MEASURE_FIELDS,
+    SERVICE_FIELDS,
+    STAGES,
+    ImportResult,
+    RowError,
+)
+from redline.risk.spreadsheet.reading import _grid, _header, _Line, _line, _Rejected, _Row, _text
+from redline.risk.standards import default_rule_set, rule_sets
+
+# ---------------------------------------------------------------------------------------
+# Matching against the inventory and planning the writes
+
+
+@dataclass
+class _Step:
+    kind: str  # object | unit | event | measure
+    row: int
+    key: tuple[str, ...]
+    parent: tuple[str, ...] | None
+    instance: Any  # the record to update; None to create
+    data: dict[str, Any]
+    cycle: str = ""  # "created" / "updated" when the measure's cycle is written
+
+
+def _by(items: list[Any], key: Callable[[Any], Any]) -> dict[Any, list[Any]]:
+    grouped: dict[Any, list[Any]] = defaultdict(list)
+    for item in items:
+        grouped[key(item)].append(item)
+    return grouped
+
+
+def _same_factors(stored: dict[str, Any] | None, given: dict[str, float] | None) -> bool:
+    if not stored or not given:
+        return not stored and not given
+    return set(stored) == set(given) and all(float(stored[k]) == given[k] for k in given)
+
+
+class _Planner:
+    """Turns checked lines into service calls against the inventory as it is now."""
+
+    def __init__(self, actor: Any, enterprise: Enterprise, errors: list[RowError]) -> None:
+        self.errors = errors
+        self.steps: list[_Step] = []
+        self.ids: dict[tuple[str, ...], int] = {}
+        live = {"is_archived": False}
+        self.objects = _by(
+            list(RiskObject.objects.restrict(actor).filter(enterprise=enterprise, **live)),
+            lambda o: o.name,
+        )
+        self.units = _by(
+            list(
+                RiskUnit.objects.restrict(actor).filter(risk_object__enterprise=enterprise, **live)
+            ),
+            lambda u: (u.risk_object_id, u.name),
+        )
+        self.events = _by(
+            list(RiskEvent.objects.restrict(actor).filter(enterprise=enterprise, **live)),
+            lambda e: (e.unit_id, e.name),
+        )
+        self.measures = _by(
+            list(
+                ControlMeasure.objects.restrict(actor)
+                .filter(event__enterprise=enterprise, **live)
+                .select_related("responsible")
+                .order_by("id")
+            ),
+            lambda m: (m.event_id, m.description),
+        )
+        self.cycles = {
+            c.measure_id: c
+            for c in InspectionCycle.objects.restrict(actor).filter(
+                measure__event__enterprise=enterprise
+            )
+        }
+        self.people = _by(
+            list(Person.objects.restrict(actor).filter(enterprise=enterprise, **live)),
+            lambda p: p.name,
+        )
+        self.first: dict[tuple[str, ...], _Line] = {}
+        self.repeats: Counter[tuple[str, ...]] = Counter()
+
+    def error(self, line: _Line, key: str, message: str) -> None:
+        self.errors.append(RowError(line.row, COLUMN[key].label, message))
+
+    def plan(self, lines: list[_Line]) -> None:
+        kinds: dict[str, tuple[str, int]] = {}
+        for line in lines:
+            if not line.kind:
+                continue
+            kind, row = kinds.setdefault(line.object, (line.kind, line.row))
+            if kind != line.kind:
+                self.error(
+                    line,
+                    "object_kind",
+                    _("Row %(row)d gives this object another kind.") % {"row": row},
+                )
+        for line in lines:
+            if not line.object:
+                continue
+            self._object(line, kinds.get(line.object, ("", 0))[0])
+            if line.unit:
+                self._unit(line)
+            if line.unit and line.event:
+                self._event(line)
+                if line.measure is not None:
+                    self._measure(line)
+
+    def _match(self, line: _Line, key: str, found: list[Any], message: str) -> Any:
+        """The one record of that name; an error when several share it."""
+        if len(found) > 1:
+            self.error(line, key, message % {"n": len(found), "name": found[0].name})
+        return found[0] if len(found) == 1 else None
+
+    def _seen(self, key: tuple[str, ...], line: _Line) -> _Line | None:
+        first = self.first.get(key)
+        if first is None:
+            self.first[key] = line
+        return first
+
+    def _object(self, line: _Line, kind: str) -> None:
+        key = ("object", line.object)
+        if self._seen(key, line):
+            return
+        found = self.objects.get(line.object, [])
+        obj = self._match(
+            line,
+            "object",
+            found,
+            _("%(n)d analysis objects of this enterprise are named “%(name)s”: rename them first."),
+        )
+        if obj is not None:
+            self.ids[key] = obj.pk
+            if kind and kind != obj.kind:
+                self._step("object", line, key, None, obj, {"kind": kind})
+        elif not found:
+            if not kind and line.kind is not None:
+                self.error(line, "object_kind", _("Give the kind of a new analysis object."))
+            self._step("object", line, key, None, None, {"name": line.object, "kind": kind})
+
+    def _unit(self, line: _Line) -> None:
+        parent = ("object", line.object)
+        key = ("unit", line.object, line.unit)
+        if self._seen(key, line):
+            return
+        found = self.units.get((self.ids.get(parent), line.unit), [])
+        unit = self._match(
+            line,
+            "unit",
+            found,
+            _("%(n)d units of this analysis object are named “%(name)s”: rename them first."),
+        )
+        if unit is not None:
+            self.ids[key] = unit.pk
+        elif not found:
+            self._step("unit", line, key, parent, None, {"name": line.unit})
+
+    def _event(self, line: _Line) -> None:
+        parent = ("unit", line.object, line.unit)
+        key = ("event", line.object, line.unit, line.event)
+        first = self._seen(key, line)
+        if first is not None:
+            if first.assessment and line.assessment and first.assessment["method"]:
+                for column in ASSESSMENT_KEYS:
+                    if first.assessment[column] != line.assessment[column]:
+                        self.error(
+                            line,
+                            column,
+                            _("Row %(row)d assesses the same event differently.")
+                            % {"row": first.row},
+                        )
+            return
+        found = self.events.get((self.ids.get(parent), line.event), [])
+        event = self._match(
+            line,
+            "event",
+            found,
+            _("%(n)d risk events of this unit are named “%(name)s”: rename them first."),
+        )
+        if event is not None:
+            self.ids[key] = event.pk
+        elif found:
+            return
+        data = self._assessed(line, event)
+        if data is None:
+            return
+        if event is None:
+            self._step("event", line, key, parent, None, {"name": line.event, **data})
+        elif (
+            data["method"] != event.method
+            or data["rule_set"] != event.rule_set
+            or not _same_factors(event.inherent_factors, data["inherent"])
+            or not _same_factors(event.residual_factors, data["residual"])
+        ):
+            self._step("event", line, key, parent, event, data)
+
+    def _assessed(self, line: _Line, event: RiskEvent | None) -> dict[str, Any] | None:
+        """The event's service data, after checking each factor against its rule set."""
+        values = line.assessment
+        if not values or not values["method"]:
+            return None
+        method = values["method"]
+        if values["rule_set"]:
+            rule_set = rule_sets()[values["rule_set"]]
+        elif event is not None and event.method == method and event.rule_set in rule_sets():
+            rule_set = rule_sets()[event.rule_set]
+        else:
+            rule_set = default_rule_set(method)
+        data: dict[str, Any] = {"method": method, "rule_set": rule_set.id}
+        for stage in STAGES:
+            factors = {name: values[f"{stage}_{name}"] for name in rule_set.factors}
+            for name, value in factors.items():
+                allowed = rule_set.factors[name]
+                if value is not None and value not in allowed:
+                    self.error(
+                        line,
+                        f"{stage}_{name}",
+                        _(
+                            "%(value)s is not allowed for %(factor)s by rule set %(rule_set)s: "
+                            "give one of %(allowed)s."
+                        )
+                        % {
+                            "value": f"{value:g}",
+                            "factor": name,
+                            "rule_set": rule_set.id,
+                            "allowed": ", ".join(f"{v:g}" for v in allowed),
+                        },
+                    )
+            given = None not in factors.values()
+            data[stage] = factors if given else None
+        return data
+
+    def _measure(self, line: _Line) -> None:
+        assert line.measure is not None
+        parent = ("event", line.object, line.unit, line.event)
+        given = dict(line.measure)
+        description = given["description"]
+        if not description:
+            return
+        self.repeats[(*parent, description)] += 1
+        nth = self.repeats[(*parent, description)] - 1
+        found = self.measures.get((self.ids.get(parent), description), [])
+        measure = found[nth] if parent in self.ids and nth < len(found) else None
+        # By name; a namesake of the measure's current person keeps that person.
+        person = given.pop("responsible")
+        current = measure.responsible if measure is not None else None
+        if current is None or current.name != person:
+            people = self.people.get(person, [])
+            if len(people) == 1:
+                given["responsible"] = people[0].pk
+            elif person and not people:
+                message = _("No person of this enterprise is named “%(name)s”.")
+                self.error(line, "responsible", message % {"name": person})
+            elif person:
+                message = _("%(n)d people of this enterprise are named “%(name)s”.")
+                self.error(line, "responsible", message % {"n": len(people), "name": person})
+        cycle = given.pop("cycle", None)
+        existing = self.cycles.get(measure.pk) if measure is not None else None
+        written = ""
+        if cycle is not None and None not in (cycle["every"], cycle["unit"]):
+            if existing is None:
+                written = "created"
+                given["cycle"] = {**cycle, "starts_at": _first_task_at(cycle)}
+            elif any(getattr(existing, name) != cycle[name] for name in CYCLE_FIELDS):
+                written = "updated"
+                given["cycle"] = {**cycle, "version": existing.version}
+        if measure is None:
+            self._step("measure", line, parent, parent, None, given, written)
+        elif (
+            written
+            or "responsible" in given
+            or any(getattr(measure, name) != given[name] for name in MEASURE_FIELDS)
+        ):
+            self._step("measure", line, parent, parent, measure, given, written)
+
+    def _step(
+        self,
+        kind: str,
+        line: _Line,
+        key: tuple[str, ...],
+        parent: tuple[str, ...] | None,
+        instance: Any,
+        data: dict[str, Any],
+        cycle: str = "",
+    ) -> None:
+        self.steps.append(_Step(kind, line.row, key, parent, instance, data, cycle))
+
+
+def _first_task_at(cycle: dict[str, Any]) -> dt.datetime:
+    """A new cycle's first task: tomorrow, at the start of its working window if it has one."""
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    return timezone.make_aware(dt.datetime.combine(tomorrow, cycle["work_start"] or dt.time()))
+
+
+# ---------------------------------------------------------------------------------------
+# Applying
+
+
+class _Abort(Exception):
+    """A service refused a write: the import's transaction is rolled back."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        self.errors = errors
+        super().__init__()
+
+
+def _service_errors(step: _Step, failure: DomainError) -> list[RowError]:
+    columns = SERVICE_FIELDS[step.kind]
+    errors = []
+    for name, message in failure.fields.items():
+        stage, _dot, factor = name.partition(".")
+        key = f"{stage}_{factor}" if stage in STAGES and factor in FACTORS else columns.get(name)
+        if key is None and name != "__all__":
+            message = f"{name}: {message}"
+        errors.append(RowError(step.row, COLUMN[key].label if key else "", message))
+    return errors or [RowError(step.row, "", failure.message)]
+
+
+def _apply(actor: Any, enterprise: Enterprise, planner: _Planner, result: ImportResult) -> None:
+    ids: dict[Any, int] = planner.ids
+    for step in planner.steps:
+        instance = step.instance
+        at = {"version": instance.version} if instance is not None else {}
+        try:
+            if step.kind == "object":
+                saved: Any = services.risk_object_save(
+                    actor=actor,
+                    enterprise_id=enterprise.pk,
+                    data=step.data,
+                    object_id=instance.pk if instance else None,
+                    **at,
+                )
+            elif step.kind == "unit":
+                saved = services.risk_unit_save(
+                    actor=actor,
+                    object_id=ids[step.parent],
+                    data=step.data,
+                )
+            elif step.kind == "event":
+                saved = services.risk_event_save(
+                    actor=actor,
+                    unit_id=ids[step.parent],
+                    data=step.data,
+                    event_id=instance.pk if instance else None,
+                    **at,
+                )
+            else:
+                saved = services.measure_save(
+                    actor=actor,
+                    event_id=ids[step.parent],
+                    data=step.data,
+                    measure_id=instance.pk if instance else None,
+                    **at,
+                )
+        except DomainError as failure:
+            raise _Abort(_service_errors(step, failure)) from failure
+        if step.kind != "measure":
+            ids[step.key] = saved.pk
+        (result.updated if instance is not None else result.created)[f"{step.kind}s"] += 1
+        if step.cycle:
+            (result.created if step.cycle == "created" else result.updated)["cycles"] += 1
+
+
+def import_inventory(*, actor: Any, enterprise_id: int, file: Any) -> ImportResult:
+    """Read, check and (only if every row is right) apply a ledger; see the module doc.
+
+    Raises NotFound / PermissionDenied when the actor may not change the enterprise;
+    every other problem is in the result's errors, and then nothing was saved.
+    """
+    enterprise = enterprise_for(actor, enterprise_id, "change")
+    result = ImportResult()
+    try:
+        grid = _grid(file)
+        index, columns, header_errors = _header(grid)
+    except _Rejected as rejected:
+        result.errors.append(RowError(None, "", str(rejected)))
+        return result
+    if header_errors:
+        result.errors.extend(header_errors)
+        return result
+    lines: list[_Line] = []
+    errors: list[RowError] = []
+    for offset, cells in enumerate(grid[index + 1 :], start=index + 2):
+        values = {
+            column.key: cells[position]
+            for position, column in columns.items()
+            if not column.computed and position < len(cells)
+        }
+        if any(_text(value) for value in values.values()):
+            lines.append(_line(_Row(offset, values, errors)))
+    result.rows = len(lines)
+    if not lines:
+        result.errors.append(RowError(None, "", _("The sheet has no rows under its header.")))
+        return result
+    if len(lines) > MAX_ROWS:
+        result.errors.append(
+            RowError(None, "", _("Import at most %(n)d rows at a time.") % {"n": MAX_ROWS})
+        )
+        return result
+    try:
+        with transaction.atomic():
+            planner = _Planner(actor, enterprise, errors)
+            planner.plan(lines)
+            if errors:
+                raise _Abort(errors)
+            _apply(actor, enterprise, planner, result)
+    except _Abort as abort:
+        order = {column.label: i for i, column in enumerate(COLUMNS)}
+        result.errors = sorted(
+            abort.errors, key=lambda e: (e.row or 0, order.get(e.column, len(order)))
+        )
+        result.created.clear()
+        result.updated.clear()
+    return result
