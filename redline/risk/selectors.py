@@ -120,6 +120,11 @@ def _summary(events: QuerySet[RiskEvent]) -> Summary:
     return summary
 
 
+def region_summary(user: Any, region: Region) -> Summary:
+    """One region's derived level and colour counts (the events the user may see)."""
+    return _summary(live_events(user).filter(enterprise__region__path__startswith=region.path))
+
+
 def region_summaries(user: Any) -> dict[int, Summary]:
     """Per visible region: the derived level and colour counts of the events below it."""
     regions = list(Region.objects.restrict(user).only("id", "path"))

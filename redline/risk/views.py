@@ -65,10 +65,16 @@ def inventory(request: HttpRequest, enterprise_id: int) -> HttpResponse:
 
 
 def _region_badges(user: Any, enterprise: Enterprise) -> list[tuple[Region, Any]]:
-    """The unit's subdistrict and district with their derived levels (as the user sees them)."""
-    summaries = selectors.region_summaries(user)
-    chain = [r for r in enterprise.region.ancestors() if r.pk in summaries and r.parent_id]
-    return [(region, summaries[region.pk]) for region in reversed(chain)]
+    """The unit's subdistrict and district with their derived levels (as the user sees
+    them): one aggregate per region, whatever the size of the user's jurisdiction."""
+    ancestors = [r for r in enterprise.region.ancestors() if r.parent_id]
+    visible = set(
+        Region.objects.restrict(user)
+        .filter(pk__in=[r.pk for r in ancestors])
+        .values_list("pk", flat=True)
+    )
+    chain = [r for r in ancestors if r.pk in visible]
+    return [(region, selectors.region_summary(user, region)) for region in reversed(chain)]
 
 
 @login_required
