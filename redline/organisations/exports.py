@@ -36,7 +36,7 @@ def headers() -> list[str]:
     ]
 
 
-def _cell(value: Any) -> Any:
+def quote_formula(value: Any) -> Any:
     """Text that a spreadsheet would run as a formula is quoted (CSV/formula injection)."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
@@ -44,7 +44,7 @@ def _cell(value: Any) -> Any:
 
 
 def row(unit: Enterprise) -> list[Any]:
-    return [_cell(value) for value in _values(unit)]
+    return [quote_formula(value) for value in _values(unit)]
 
 
 def _values(unit: Enterprise) -> list[Any]:

@@ -33,7 +33,8 @@ from redline.risk.standards import default_rule_set, park_guides, rule_sets
 from redline.risk.vocab import LEVEL_COLOURS, Method, RiskLevel
 
 
-def _enterprise(request: HttpRequest, enterprise_id: int) -> Enterprise:
+def visible_enterprise(request: HttpRequest, enterprise_id: int) -> Enterprise:
+    """The unit the URL names, if the user may see it (404 otherwise)."""
     try:
         return org_selectors.enterprise_get(request.user, enterprise_id)
     except Enterprise.DoesNotExist:
@@ -47,7 +48,7 @@ def _legend() -> list[tuple[int, str, str]]:
 @login_required
 def inventory(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     request.nav_section = "enterprises"  # type: ignore[attr-defined]
-    enterprise = _enterprise(request, enterprise_id)
+    enterprise = visible_enterprise(request, enterprise_id)
     total, tree = selectors.inventory(enterprise)
     units = [unit for node in tree for unit in node.children]
     context = {
@@ -190,7 +191,7 @@ def installation_edit(
     request: HttpRequest, enterprise_id: int, installation_id: int | None = None
 ) -> HttpResponse:
     request.nav_section = "enterprises"  # type: ignore[attr-defined]
-    enterprise = _enterprise(request, enterprise_id)
+    enterprise = visible_enterprise(request, enterprise_id)
     if not can(request.user, "change"):
         raise PermissionDenied
     installation = (
@@ -250,7 +251,7 @@ def installation_detail(
     request: HttpRequest, enterprise_id: int, installation_id: int
 ) -> HttpResponse:
     request.nav_section = "enterprises"  # type: ignore[attr-defined]
-    enterprise = _enterprise(request, enterprise_id)
+    enterprise = visible_enterprise(request, enterprise_id)
     installation = get_object_or_404(
         MajorHazardInstallation.objects.restrict(request.user),
         pk=installation_id,
@@ -270,7 +271,7 @@ def installation_detail(
 def installation_regrade(
     request: HttpRequest, enterprise_id: int, installation_id: int
 ) -> HttpResponse:
-    enterprise = _enterprise(request, enterprise_id)
+    enterprise = visible_enterprise(request, enterprise_id)
     try:
         services.installation_regrade(actor=request.user, installation_id=installation_id)
     except DomainError as failure:
@@ -336,7 +337,7 @@ def park_detail(request: HttpRequest, park_id: int) -> HttpResponse:
 
 @login_required
 def object_add(request: HttpRequest, enterprise_id: int) -> HttpResponse:
-    enterprise = _enterprise(request, enterprise_id)
+    enterprise = visible_enterprise(request, enterprise_id)
     if not can(request.user, "change"):
         raise PermissionDenied
     form = RiskObjectForm(request.POST or None)

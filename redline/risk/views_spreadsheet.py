@@ -17,13 +17,13 @@ from redline.core.errors import DomainError
 from redline.core.web import raise_for_access
 from redline.organisations.access import can
 from redline.risk import spreadsheet
-from redline.risk.views import _enterprise
+from redline.risk.views import visible_enterprise
 
 
 @login_required
 @require_GET
 def inventory_export(request: HttpRequest, enterprise_id: int) -> HttpResponse:
-    enterprise = _enterprise(request, enterprise_id)
+    enterprise = visible_enterprise(request, enterprise_id)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = HttpResponse(
         spreadsheet.export_inventory(enterprise), content_type=spreadsheet.CONTENT_TYPE
@@ -38,7 +38,7 @@ def inventory_export(request: HttpRequest, enterprise_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def inventory_import(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     request.nav_section = "enterprises"  # type: ignore[attr-defined]
-    enterprise = _enterprise(request, enterprise_id)
+    enterprise = visible_enterprise(request, enterprise_id)
     if not can(request.user, "change"):
         raise PermissionDenied
     result = None

@@ -12,7 +12,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from redline.organisations.exports import _cell as quoted
+from redline.organisations.exports import quote_formula as quoted
 from redline.organisations.models import Enterprise
 from redline.risk import selectors
 from redline.risk.models import ControlMeasure, RiskEvent
