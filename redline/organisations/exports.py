@@ -36,9 +36,13 @@ def headers() -> list[str]:
     ]
 
 
+# What a spreadsheet program would run as a formula when a cell starts with it.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def quote_formula(value: Any) -> Any:
     """Text that a spreadsheet would run as a formula is quoted (CSV/formula injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if isinstance(value, str) and value[:1] in FORMULA_START:
         return "'" + value
     return value
 

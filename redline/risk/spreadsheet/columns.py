@@ -15,7 +15,6 @@ MAX_ROWS = 20_000
 HEADER_SCAN = 10  # the header may sit under a title: it is the first row naming a column
 FACTORS = ("L", "E", "C", "S", "M")
 STAGES = {"inherent": ("固有", "Inherent"), "residual": ("剩余", "Residual")}
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what organisations.exports quotes
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,13 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
 from redline.engines.risk_methods import RuleSet
+from redline.organisations.exports import FORMULA_START
 from redline.risk.spreadsheet.columns import (
     ASSESSMENT_KEYS,
     COLUMN,
     COLUMNS,
     CYCLE_KEYS,
     FACTORS,
-    FORMULA_START,
     HEADER_SCAN,
     MAX_BYTES,
     MEASURE_KEYS,
