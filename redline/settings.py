@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "redline.accounts",
     "redline.organisations",
     "redline.risk",
+    "redline.hazards",
 ]
 
 MIDDLEWARE = [

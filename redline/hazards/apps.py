@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class HazardsConfig(AppConfig):
+    name = "redline.hazards"
+    label = "hazards"
+    verbose_name = _("Hidden-hazard governance")
