@@ -210,6 +210,35 @@ REDLINE_RULE_SETS = dict(
     item.split("=", 1) for item in env_list("REDLINE_RULE_SETS", []) if "=" in item
 )
 
+# Where people reach this site, for links in e-mails.
+REDLINE_BASE_URL = (env_str("REDLINE_BASE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
+
+# Hidden-hazard deadlines: a reminder this many days before; after the deadline the
+# overdue flag, then escalation up the chain (supervising department, district, city)
+# this many days after the deadline, one figure per level.
+REDLINE_HAZARD_REMIND_DAYS = env_int("REDLINE_HAZARD_REMIND_DAYS", 3, minimum=0)
+
+
+def _escalation_days() -> list[int]:
+    raw = env_list("REDLINE_HAZARD_ESCALATION_DAYS", ["0", "3", "7"])
+    try:
+        days = [int(v) for v in raw]
+    except ValueError:
+        days = []
+    if len(days) != 3 or min(days) < 0 or days != sorted(days):
+        raise ImproperlyConfigured(
+            "REDLINE_HAZARD_ESCALATION_DAYS: give three non-decreasing day counts "
+            "(department,district,city), e.g. 0,3,7"
+        )
+    return days
+
+
+REDLINE_HAZARD_ESCALATION_DAYS = _escalation_days()
+# Public hazard reports accepted per address per hour.
+REDLINE_PUBLIC_REPORT_LIMIT = env_int("REDLINE_PUBLIC_REPORT_LIMIT", 5, minimum=1)
+# Inspection tasks are generated this many days ahead.
+REDLINE_TASK_HORIZON_DAYS = env_int("REDLINE_TASK_HORIZON_DAYS", 2, minimum=1)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

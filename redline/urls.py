@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("redline.organisations.urls")),
     path("", include("redline.risk.urls")),
     path("", include("redline.risk.urls_spreadsheet")),
+    path("", include("redline.hazards.urls")),
 ]

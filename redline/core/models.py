@@ -143,3 +143,31 @@ def _display(model: Any, name: str, value: object) -> object:
     if getattr(field, "choices", None):
         return dict(field.flatchoices).get(value, value)
     return value
+
+
+class Notification(models.Model):
+    """A message to one user, shown in the app and sent by e-mail. `key` names the event it
+    announces, so announcing the same event twice (a retried job) creates nothing new."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    key = models.CharField(max_length=120)
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("message"), blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(_("sent"), db_index=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "key"], name="notify_once_per_event")
+        ]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id}: {self.subject}"

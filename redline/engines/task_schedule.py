@@ -132,3 +132,15 @@ def due_times_many(
     return [
         (key, moment) for key, cycle in cycles for moment in due_times(cycle, calendar, start, end)
     ]
+
+
+def period_after(cycle: Cycle, moment: dt.datetime) -> dt.datetime:
+    """One cycle period after `moment`: when a task due then stops being doable (the next
+    one falls due), whatever days or windows the next slot skips."""
+    if cycle.unit == "hour":
+        return moment + dt.timedelta(hours=cycle.every)
+    if cycle.unit == "day":
+        return moment + dt.timedelta(days=cycle.every)
+    if cycle.unit == "month":
+        return _add_months(moment, cycle.every)
+    return _add_months(moment, 12 * cycle.every)

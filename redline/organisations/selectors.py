@@ -226,3 +226,35 @@ def organisations_in(regions: list[Region]) -> dict[int, list[Organisation]]:
 
 def parks_visible(user: Any) -> QuerySet[ChemicalPark]:
     return ChemicalPark.objects.restrict(user).select_related("region")
+
+
+def supervising_departments(enterprise: Enterprise | None, sector: str = "") -> list[Organisation]:
+    """The departments whose mandates cover a unit (its kind, its sectors, or the extra
+    `sector` a matter of it belongs to, in its region or one above), most local first."""
+    if enterprise is None:
+        return []
+    ancestors = enterprise.region.ancestors()
+    depth = {r.pk: i for i, r in enumerate(ancestors)}
+    sectors = [*enterprise.sector_list, *([sector] if sector else [])]
+    what = Q(unit_kind=enterprise.kind) | Q(sector__in=sectors)
+    mandates = SectorMandate.objects.filter(
+        region_id__in=list(depth), department__is_archived=False
+    ).filter(what)
+    ordered: dict[int, int] = {}
+    for department_id, region_id in mandates.values_list("department_id", "region_id"):
+        ordered[department_id] = max(ordered.get(department_id, -1), depth[region_id])
+    departments = Organisation.objects.in_bulk(list(ordered))
+    return [departments[i] for i in sorted(ordered, key=lambda i: (-ordered[i], i))]
+
+
+def governments_at(region: Region, levels: tuple[str, ...]) -> list[Organisation]:
+    """The government bodies and Safety Committee offices of the region's ancestors (and
+    the region itself) at these levels."""
+    ancestors = [r for r in region.ancestors() if r.level in levels]
+    return list(
+        Organisation.objects.filter(
+            region__in=ancestors,
+            kind__in=[OrganisationKind.GOVERNMENT, OrganisationKind.COMMITTEE_OFFICE],
+            is_archived=False,
+        ).order_by("-region__path", "kind", "id")
+    )

@@ -24,6 +24,8 @@ class Command(BaseCommand):
             "-m",
             "gunicorn",
             "redline.wsgi:application",
+            "--config",
+            "python:redline.core.gunicorn_conf",
             "--bind",
             options["bind"],
             "--workers",

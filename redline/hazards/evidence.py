@@ -1,0 +1,95 @@
+"""Photos as evidence: checked by content (JPEG or PNG, at most 5 MB each, as the reporting
+interface allows), stored under MEDIA_ROOT with an unguessable name, served only through
+a view that checks the reader's jurisdiction."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from redline.core.errors import ValidationFailed
+from redline.hazards.models import Photo
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_FILES = 6
+SIGNATURES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+
+
+@dataclass(frozen=True)
+class Upload:
+    name: str
+    content: bytes
+    content_type: str
+
+
+def _sniff(content: bytes) -> str | None:
+    for signature, content_type in SIGNATURES.items():
+        if content.startswith(signature):
+            return content_type
+    return None
+
+
+def check_uploads(files: Iterable[Any], field: str = "photos") -> list[Upload]:
+    """Uploaded files (Django UploadedFile) or API items ({"name", "content_base64"}) as
+    checked uploads; any bad one fails the whole request, naming the file."""
+    uploads: list[Upload] = []
+    items = list(files or [])
+    if len(items) > MAX_FILES:
+        raise ValidationFailed(
+            fields={field: _("At most %(n)d photos at a time.") % {"n": MAX_FILES}}
+        )
+    for index, item in enumerate(items, start=1):
+        if isinstance(item, Mapping):
+            name = str(item.get("name") or f"photo-{index}")
+            try:
+                content = base64.b64decode(str(item.get("content_base64") or ""), validate=True)
+            except (binascii.Error, ValueError):
+                raise ValidationFailed(
+                    fields={field: _("%(name)s: not valid base64.") % {"name": name}}
+                ) from None
+        else:
+            name = getattr(item, "name", "") or f"photo-{index}"
+            if getattr(item, "size", 0) > MAX_BYTES:
+                raise ValidationFailed(
+                    fields={field: _("%(name)s: larger than 5 MB.") % {"name": name}}
+                )
+            content = item.read()
+        if len(content) > MAX_BYTES:
+            raise ValidationFailed(
+                fields={field: _("%(name)s: larger than 5 MB.") % {"name": name}}
+            )
+        content_type = _sniff(content)
+        if content_type is None:
+            raise ValidationFailed(
+                fields={field: _("%(name)s: only JPEG or PNG photos.") % {"name": name}}
+            )
+        uploads.append(Upload(name=name[:200], content=content, content_type=content_type))
+    return uploads
+
+
+def store(uploads: Iterable[Upload], *, actor: Any, **owner: Any) -> list[Photo]:
+    """Save checked uploads, attached to a hazard, a hazard event and/or a task."""
+    photos = []
+    now = timezone.now()
+    for upload in uploads:
+        photo = Photo(
+            token=secrets.token_hex(16),
+            content_type=upload.content_type,
+            size=len(upload.content),
+            original_name=upload.name,
+            uploaded_by=actor if getattr(actor, "pk", None) else None,
+            uploaded_at=now,
+            **owner,
+        )
+        photo.file.save(photo.token, ContentFile(upload.content), save=False)
+        photo.save()
+        photos.append(photo)
+    return photos

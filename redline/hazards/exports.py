@@ -1,0 +1,82 @@
+"""The hazard ledger as .xlsx (台账), from the scoped, filtered selector."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from redline.hazards.models import Hazard
+from redline.organisations.exports import quote_formula
+
+
+def headers() -> list[str]:
+    return [
+        _("Number"),
+        _("Hazard"),
+        _("Unit"),
+        _("Region"),
+        _("Sector"),
+        _("Level"),
+        _("Type"),
+        _("Source"),
+        _("State"),
+        _("Listed supervision"),
+        _("Reported"),
+        _("Rectify by"),
+        _("Overdue"),
+        _("Closed"),
+        _("Determination items"),
+        _("Location"),
+        _("Description"),
+    ]
+
+
+def _when(value: Any) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def row(hazard: Hazard, today: Any) -> list[Any]:
+    overdue = (
+        hazard.deadline is not None
+        and hazard.state in ("reported", "rectifying")
+        and hazard.deadline < today
+    )
+    values = [
+        hazard.number,
+        hazard.name,
+        str(hazard.enterprise) if hazard.enterprise_id else "",
+        str(hazard.region),
+        hazard.get_sector_display(),
+        hazard.get_level_display(),
+        hazard.get_hazard_type_display(),
+        hazard.get_source_display(),
+        hazard.get_state_display(),
+        _("yes") if hazard.listed else "",
+        _when(hazard.reported_at),
+        hazard.deadline.isoformat() if hazard.deadline else "",
+        _("yes") if overdue else "",
+        _when(hazard.closed_at),
+        " ".join(hazard.determination_items or []),
+        hazard.location,
+        hazard.description,
+    ]
+    return [quote_formula(v) for v in values]
+
+
+def ledger_xlsx(hazards: QuerySet[Hazard]) -> bytes:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("Hidden hazards"))
+    sheet.append(headers())
+    today = timezone.localdate()
+    limit = settings.REDLINE_EXPORT_MAX_ROWS
+    for hazard in hazards[:limit].iterator(chunk_size=2000):
+        sheet.append(row(hazard, today))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

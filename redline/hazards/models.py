@@ -1,0 +1,370 @@
+"""Hidden-hazard investigation and governance: inspection tasks generated from control
+measures, their results, hidden hazards and their closed loop, and the working calendar.
+
+A hazard's state changes only through `services.hazard_transition` (an explicit state
+machine); its human-readable timeline is its own `HazardEvent` rows, and every change is
+also in the change log.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from redline.hazards.vocab import (
+    CalendarDayKind,
+    Classification,
+    HazardLevel,
+    HazardSource,
+    HazardState,
+    HazardType,
+    ManageType,
+    TaskResult,
+)
+from redline.organisations.models import Enterprise, Organisation, Region, ScopedQuerySet
+from redline.organisations.vocab import Sector
+from redline.risk.models import ControlMeasure
+
+if TYPE_CHECKING:
+    from redline.organisations.access import Scope
+
+
+class CalendarDay(models.Model):
+    """A statutory holiday, or a weekend day declared a working day (调休). The
+    administrator maintains them each year from the State Council's notice."""
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=CalendarDayKind.choices)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()} {self.name}".strip()
+
+
+class TaskQuerySet(ScopedQuerySet):
+    enterprise_path = "enterprise__"
+
+
+class InspectionTask(models.Model):
+    """One due inspection of a control measure (隐患排查任务), and its record (排查记录)."""
+
+    measure = models.ForeignKey(
+        ControlMeasure,
+        verbose_name=_("control measure"),
+        on_delete=models.PROTECT,
+        related_name="tasks",
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise / unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    due_at = models.DateTimeField(_("due"))
+    # The task can be done until the next one falls due; unrecorded after that, it is missed.
+    window_ends_at = models.DateTimeField(_("to be done before"))
+    result = models.CharField(_("result"), max_length=16, choices=TaskResult.choices, blank=True)
+    checked_at = models.DateTimeField(_("inspected at"), null=True, blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("inspector"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    inspector_name = models.CharField(_("inspector"), max_length=100, blank=True)
+    inspector_phone = models.CharField(_("inspector's phone"), max_length=30, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    idempotency_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = TaskQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        verbose_name = _("inspection task")
+        verbose_name_plural = _("inspection tasks")
+        constraints = [
+            models.UniqueConstraint(fields=["measure", "due_at"], name="task_once_per_slot")
+        ]
+        indexes = [
+            models.Index(fields=["enterprise", "due_at"]),
+            models.Index(fields=["due_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure_id} @ {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class HazardQuerySet(ScopedQuerySet):
+    """A hazard of an enterprise follows the enterprise's jurisdiction. A public report not
+    yet tied to a unit is seen by the governments of its region and by the departments
+    whose mandates cover its region and sector."""
+
+    def scope_filter(self, scope: Scope) -> models.Q:
+        placed = models.Q(enterprise__isnull=False) & scope.enterprise_q("enterprise__")
+        loose = models.Q(enterprise__isnull=True) & _loose_q(scope)
+        return placed | loose
+
+    def open(self) -> HazardQuerySet:
+        return self.filter(state__in=HazardState.open_states())
+
+
+def _loose_q(scope: Scope) -> models.Q:
+    parts = [models.Q(region__path__startswith=p) for p in scope.region_paths]
+    parts += [
+        models.Q(region__path__startswith=m.path, sector=m.sector)
+        for m in scope.mandates
+        if m.sector
+    ]
+    if not parts:
+        return models.Q(pk__in=[])
+    combined = parts[0]
+    for part in parts[1:]:
+        combined |= part
+    return combined
+
+
+class Hazard(models.Model):
+    """A hidden hazard (隐患信息) and where it stands in its closed loop."""
+
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("enterprise / unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="hazards",
+    )
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
+    )
+    sector = models.CharField(_("sector"), max_length=20, choices=Sector.choices, blank=True)
+    name = models.CharField(_("hazard"), max_length=200)
+    description = models.TextField(_("description"))
+    hazard_type = models.CharField(_("type"), max_length=12, choices=HazardType.choices)
+    level = models.CharField(_("level"), max_length=8, choices=HazardLevel.choices)
+    classification = models.CharField(
+        _("management classification"), max_length=12, choices=Classification.choices, blank=True
+    )
+    source = models.CharField(_("source"), max_length=16, choices=HazardSource.choices)
+    location = models.CharField(_("location"), max_length=300, blank=True)
+    measure = models.ForeignKey(
+        ControlMeasure,
+        verbose_name=_("control measure"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="hazards",
+    )
+    task = models.ForeignKey(
+        InspectionTask,
+        verbose_name=_("inspection record"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="hazards",
+    )
+    # Determination: items of a sector standard (situations, fire direct items), and the
+    # fire composite method's input (place type and elements found); the result is computed.
+    determination_items = models.JSONField(_("determination items"), default=list, blank=True)
+    fire_place_type = models.CharField(_("fire: kind of place"), max_length=24, blank=True)
+    fire_elements = models.JSONField(_("fire: composite elements found"), default=list, blank=True)
+
+    state = models.CharField(
+        _("state"), max_length=10, choices=HazardState.choices, default=HazardState.REPORTED
+    )
+    manage_type = models.CharField(
+        _("governance"), max_length=8, choices=ManageType.choices, blank=True
+    )
+    deadline = models.DateField(_("rectify by"), null=True, blank=True)
+    rectifier = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible for rectification"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The five implementations (五落实) of a major hazard's rectification plan.
+    plan_responsible = models.CharField(
+        _("responsible person and unit"), max_length=200, blank=True
+    )
+    plan_measures = models.TextField(_("rectification measures"), blank=True)
+    plan_funds = models.DecimalField(
+        _("funds (10,000 CNY)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    plan_deadline = models.DateField(_("plan deadline"), null=True, blank=True)
+    plan_contingency = models.TextField(_("contingency and emergency plan"), blank=True)
+
+    rectified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("rectification submitted by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    rectified_at = models.DateTimeField(_("rectification submitted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    listed = models.BooleanField(_("under listed supervision"), default=False)
+    listed_by = models.ForeignKey(
+        Organisation,
+        verbose_name=_("listed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    listed_at = models.DateTimeField(_("listed"), null=True, blank=True)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("signed off by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    signed_off_at = models.DateTimeField(_("signed off"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reported by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reporter_name = models.CharField(_("reporter"), max_length=100, blank=True)
+    reporter_contact = models.CharField(_("reporter's contact"), max_length=100, blank=True)
+    reporter_ip_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    reported_at = models.DateTimeField(_("reported"), db_index=True)
+    tracking_code = models.CharField(
+        _("tracking number"), max_length=20, null=True, blank=True, unique=True
+    )
+    idempotency_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+
+    overdue_since = models.DateTimeField(_("overdue since"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(_("escalated to level"), default=0)
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = HazardQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-reported_at", "-id"]
+        verbose_name = _("hidden hazard")
+        verbose_name_plural = _("hidden hazards")
+        indexes = [
+            models.Index(fields=["state", "level"]),
+            models.Index(fields=["region", "state"]),
+            models.Index(fields=["enterprise", "state"]),
+            models.Index(fields=["state", "deadline"]),
+            models.Index(fields=["sector", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+    @property
+    def number(self) -> str:
+        """The ledger number: YH + the year reported + the id."""
+        year = self.reported_at.year if self.reported_at else ""
+        return f"YH{year}-{self.pk or 0:07d}"
+
+    @property
+    def is_major(self) -> bool:
+        return self.level == HazardLevel.MAJOR
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in HazardState.open_states()
+
+
+class HazardEvent(models.Model):
+    """One step of a hazard's timeline: who did what, when, with what comment and evidence."""
+
+    hazard = models.ForeignKey(Hazard, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("when"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_name = models.CharField(_("who"), max_length=200, blank=True)
+    organisation_name = models.CharField(_("organisation"), max_length=200, blank=True)
+    action = models.CharField(_("action"), max_length=20)
+    from_state = models.CharField(max_length=10, blank=True)
+    to_state = models.CharField(max_length=10, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("hazard event")
+        verbose_name_plural = _("hazard events")
+
+    def __str__(self) -> str:
+        return f"{self.hazard_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+def _photo_path(instance: Photo, filename: str) -> str:
+    return f"evidence/{instance.uploaded_at:%Y/%m}/{instance.token}{instance.extension}"
+
+
+class Photo(models.Model):
+    """A photo or scan: of a hazard, of its rectification, or of an inspection."""
+
+    token = models.CharField(max_length=32, unique=True, editable=False)
+    file = models.FileField(_("file"), upload_to=_photo_path, max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    original_name = models.CharField(_("file name"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField()
+    hazard = models.ForeignKey(
+        Hazard, null=True, blank=True, on_delete=models.CASCADE, related_name="photos"
+    )
+    event = models.ForeignKey(
+        HazardEvent, null=True, blank=True, on_delete=models.CASCADE, related_name="photos"
+    )
+    task = models.ForeignKey(
+        InspectionTask, null=True, blank=True, on_delete=models.CASCADE, related_name="photos"
+    )
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+
+    def __str__(self) -> str:
+        return self.original_name or self.token
+
+    @property
+    def extension(self) -> str:
+        return ".png" if self.content_type == "image/png" else ".jpg"

@@ -1,0 +1,119 @@
+"""Reports from the public: a web form anyone can use without an account, protected
+against abuse (a per-address hourly limit here; the form adds a honeypot and a minimum
+fill time), answered with a tracking number the reporter can look up later."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from redline.core import audit
+from redline.core.errors import Conflict, ValidationFailed
+from redline.hazards import evidence
+from redline.hazards.models import Hazard
+from redline.hazards.services import announce_report, check_fields, choice, text, timeline_event
+from redline.hazards.vocab import HazardLevel, HazardSource, HazardState, HazardType
+from redline.organisations.models import Region
+from redline.organisations.vocab import Sector
+
+TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def _tracking_code() -> str:
+    body = "".join(secrets.choice(TRACKING_ALPHABET) for _i in range(12))
+    return f"{body[:4]}-{body[4:8]}-{body[8:]}"
+
+
+def _ip_hash(ip: str) -> str:
+    return hashlib.sha256(f"{settings.SECRET_KEY}:{ip}".encode()).hexdigest() if ip else ""
+
+
+PUBLIC_FIELDS = ("region", "place", "sector", "hazard_type", "description", "name", "contact")
+
+
+@transaction.atomic
+def hazard_report_public(
+    *, data: Mapping[str, Any], photos: Iterable[Any] = (), ip: str = ""
+) -> Hazard:
+    """A report from anyone, without an account. It lands with the governments of the
+    region chosen, who assign it to a unit or dismiss it; the reporter gets a tracking
+    number. At most REDLINE_PUBLIC_REPORT_LIMIT reports per address per hour."""
+    check_fields(data, PUBLIC_FIELDS)
+    ip_hash = _ip_hash(ip)
+    if ip_hash:
+        since = timezone.now() - dt.timedelta(hours=1)
+        recent = Hazard.objects.filter(reporter_ip_hash=ip_hash, reported_at__gte=since).count()
+        if recent >= settings.REDLINE_PUBLIC_REPORT_LIMIT:
+            raise ValidationFailed(
+                _("Too many reports from your connection in the last hour; try again later.")
+            )
+    try:
+        region = Region.objects.get(pk=int(data.get("region") or 0))
+    except (Region.DoesNotExist, TypeError, ValueError):
+        raise ValidationFailed(
+            fields={"region": _("Choose the district or subdistrict.")}
+        ) from None
+    place = text(data, "place", required=True, limit=200)
+    description = text(data, "description", required=True, limit=4000)
+    uploads = evidence.check_uploads(photos)
+    name = text(data, "name", required=False, limit=200) or description[:60]
+    hazard = Hazard(
+        region=region,
+        sector=choice(data, "sector", Sector, required=False),
+        name=name,
+        description=description,
+        hazard_type=choice(data, "hazard_type", HazardType, required=False) or HazardType.OTHER,
+        level=HazardLevel.GENERAL,
+        source=HazardSource.PUBLIC,
+        location=place,
+        state=HazardState.REPORTED,
+        reporter_name=_("Member of the public"),
+        reporter_contact=text(data, "contact", required=False, limit=100),
+        reporter_ip_hash=ip_hash,
+        reported_at=timezone.now(),
+    )
+    for _attempt in range(5):
+        hazard.tracking_code = _tracking_code()
+        try:
+            with transaction.atomic():
+                hazard.save()
+            break
+        except IntegrityError:
+            hazard.pk = None
+            continue
+    else:  # pragma: no cover - 32**12 codes
+        raise Conflict(_("Please submit again."))
+    event = timeline_event(
+        hazard,
+        actor=None,
+        action="report",
+        to_state=hazard.state,
+        comment=description,
+        actor_name=str(_("Member of the public")),
+    )
+    evidence.store(uploads, actor=None, hazard=hazard, event=event)
+    audit.record(
+        actor=None,
+        action="create",
+        instance=hazard,
+        before=None,
+        after=audit.snapshot(hazard, exclude=("reporter_ip_hash", "reporter_contact")),
+    )
+    announce_report(hazard, None)
+    return hazard
+
+
+def hazard_track(code: str) -> Hazard | None:
+    """What a member of the public may learn from a tracking number."""
+    code = code.strip().upper()
+    if not code:
+        return None
+    return Hazard.objects.filter(tracking_code=code).first()

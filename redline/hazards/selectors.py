@@ -1,0 +1,223 @@
+"""Reads of hidden-hazard governance: the ledger with its filters, one hazard with its
+timeline and determination, the dashboards' aggregates, a unit's inspection tasks. Every
+read starts from `restrict(user)`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.utils import timezone
+
+from redline.engines.fire_composite import CompositeResult, composite_determination
+from redline.hazards.models import Hazard, HazardEvent, InspectionTask
+from redline.hazards.standards import Item, determination_standards, fire_rules, item
+from redline.hazards.vocab import HazardLevel, HazardSource, HazardState
+from redline.organisations.models import Region
+from redline.organisations.vocab import RegionLevel, Sector
+
+LEDGER_FILTERS = ("q", "state", "level", "sector", "region", "overdue", "source", "listed", "unit")
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def overdue_q(today: dt.date) -> Q:
+    """Open, not yet submitted for acceptance, and past its deadline."""
+    return Q(
+        state__in=[HazardState.REPORTED, HazardState.RECTIFYING], deadline__lt=today
+    )
+
+
+def hazard_list(user: Any, filters: Mapping[str, Any] | None = None) -> QuerySet[Hazard]:
+    """The ledger: hazards the user may see, filtered."""
+    filters = filters or {}
+    hazards = Hazard.objects.restrict(user)
+    state = filters.get("state") or ""
+    if state == "open":
+        hazards = hazards.filter(state__in=HazardState.open_states())
+    elif state in HazardState.values:
+        hazards = hazards.filter(state=state)
+    if filters.get("level") in HazardLevel.values:
+        hazards = hazards.filter(level=filters["level"])
+    if filters.get("sector") in Sector.values:
+        hazards = hazards.filter(sector=filters["sector"])
+    if filters.get("source") in HazardSource.values:
+        hazards = hazards.filter(source=filters["source"])
+    if filters.get("overdue") in ("1", "yes", "true", True):
+        hazards = hazards.filter(overdue_q(timezone.localdate()))
+    if filters.get("listed") in ("1", "yes", "true", True):
+        hazards = hazards.filter(listed=True)
+    region_id = _int(filters.get("region"))
+    if region_id:
+        region = Region.objects.filter(pk=region_id).first()
+        hazards = hazards.filter(region__path__startswith=region.path) if region else hazards.none()
+    unit_id = _int(filters.get("unit"))
+    if unit_id:
+        hazards = hazards.filter(enterprise_id=unit_id)
+    campaign = filters.get("campaign")
+    if campaign is not None and hasattr(campaign, "hazard_q"):
+        hazards = hazards.filter(campaign.hazard_q())
+    query = str(filters.get("q") or "").strip()
+    if query:
+        number = query.upper().removeprefix("YH")
+        number_id = _int(number.split("-")[-1]) if "-" in number or number.isdigit() else None
+        match = Q(name__icontains=query) | Q(enterprise__name__icontains=query)
+        if number_id:
+            match |= Q(pk=number_id)
+        hazards = hazards.filter(match)
+    return hazards.select_related("enterprise", "region")
+
+
+def hazard_get(user: Any, hazard_id: int) -> Hazard:
+    return (
+        Hazard.objects.restrict(user)
+        .select_related(
+            "enterprise",
+            "region",
+            "measure",
+            "measure__event",
+            "task",
+            "rectifier",
+            "rectified_by",
+            "accepted_by",
+            "signed_off_by",
+            "listed_by",
+            "reported_by",
+        )
+        .get(pk=hazard_id)
+    )
+
+
+def timeline(hazard: Hazard) -> list[HazardEvent]:
+    return list(hazard.events.select_related("actor").prefetch_related("photos"))
+
+
+@dataclass(frozen=True)
+class Citation:
+    item: Item
+    standard_title: str
+
+
+def citations(hazard: Hazard) -> list[Citation]:
+    standards = determination_standards()
+    out = []
+    for item_id in hazard.determination_items or []:
+        try:
+            entry = item(item_id)
+        except KeyError:
+            continue
+        out.append(Citation(item=entry, standard_title=standards[entry.standard_id].title_zh))
+    return out
+
+
+def fire_composite(hazard: Hazard) -> CompositeResult | None:
+    """The GB 35181 composite method recomputed from the elements recorded on the hazard."""
+    if not hazard.fire_place_type:
+        return None
+    return composite_determination(fire_rules(), hazard.fire_place_type, hazard.fire_elements)
+
+
+# --- dashboards ------------------------------------------------------------------------
+
+
+@dataclass
+class RegionRow:
+    region: Region
+    open_general: int = 0
+    open_major: int = 0
+    overdue: int = 0
+    closed: int = 0
+    total: int = 0
+
+    @property
+    def closure_rate(self) -> float | None:
+        return round(100 * self.closed / self.total, 1) if self.total else None
+
+
+def dashboard(user: Any, filters: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Open / overdue / closed by level, by region one level below the user's view, the
+    closure rate and the mean time to close; a few aggregate queries whatever the size."""
+    hazards = hazard_list(user, {k: v for k, v in (filters or {}).items() if k != "state"})
+    today = timezone.localdate()
+    open_states = HazardState.open_states()
+    totals = hazards.aggregate(
+        total=Count("pk"),
+        open_general=Count("pk", filter=Q(state__in=open_states, level=HazardLevel.GENERAL)),
+        open_major=Count("pk", filter=Q(state__in=open_states, level=HazardLevel.MAJOR)),
+        overdue=Count("pk", filter=overdue_q(today)),
+        overdue_major=Count("pk", filter=overdue_q(today) & Q(level=HazardLevel.MAJOR)),
+        closed=Count("pk", filter=Q(state=HazardState.CLOSED)),
+        closed_major=Count("pk", filter=Q(state=HazardState.CLOSED, level=HazardLevel.MAJOR)),
+        listed_open=Count("pk", filter=Q(state__in=open_states, listed=True)),
+        dismissed=Count("pk", filter=Q(state=HazardState.DISMISSED)),
+    )
+    counted = totals["total"] - totals["dismissed"]
+    totals["closure_rate"] = round(100 * totals["closed"] / counted, 1) if counted else None
+    duration = ExpressionWrapper(F("closed_at") - F("reported_at"), output_field=DurationField())
+    mean = (
+        hazards.filter(state=HazardState.CLOSED, closed_at__isnull=False)
+        .values("level")
+        .annotate(mean=Avg(duration))
+    )
+    totals["mean_days"] = {row["level"]: _days(row["mean"]) for row in mean}
+    return {"totals": totals, "regions": _by_region(user, hazards, today)}
+
+
+def _days(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.timedelta):
+        return round(value.total_seconds() / 86400, 1)
+    return round(float(value) / 86400e6, 1)  # microseconds on some backends
+
+
+def _by_region(user: Any, hazards: QuerySet[Hazard], today: dt.date) -> list[RegionRow]:
+    """One row per region one level below the user's top region (districts for the city,
+    subdistricts for a district)."""
+    visible = list(Region.objects.restrict(user).order_by("path"))
+    if not visible:
+        return []
+    top_depth = min(r.depth for r in visible)
+    tops = [r for r in visible if r.depth == top_depth]
+    level_rows = [r for r in visible if r.depth == top_depth + 1] or tops
+    rows = {r.pk: RegionRow(region=r) for r in level_rows}
+    depth = level_rows[0].depth
+    open_states = HazardState.open_states()
+    # Group by the region at that depth: its path is a prefix of the hazard's region path.
+    per_region = hazards.values("region__path").annotate(
+        total=Count("pk"),
+        open_general=Count("pk", filter=Q(state__in=open_states, level=HazardLevel.GENERAL)),
+        open_major=Count("pk", filter=Q(state__in=open_states, level=HazardLevel.MAJOR)),
+        overdue=Count("pk", filter=overdue_q(today)),
+        closed=Count("pk", filter=Q(state=HazardState.CLOSED)),
+    )
+    for entry in per_region:
+        parts = entry["region__path"].strip("/").split("/")
+        if len(parts) <= depth:
+            continue
+        row = rows.get(int(parts[depth]))
+        if row is None:
+            continue
+        for name in ("total", "open_general", "open_major", "overdue", "closed"):
+            setattr(row, name, getattr(row, name) + entry[name])
+    return list(rows.values())
+
+
+REGION_LEVELS = (RegionLevel.CITY, RegionLevel.DISTRICT, RegionLevel.SUBDISTRICT)
+
+
+# --- inspection tasks ------------------------------------------------------------------
+
+
+def tasks_for(user: Any) -> QuerySet[InspectionTask]:
+    return InspectionTask.objects.restrict(user).select_related(
+        "measure", "measure__event", "measure__event__unit", "measure__responsible", "enterprise"
+    )

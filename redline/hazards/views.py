@@ -1,0 +1,299 @@
+"""Hazard pages: the ledger (filters, .xlsx export), the dashboard, reporting a hazard,
+a hazard's page with its timeline and the steps the reader may take, and evidence photos."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from redline.core.errors import DomainError
+from redline.core.errors import PermissionDenied as DomainPermissionDenied
+from redline.core.web import show_on_form
+from redline.hazards import selectors, services
+from redline.hazards.exports import ledger_xlsx
+from redline.hazards.forms import PLACE_TYPE_LABELS, HazardReportForm, StepForm, item_text
+from redline.hazards.models import Hazard, InspectionTask, Photo
+from redline.hazards.services import STEP_FIELDS
+from redline.hazards.vocab import HazardLevel, HazardSource, HazardState
+from redline.hazards.workflow import TRANSITIONS, action_label, available
+from redline.organisations import selectors as org_selectors
+from redline.organisations.access import can, is_government_side
+from redline.organisations.models import Enterprise
+from redline.organisations.vocab import Sector
+
+PAGE_SIZE = 25
+
+
+def _filters(request: HttpRequest) -> dict[str, str]:
+    return {k: request.GET.get(k, "") for k in selectors.LEDGER_FILTERS}
+
+
+@login_required
+def ledger(request: HttpRequest) -> HttpResponse:
+    request.nav_section = "hazards"  # type: ignore[attr-defined]
+    filters = _filters(request)
+    hazards = selectors.hazard_list(request.user, filters).order_by("-reported_at", "-id")
+    try:
+        number = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        number = 1
+    # No COUNT over the whole ledger: one row more than a page says whether there is a next.
+    rows = list(hazards[(number - 1) * PAGE_SIZE : number * PAGE_SIZE + 1])
+    has_next = len(rows) > PAGE_SIZE
+    query = urlencode({k: v for k, v in filters.items() if v})
+    context = {
+        "rows": rows[:PAGE_SIZE],
+        "page_number": number,
+        "has_next": has_next,
+        "query": query,
+        "filters": filters,
+        "states": [("open", _("Open")), *HazardState.choices],
+        "levels": HazardLevel.choices,
+        "sectors": Sector.choices,
+        "sources": HazardSource.choices,
+        "regions": org_selectors.region_choices(request.user),
+        "today": timezone.localdate(),
+        "can_report": can(request.user, "change") or can(request.user, "inspect"),
+    }
+    template = "hazards/_ledger_rows.html" if request.htmx else "hazards/ledger.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
+@login_required
+def ledger_export(request: HttpRequest) -> HttpResponse:
+    hazards = selectors.hazard_list(request.user, _filters(request)).order_by("-reported_at", "-id")
+    content = ledger_xlsx(hazards)
+    response = HttpResponse(
+        content,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="hazards-{stamp}.xlsx"'
+    return response
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    request.nav_section = "hazards"  # type: ignore[attr-defined]
+    filters = _filters(request)
+    data = selectors.dashboard(request.user, filters)
+    context = {
+        "data": data,
+        "filters": filters,
+        "levels": HazardLevel.choices,
+        "sectors": Sector.choices,
+        "chart": {
+            "regions": [str(r.region) for r in data["regions"]],
+            "open_general": [r.open_general for r in data["regions"]],
+            "open_major": [r.open_major for r in data["regions"]],
+            "overdue": [r.overdue for r in data["regions"]],
+            "closed": [r.closed for r in data["regions"]],
+        },
+    }
+    return render(request, "hazards/dashboard.html", context)
+
+
+def _reporting_units(request: HttpRequest) -> list[Enterprise]:
+    org = getattr(request.user, "organisation", None)
+    if org is not None and org.enterprise_id:
+        return list(Enterprise.objects.filter(pk=org.enterprise_id))
+    if is_government_side(request.user) and can(request.user, "inspect"):
+        chosen = request.GET.get("enterprise") or request.POST.get("enterprise")
+        if chosen:
+            return list(Enterprise.objects.restrict(request.user).filter(pk=chosen))
+    return []
+
+
+@login_required
+def report(request: HttpRequest) -> HttpResponse:
+    request.nav_section = "hazards"  # type: ignore[attr-defined]
+    units = _reporting_units(request)
+    government = is_government_side(request.user)
+    if not units:
+        if government:
+            messages.info(request, _("Open the unit's page and report the hazard from there."))
+            return redirect("enterprise-list")
+        raise Http404
+    initial: dict[str, Any] = {"enterprise": units[0].pk}
+    task = _prefill_task(request, initial)
+    form = HazardReportForm(
+        request.POST or None, units=units, government=government, initial=initial
+    )
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            hazard, created = services.hazard_report(
+                actor=request.user,
+                data=form.service_data(),
+                photos=request.FILES.getlist("photos"),
+                idempotency_key=form.cleaned_data.get("idempotency_key") or "",
+                source_default=HazardSource.GOVERNMENT if government else HazardSource.DAILY,
+            )
+        except DomainError as failure:
+            status = show_on_form(form, failure)
+        else:
+            if created:
+                messages.success(request, _("Hazard %(number)s reported.") % {"number": hazard.number})
+            return redirect("hazard-detail", hazard.pk)
+    elif request.method == "POST":
+        status = 422
+    return render(
+        request,
+        "hazards/report_form.html",
+        {"form": form, "task": task, "place_types": PLACE_TYPE_LABELS},
+        status=status,
+    )
+
+
+def _prefill_task(request: HttpRequest, initial: dict[str, Any]) -> InspectionTask | None:
+    """"Hazard found" on an inspection task opens this form filled from its measure."""
+    task_id = request.GET.get("task")
+    if not task_id:
+        return None
+    task = (
+        selectors.tasks_for(request.user).filter(pk=task_id).first()
+        if task_id.isdigit()
+        else None
+    )
+    if task is None:
+        return None
+    measure = task.measure
+    initial |= {
+        "enterprise": task.enterprise_id,
+        "task": task.pk,
+        "measure": measure.pk,
+        "name": f"{measure.event.name}: {measure.description}"[:200],
+        "description": _("Inspection of “%(content)s” found: ")
+        % {"content": measure.inspection_content or measure.description},
+        "location": str(measure.event.unit),
+        "source": HazardSource.DAILY,
+    }
+    return task
+
+
+def _rectifiers(hazard: Hazard) -> list[Any]:
+    if not hazard.enterprise_id:
+        return []
+    return list(
+        get_user_model().objects.filter(
+            organisation__enterprise_id=hazard.enterprise_id, is_active=True
+        )
+    )
+
+
+@login_required
+def detail(request: HttpRequest, hazard_id: int) -> HttpResponse:
+    request.nav_section = "hazards"  # type: ignore[attr-defined]
+    try:
+        hazard = selectors.hazard_get(request.user, hazard_id)
+    except Hazard.DoesNotExist:
+        raise Http404 from None
+    return render(request, "hazards/detail.html", _detail_context(request, hazard))
+
+
+def _detail_context(
+    request: HttpRequest, hazard: Hazard, failed: str = "", form: StepForm | None = None
+) -> dict[str, Any]:
+    steps = available(request.user, hazard)
+    units = (
+        list(Enterprise.objects.restrict(request.user).filter(region__path__startswith=hazard.region.path)[:200])
+        if any(t.name == "assign_unit" for t in steps)
+        else []
+    )
+    forms = []
+    for transition in steps:
+        step_form = (
+            form
+            if form is not None and transition.name == failed
+            else StepForm(
+                initial={"version": hazard.version},
+                rectifiers=_rectifiers(hazard),
+                units=units,
+                prefix=transition.name,
+            )
+        )
+        forms.append((transition, step_form, STEP_FIELDS[transition.name]))
+    composite = selectors.fire_composite(hazard)
+    events = selectors.timeline(hazard)
+    for event in events:
+        event.label = action_label(event.action)  # type: ignore[attr-defined]
+    return {
+        "hazard": hazard,
+        "events": events,
+        "steps": forms,
+        "failed": failed,
+        "citations": [(c, item_text(c.item)) for c in selectors.citations(hazard)],
+        "composite": composite,
+        "place_types": PLACE_TYPE_LABELS,
+        "photos": list(hazard.photos.filter(event__isnull=True)),
+        "overdue": hazard.deadline is not None
+        and hazard.state in (HazardState.REPORTED, HazardState.RECTIFYING)
+        and hazard.deadline < timezone.localdate(),
+        "transitions": TRANSITIONS,
+    }
+
+
+@login_required
+@require_POST
+def step(request: HttpRequest, hazard_id: int, action: str) -> HttpResponse:
+    try:
+        hazard = selectors.hazard_get(request.user, hazard_id)
+    except Hazard.DoesNotExist:
+        raise Http404 from None
+    if action not in TRANSITIONS:
+        raise Http404
+    units = list(Enterprise.objects.restrict(request.user).filter(region__path__startswith=hazard.region.path)[:200])
+    form = StepForm(
+        request.POST, rectifiers=_rectifiers(hazard), units=units, prefix=action
+    )
+    status = 422
+    if form.is_valid():
+        try:
+            services.hazard_transition(
+                actor=request.user,
+                hazard_id=hazard.pk,
+                action=action,
+                version=form.cleaned_data["version"],
+                data=form.data_for(STEP_FIELDS[action]),
+                photos=request.FILES.getlist(f"{action}-photos"),
+            )
+        except DomainPermissionDenied as refused:
+            # Shown on the page: the reader sees why (e.g. a rectifier accepting their own work).
+            form.add_error(None, refused.message)
+            status = 403
+        except DomainError as failure:
+            status = show_on_form(form, failure)
+            hazard = selectors.hazard_get(request.user, hazard_id)
+        else:
+            messages.success(request, str(TRANSITIONS[action].label))
+            return redirect("hazard-detail", hazard.pk)
+    context = _detail_context(request, hazard, failed=action, form=form)
+    context["step_error"] = True
+    return render(request, "hazards/detail.html", context, status=status)
+
+
+@login_required
+def photo(request: HttpRequest, token: str) -> HttpResponse:
+    """An evidence photo, for those who may see what it belongs to."""
+    item = Photo.objects.filter(token=token).select_related("hazard", "task").first()
+    if item is None:
+        raise Http404
+    if item.hazard_id:
+        visible = Hazard.objects.restrict(request.user).filter(pk=item.hazard_id).exists()
+    else:
+        visible = InspectionTask.objects.restrict(request.user).filter(pk=item.task_id).exists()
+    if not visible:
+        raise Http404
+    response = FileResponse(item.file.open("rb"), content_type=item.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
