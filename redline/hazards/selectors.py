@@ -31,9 +31,7 @@ def _int(value: Any) -> int | None:
 
 def overdue_q(today: dt.date) -> Q:
     """Open, not yet submitted for acceptance, and past its deadline."""
-    return Q(
-        state__in=[HazardState.REPORTED, HazardState.RECTIFYING], deadline__lt=today
-    )
+    return Q(state__in=[HazardState.REPORTED, HazardState.RECTIFYING], deadline__lt=today)
 
 
 def hazard_list(user: Any, filters: Mapping[str, Any] | None = None) -> QuerySet[Hazard]:

@@ -580,9 +580,11 @@ def _five_implementations(data: Mapping[str, Any]) -> dict[str, Any]:
     readers = {
         "plan_responsible": lambda: text(data, "plan_responsible", required=True, limit=200),
         "plan_measures": lambda: text(data, "plan_measures", required=True),
-        "plan_funds": lambda: _money(data.get("plan_funds"), "plan_funds")
-        if str(data.get("plan_funds") or "").strip()
-        else _required("plan_funds"),
+        "plan_funds": lambda: (
+            _money(data.get("plan_funds"), "plan_funds")
+            if str(data.get("plan_funds") or "").strip()
+            else _required("plan_funds")
+        ),
         "plan_deadline": lambda: _future_date(data, "plan_deadline"),
         "plan_contingency": lambda: text(data, "plan_contingency", required=True),
     }

@@ -12,7 +12,11 @@ urlpatterns = [
     path("evidence/<str:token>", views.photo, name="evidence-photo"),
     path("tasks/", views_tasks.my_tasks, name="my-tasks"),
     path("tasks/<int:task_id>/", views_tasks.record, name="task-record"),
-    path("enterprises/<int:enterprise_id>/tasks/", views_tasks.enterprise_tasks, name="enterprise-tasks"),
+    path(
+        "enterprises/<int:enterprise_id>/tasks/",
+        views_tasks.enterprise_tasks,
+        name="enterprise-tasks",
+    ),
     path("report/", views_public.public_report, name="public-report"),
     path("report/track/", views_public.public_track, name="public-track"),
 ]

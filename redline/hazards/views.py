@@ -142,7 +142,9 @@ def report(request: HttpRequest) -> HttpResponse:
             status = show_on_form(form, failure)
         else:
             if created:
-                messages.success(request, _("Hazard %(number)s reported.") % {"number": hazard.number})
+                messages.success(
+                    request, _("Hazard %(number)s reported.") % {"number": hazard.number}
+                )
             return redirect("hazard-detail", hazard.pk)
     elif request.method == "POST":
         status = 422
@@ -155,14 +157,12 @@ def report(request: HttpRequest) -> HttpResponse:
 
 
 def _prefill_task(request: HttpRequest, initial: dict[str, Any]) -> InspectionTask | None:
-    """"Hazard found" on an inspection task opens this form filled from its measure."""
+    """ "Hazard found" on an inspection task opens this form filled from its measure."""
     task_id = request.GET.get("task")
     if not task_id:
         return None
     task = (
-        selectors.tasks_for(request.user).filter(pk=task_id).first()
-        if task_id.isdigit()
-        else None
+        selectors.tasks_for(request.user).filter(pk=task_id).first() if task_id.isdigit() else None
     )
     if task is None:
         return None
@@ -205,7 +205,11 @@ def _detail_context(
 ) -> dict[str, Any]:
     steps = available(request.user, hazard)
     units = (
-        list(Enterprise.objects.restrict(request.user).filter(region__path__startswith=hazard.region.path)[:200])
+        list(
+            Enterprise.objects.restrict(request.user).filter(
+                region__path__startswith=hazard.region.path
+            )[:200]
+        )
         if any(t.name == "assign_unit" for t in steps)
         else []
     )
@@ -251,10 +255,12 @@ def step(request: HttpRequest, hazard_id: int, action: str) -> HttpResponse:
         raise Http404 from None
     if action not in TRANSITIONS:
         raise Http404
-    units = list(Enterprise.objects.restrict(request.user).filter(region__path__startswith=hazard.region.path)[:200])
-    form = StepForm(
-        request.POST, rectifiers=_rectifiers(hazard), units=units, prefix=action
+    units = list(
+        Enterprise.objects.restrict(request.user).filter(
+            region__path__startswith=hazard.region.path
+        )[:200]
     )
+    form = StepForm(request.POST, rectifiers=_rectifiers(hazard), units=units, prefix=action)
     status = 422
     if form.is_valid():
         try:

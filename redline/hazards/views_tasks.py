@@ -99,9 +99,13 @@ def enterprise_tasks(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     except ValueError:
         days = 30
     since = now - dt.timedelta(days=days)
-    tasks = selectors.tasks_for(request.user).filter(enterprise=enterprise, due_at__gte=since, due_at__lte=now)
+    tasks = selectors.tasks_for(request.user).filter(
+        enterprise=enterprise, due_at__gte=since, due_at__lte=now
+    )
     counts = inspection.task_counts(tasks, now)
-    missed = list(tasks.filter(inspection.status_q(TaskStatus.MISSED, now)).order_by("-due_at")[:100])
+    missed = list(
+        tasks.filter(inspection.status_q(TaskStatus.MISSED, now)).order_by("-due_at")[:100]
+    )
     return render(
         request,
         "hazards/enterprise_tasks.html",

@@ -35,8 +35,10 @@ def measure_with_cycle(
         inherent_level=3,
         level=3,
     )
+    responsible = enterprise.people.first()
     measure = ControlMeasure.objects.create(
         event=event,
+        responsible=responsible,
         description=f"Check the valve {name}",
         measure_class="1",
         measure_subclass="1-2",

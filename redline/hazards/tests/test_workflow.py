@@ -189,8 +189,13 @@ def test_outside_jurisdiction_is_not_found(world):
     with pytest.raises(NotFound):
         hazard_report(
             actor=user("ent2-operator"),
-            data={"enterprise": world.orgs["ent"].arg, "name": "x", "description": "y",
-                  "hazard_type": "other", "level": "general"},
+            data={
+                "enterprise": world.orgs["ent"].arg,
+                "name": "x",
+                "description": "y",
+                "hazard_type": "other",
+                "level": "general",
+            },
         )
 
 
@@ -241,8 +246,13 @@ def test_bad_photos_are_refused_naming_the_file(world):
     with pytest.raises(ValidationFailed) as failure:
         report(user("ent-operator"), world.orgs["ent"].arg) if False else hazard_report(
             actor=user("ent-operator"),
-            data={"enterprise": world.orgs["ent"].arg, "name": "x", "description": "y",
-                  "hazard_type": "other", "level": "general"},
+            data={
+                "enterprise": world.orgs["ent"].arg,
+                "name": "x",
+                "description": "y",
+                "hazard_type": "other",
+                "level": "general",
+            },
             photos=[SimpleUploadedFile("notes.txt", b"hello")],
         )
     assert "notes.txt" in failure.value.fields["photos"]
