@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from redline.core.notify import unread_count
 from redline.organisations.access import can, role_allows
 
 
@@ -20,12 +21,18 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         (reverse("enterprise-list"), _("Enterprises & units"), "enterprises"),
         (reverse("risk-map"), _("Risk map"), "riskmap"),
         (reverse("park-list"), _("Chemical parks"), "parks"),
+        (reverse("campaign-list"), _("Special rectification"), "campaigns"),
+        (reverse("hazard-list"), _("Hidden hazards"), "hazards"),
     ]
+    org = getattr(user, "organisation", None)
+    if org is not None and org.enterprise_id:
+        items.append((reverse("my-tasks"), _("My inspection tasks"), "tasks"))
     if role_allows(user, "administer"):
         items.append((reverse("audit-log"), _("Change log"), "audit"))
     items.append((reverse("api-tokens"), _("API tokens"), "tokens"))
     return {
         "nav_items": items,
+        "unread_notifications": unread_count(user),
         "can_create_units": can(user, "create"),
         "nav_section": getattr(request, "nav_section", ""),
     }

@@ -1,9 +1,20 @@
 from django.urls import path
 
-from redline.core import views
+from redline.core import views, views_notifications
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("audit/", views.audit_log, name="audit-log"),
     path("healthz", views.healthz, name="healthz"),
+    path("notifications/", views_notifications.notifications, name="notifications"),
+    path(
+        "notifications/<int:notification_id>/",
+        views_notifications.notification_open,
+        name="notification-open",
+    ),
+    path(
+        "notifications/read/",
+        views_notifications.notifications_read_all,
+        name="notifications-read-all",
+    ),
 ]

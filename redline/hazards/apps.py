@@ -6,3 +6,9 @@ class HazardsConfig(AppConfig):
     name = "redline.hazards"
     label = "hazards"
     verbose_name = _("Hidden-hazard governance")
+
+    def ready(self) -> None:
+        from redline.hazards.demo import build_hazards
+        from redline.organisations import demo
+
+        demo.register_step(build_hazards)

@@ -42,11 +42,7 @@ def _when(value: Any) -> str:
 
 
 def row(hazard: Hazard, today: Any) -> list[Any]:
-    overdue = (
-        hazard.deadline is not None
-        and hazard.state in ("reported", "rectifying")
-        and hazard.deadline < today
-    )
+    overdue = hazard.overdue_on(today)
     values = [
         hazard.number,
         hazard.name,

@@ -8,6 +8,7 @@ also in the change log.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -299,6 +300,14 @@ class Hazard(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in HazardState.open_states()
+
+    def overdue_on(self, today: dt.date) -> bool:
+        """Past its deadline and not yet submitted for acceptance (as `selectors.overdue_q`)."""
+        return (
+            self.deadline is not None
+            and self.state in (HazardState.REPORTED, HazardState.RECTIFYING)
+            and self.deadline < today
+        )
 
 
 class HazardEvent(models.Model):

@@ -49,6 +49,9 @@ def ledger(request: HttpRequest) -> HttpResponse:
     # No COUNT over the whole ledger: one row more than a page says whether there is a next.
     rows = list(hazards[(number - 1) * PAGE_SIZE : number * PAGE_SIZE + 1])
     has_next = len(rows) > PAGE_SIZE
+    today = timezone.localdate()
+    for hazard in rows:
+        hazard.is_overdue = hazard.overdue_on(today)  # type: ignore[attr-defined]
     query = urlencode({k: v for k, v in filters.items() if v})
     context = {
         "rows": rows[:PAGE_SIZE],
@@ -225,11 +228,16 @@ def _detail_context(
                 prefix=transition.name,
             )
         )
-        forms.append((transition, step_form, STEP_FIELDS[transition.name]))
+        required = _required_fields(transition)
+        fields = [(step_form[name], name in required) for name in STEP_FIELDS[transition.name]]
+        forms.append((transition, step_form, fields))
     composite = selectors.fire_composite(hazard)
     events = selectors.timeline(hazard)
+    states = dict(HazardState.choices)
     for event in events:
         event.label = action_label(event.action)  # type: ignore[attr-defined]
+        changed = event.to_state and event.to_state != event.from_state
+        event.to_label = states.get(event.to_state, "") if changed else ""  # type: ignore[attr-defined]
     return {
         "hazard": hazard,
         "events": events,
@@ -239,11 +247,20 @@ def _detail_context(
         "composite": composite,
         "place_types": PLACE_TYPE_LABELS,
         "photos": list(hazard.photos.filter(event__isnull=True)),
-        "overdue": hazard.deadline is not None
-        and hazard.state in (HazardState.REPORTED, HazardState.RECTIFYING)
-        and hazard.deadline < timezone.localdate(),
+        "overdue": hazard.overdue_on(timezone.localdate()),
         "transitions": TRANSITIONS,
     }
+
+
+def _required_fields(transition: Any) -> set[str]:
+    required = {"comment"} if transition.needs_comment else set()
+    if transition.name == "plan":
+        required |= {n for n in STEP_FIELDS["plan"] if n.startswith("plan_")}
+    if transition.name == "assign":
+        required.add("deadline")
+    if transition.name == "assign_unit":
+        required.add("enterprise")
+    return required
 
 
 @login_required

@@ -24,6 +24,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from redline.hazards.models import Hazard
+from redline.hazards.vocab import HazardSource
 from redline.hazards.vocab import HazardState as S
 from redline.organisations.access import can, is_government_side, role_allows
 from redline.organisations.vocab import OrganisationKind
@@ -236,6 +237,8 @@ def blocked_reason(transition: Transition, actor: Any, hazard: Hazard) -> Any:
         return _("Assign the hazard to a unit first.")
     if transition.name == "list" and hazard.listed:
         return _("This hazard is already under listed supervision.")
+    if transition.name == "dismiss" and hazard.source != HazardSource.PUBLIC:
+        return _("Only public reports can be dismissed; a unit's hazard is rectified.")
     if transition.name == "assign_unit" and hazard.enterprise_id:
         return _("This hazard already belongs to a unit.")
     if not transition.allowed(actor, hazard):

@@ -20,7 +20,7 @@ from redline.core.errors import Conflict, DomainError, NotFound, ValidationFaile
 from redline.core.errors import PermissionDenied as DomainPermissionDenied
 from redline.core.web import show_on_form
 from redline.organisations import exports, selectors, services
-from redline.organisations.access import can
+from redline.organisations.access import can, is_government_side
 from redline.organisations.forms import EnterpriseForm, PersonForm
 from redline.organisations.models import Enterprise, Person
 from redline.organisations.vocab import Sector, UnitKind, UnitStatus
@@ -106,6 +106,14 @@ def enterprise_detail(request: HttpRequest, enterprise_id: int) -> HttpResponse:
         "history": selectors.enterprise_history(enterprise)[:50],
         "can_change": can(request.user, "change") and not enterprise.is_archived,
         "can_archive": can(request.user, "archive"),
+        "can_report_hazard": not enterprise.is_archived
+        and (
+            (is_government_side(request.user) and can(request.user, "inspect"))
+            or (
+                getattr(request.user.organisation, "enterprise_id", None) == enterprise.pk  # type: ignore[union-attr]
+                and (can(request.user, "change") or can(request.user, "inspect"))
+            )
+        ),
     }
     return render(request, "organisations/enterprise_detail.html", context)
 
