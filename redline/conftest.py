@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# The browser journeys' fixtures (one Chromium for the whole session, the demo city, pages).
+from redline.core.tests.browser import browser, city, context, page  # noqa: F401
+
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 

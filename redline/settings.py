@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "redline.organisations",
     "redline.risk",
     "redline.hazards",
+    "redline.campaigns",
 ]
 
 MIDDLEWARE = [

@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("redline.risk.urls")),
     path("", include("redline.risk.urls_spreadsheet")),
     path("", include("redline.hazards.urls")),
+    path("", include("redline.campaigns.urls")),
 ]

@@ -105,6 +105,7 @@ def _forbidden(request: HttpRequest, exc: DjangoPermissionDenied) -> HttpRespons
 def register_routers() -> None:
     from redline.accounts.api import router as accounts_router
     from redline.core.audit_api import router as audit_router
+    from redline.hazards.api import router as hazards_router
     from redline.organisations.api import router as organisations_router
     from redline.risk.api import router as risk_router
 
@@ -112,6 +113,7 @@ def register_routers() -> None:
     api.add_router("/", accounts_router)
     api.add_router("/", audit_router)
     api.add_router("/", risk_router)
+    api.add_router("/", hazards_router)
 
 
 register_routers()

@@ -79,11 +79,18 @@ def _add_months(moment: dt.datetime, months: int) -> dt.datetime:
     return moment.replace(year=year, month=month, day=day)
 
 
-def _candidates(cycle: Cycle, end: dt.datetime) -> Iterator[dt.datetime]:
-    """Every slot of the cycle from its first task time, before `end`, in order."""
+def _months_between(earlier: dt.datetime, later: dt.datetime) -> int:
+    return (later.year - earlier.year) * 12 + later.month - earlier.month
+
+
+def _candidates(cycle: Cycle, start: dt.datetime, end: dt.datetime) -> Iterator[dt.datetime]:
+    """Every slot of the cycle from its first task time that falls in [start, end), in
+    order. It starts counting near `start` rather than at the first task, so a cycle begun
+    years ago costs no more than a new one; the slots are those counted from the first task
+    all the same."""
     if cycle.unit == "hour":
         assert cycle.work_start is not None and cycle.work_end is not None
-        day = cycle.starts_at.date()
+        day = max(cycle.starts_at.date(), start.date() - dt.timedelta(days=1))
         step = dt.timedelta(hours=cycle.every)
         while True:
             slot = dt.datetime.combine(day, cycle.work_start, tzinfo=cycle.starts_at.tzinfo)
@@ -91,11 +98,16 @@ def _candidates(cycle: Cycle, end: dt.datetime) -> Iterator[dt.datetime]:
             if slot >= end:
                 return
             while slot < closing and slot < end:
-                if slot >= cycle.starts_at:
+                if slot >= cycle.starts_at and slot >= start:
                     yield slot
                 slot += step
             day += dt.timedelta(days=1)
-    k = 0
+    if cycle.unit == "day":
+        period = dt.timedelta(days=cycle.every)
+        k = max(0, (start - cycle.starts_at) // period - 1)
+    else:
+        months = cycle.every * (12 if cycle.unit == "year" else 1)
+        k = max(0, _months_between(cycle.starts_at, start) // months - 1)
     while True:
         if cycle.unit == "day":
             slot = cycle.starts_at + dt.timedelta(days=cycle.every * k)
@@ -105,7 +117,8 @@ def _candidates(cycle: Cycle, end: dt.datetime) -> Iterator[dt.datetime]:
             slot = _add_months(cycle.starts_at, 12 * cycle.every * k)
         if slot >= end:
             return
-        yield slot
+        if slot >= start:
+            yield slot
         k += 1
 
 
@@ -115,10 +128,8 @@ def due_times(
     """The cycle's due times in [start, end): allowed days only, none during a shutdown."""
     return [
         slot
-        for slot in _candidates(cycle, end)
-        if slot >= start
-        and calendar.allows(slot.date(), cycle.day_type)
-        and not cycle.shut_down(slot)
+        for slot in _candidates(cycle, start, end)
+        if calendar.allows(slot.date(), cycle.day_type) and not cycle.shut_down(slot)
     ]
 
 

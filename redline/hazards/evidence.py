@@ -50,7 +50,9 @@ def check_uploads(files: Iterable[Any], field: str = "photos") -> list[Upload]:
         if isinstance(item, Mapping):
             name = str(item.get("name") or f"photo-{index}")
             try:
-                content = base64.b64decode(str(item.get("content_base64") or ""), validate=True)
+                # Line breaks (as the `base64` tool writes them) are not part of the data.
+                text = "".join(str(item.get("content_base64") or "").split())
+                content = base64.b64decode(text, validate=True)
             except (binascii.Error, ValueError):
                 raise ValidationFailed(
                     fields={field: _("%(name)s: not valid base64.") % {"name": name}}

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from redline.engines.fire_composite import CompositeResult, composite_determination
@@ -60,9 +60,10 @@ def hazard_list(user: Any, filters: Mapping[str, Any] | None = None) -> QuerySet
     unit_id = _int(filters.get("unit"))
     if unit_id:
         hazards = hazards.filter(enterprise_id=unit_id)
-    campaign = filters.get("campaign")
-    if campaign is not None and hasattr(campaign, "hazard_q"):
-        hazards = hazards.filter(campaign.hazard_q())
+    if filters.get("campaign"):
+        # A campaign the user may not see (or that does not exist) matches nothing.
+        campaign = filters.get("campaign_object")
+        hazards = hazards.filter(campaign.hazard_q()) if campaign is not None else hazards.none()
     query = str(filters.get("q") or "").strip()
     if query:
         number = query.upper().removeprefix("YH")
@@ -140,46 +141,71 @@ class RegionRow:
         return round(100 * self.closed / self.total, 1) if self.total else None
 
 
+COUNTS = (
+    "total",
+    "open_general",
+    "open_major",
+    "overdue",
+    "overdue_major",
+    "closed",
+    "closed_major",
+    "listed_open",
+    "dismissed",
+)
+
+
 def dashboard(user: Any, filters: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Open / overdue / closed by level, by region one level below the user's view, the
-    closure rate and the mean time to close; a few aggregate queries whatever the size."""
+    closure rate and the mean time to close: one pass over the hazards (grouped by region
+    and level), whatever their number; the rest is arithmetic."""
     hazards = hazard_list(user, {k: v for k, v in (filters or {}).items() if k != "state"})
     today = timezone.localdate()
     open_states = HazardState.open_states()
-    totals = hazards.aggregate(
-        total=Count("pk"),
-        open_general=Count("pk", filter=Q(state__in=open_states, level=HazardLevel.GENERAL)),
-        open_major=Count("pk", filter=Q(state__in=open_states, level=HazardLevel.MAJOR)),
-        overdue=Count("pk", filter=overdue_q(today)),
-        overdue_major=Count("pk", filter=overdue_q(today) & Q(level=HazardLevel.MAJOR)),
-        closed=Count("pk", filter=Q(state=HazardState.CLOSED)),
-        closed_major=Count("pk", filter=Q(state=HazardState.CLOSED, level=HazardLevel.MAJOR)),
-        listed_open=Count("pk", filter=Q(state__in=open_states, listed=True)),
-        dismissed=Count("pk", filter=Q(state=HazardState.DISMISSED)),
+    major = Q(level=HazardLevel.MAJOR)
+    closed = Q(state=HazardState.CLOSED)
+    duration = ExpressionWrapper(F("closed_at") - F("reported_at"), output_field=DurationField())
+    groups = list(
+        hazards.order_by()
+        .values("region_id", "level")
+        .annotate(
+            total=Count("pk"),
+            open_general=Count("pk", filter=Q(state__in=open_states) & ~major),
+            open_major=Count("pk", filter=Q(state__in=open_states) & major),
+            overdue=Count("pk", filter=overdue_q(today)),
+            overdue_major=Count("pk", filter=overdue_q(today) & major),
+            closed=Count("pk", filter=closed),
+            closed_major=Count("pk", filter=closed & major),
+            listed_open=Count("pk", filter=Q(state__in=open_states, listed=True)),
+            dismissed=Count("pk", filter=Q(state=HazardState.DISMISSED)),
+            timed=Count("pk", filter=closed & Q(closed_at__isnull=False)),
+            time_to_close=Sum(duration, filter=closed & Q(closed_at__isnull=False)),
+        )
     )
+    totals: dict[str, Any] = {name: sum(g[name] for g in groups) for name in COUNTS}
     counted = totals["total"] - totals["dismissed"]
     totals["closure_rate"] = round(100 * totals["closed"] / counted, 1) if counted else None
-    duration = ExpressionWrapper(F("closed_at") - F("reported_at"), output_field=DurationField())
-    mean = (
-        hazards.filter(state=HazardState.CLOSED, closed_at__isnull=False)
-        .values("level")
-        .annotate(mean=Avg(duration))
-    )
-    totals["mean_days"] = {row["level"]: _days(row["mean"]) for row in mean}
-    return {"totals": totals, "regions": _by_region(user, hazards, today)}
+    totals["mean_days"] = {}
+    for level in HazardLevel.values:
+        rows = [g for g in groups if g["level"] == level and g["timed"]]
+        spent = [_seconds(g["time_to_close"]) for g in rows]
+        count = sum(g["timed"] for g in rows)
+        if count:
+            totals["mean_days"][level] = round(sum(spent) / count / 86400, 1)
+    return {"totals": totals, "regions": _by_region(user, groups)}
 
 
-def _days(value: Any) -> float | None:
+def _seconds(value: Any) -> float:
     if value is None:
-        return None
+        return 0.0
     if isinstance(value, dt.timedelta):
-        return round(value.total_seconds() / 86400, 1)
-    return round(float(value) / 86400e6, 1)  # microseconds on some backends
+        return value.total_seconds()
+    return float(value) / 1e6  # microseconds where the backend has no interval type
 
 
-def _by_region(user: Any, hazards: QuerySet[Hazard], today: dt.date) -> list[RegionRow]:
+def _by_region(user: Any, groups: list[dict[str, Any]]) -> list[RegionRow]:
     """One row per region one level below the user's top region (districts for the city,
-    subdistricts for a district)."""
+    subdistricts for a district); hazards placed at the top region itself count in the
+    totals only."""
     visible = list(Region.objects.restrict(user).order_by("path"))
     if not visible:
         return []
@@ -188,24 +214,18 @@ def _by_region(user: Any, hazards: QuerySet[Hazard], today: dt.date) -> list[Reg
     level_rows = [r for r in visible if r.depth == top_depth + 1] or tops
     rows = {r.pk: RegionRow(region=r) for r in level_rows}
     depth = level_rows[0].depth
-    open_states = HazardState.open_states()
-    # Group by the region at that depth: its path is a prefix of the hazard's region path.
-    per_region = hazards.values("region__path").annotate(
-        total=Count("pk"),
-        open_general=Count("pk", filter=Q(state__in=open_states, level=HazardLevel.GENERAL)),
-        open_major=Count("pk", filter=Q(state__in=open_states, level=HazardLevel.MAJOR)),
-        overdue=Count("pk", filter=overdue_q(today)),
-        closed=Count("pk", filter=Q(state=HazardState.CLOSED)),
+    paths = dict(
+        Region.objects.filter(pk__in={g["region_id"] for g in groups}).values_list("pk", "path")
     )
-    for entry in per_region:
-        parts = entry["region__path"].strip("/").split("/")
+    for group in groups:
+        parts = paths.get(group["region_id"], "").strip("/").split("/")
         if len(parts) <= depth:
             continue
         row = rows.get(int(parts[depth]))
         if row is None:
             continue
         for name in ("total", "open_general", "open_major", "overdue", "closed"):
-            setattr(row, name, getattr(row, name) + entry[name])
+            setattr(row, name, getattr(row, name) + group[name])
     return list(rows.values())
 
 

@@ -159,7 +159,7 @@ def hazard_url(hazard: Hazard) -> str:
     return reverse("hazard-detail", args=[hazard.pk])
 
 
-def _hazard_for(actor: Any, hazard_id: int, *, lock: bool = False) -> Hazard:
+def _hazard_for(actor: Any, hazard_id: int) -> Hazard:
     queryset = Hazard.objects.restrict(actor).select_related("enterprise", "region")
     try:
         return queryset.get(pk=hazard_id)
@@ -638,7 +638,11 @@ def hazard_transition(
         raise PermissionDenied(str(reason))
     comment = text(data, "comment", required=transition.needs_comment, limit=4000)
     uploads = evidence.check_uploads(photos)
-    if action == "submit" and not uploads and not hazard.photos.filter(event__action="submit"):
+    if (
+        action == "submit"
+        and not uploads
+        and not hazard.photos.filter(event__action="submit").exists()
+    ):
         if hazard.is_major:
             raise ValidationFailed(
                 fields={"photos": _("Attach photos of the rectification as evidence.")}

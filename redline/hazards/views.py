@@ -33,8 +33,16 @@ from redline.organisations.vocab import Sector
 PAGE_SIZE = 25
 
 
-def _filters(request: HttpRequest) -> dict[str, str]:
-    return {k: request.GET.get(k, "") for k in selectors.LEDGER_FILTERS}
+def _filters(request: HttpRequest) -> dict[str, Any]:
+    """The ledger's filters from the query string. `campaign` names a campaign: the ledger
+    then shows the hazards in its scope (none, if the user may not see that campaign)."""
+    filters: dict[str, Any] = {k: request.GET.get(k, "") for k in selectors.LEDGER_FILTERS}
+    if request.GET.get("campaign"):
+        from redline.campaigns.selectors import campaign_for_filter
+
+        filters["campaign"] = request.GET["campaign"]
+        filters["campaign_object"] = campaign_for_filter(request.user, request.GET["campaign"])
+    return filters
 
 
 @login_required
@@ -52,13 +60,14 @@ def ledger(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     for hazard in rows:
         hazard.is_overdue = hazard.overdue_on(today)  # type: ignore[attr-defined]
-    query = urlencode({k: v for k, v in filters.items() if v})
+    query = urlencode({k: v for k, v in filters.items() if v and k != "campaign_object"})
     context = {
         "rows": rows[:PAGE_SIZE],
         "page_number": number,
         "has_next": has_next,
         "query": query,
         "filters": filters,
+        "campaign": filters.get("campaign_object"),
         "states": [("open", _("Open")), *HazardState.choices],
         "levels": HazardLevel.choices,
         "sectors": Sector.choices,

@@ -34,6 +34,11 @@ def _org(actor: Any) -> Any:
     return getattr(actor, "organisation", None)
 
 
+def unit_staff(actor: Any, hazard: Hazard) -> bool:
+    """The unit's own people who may write (operators, inspectors, managers)."""
+    return own_enterprise(actor, hazard) and (can(actor, "change") or can(actor, "inspect"))
+
+
 def own_enterprise(actor: Any, hazard: Hazard) -> bool:
     """The actor works for the hazard's unit (or is a superuser)."""
     if getattr(actor, "is_superuser", False):
@@ -195,7 +200,7 @@ TRANSITIONS: dict[str, Transition] = {
             _("Add a comment or evidence"),
             frozenset(S.values),
             None,
-            either(own_enterprise, government),
+            either(unit_staff, government),
             _("the unit or a government inspector"),
             needs_unit=False,
             needs_comment=True,

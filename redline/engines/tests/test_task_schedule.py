@@ -133,3 +133,66 @@ def test_a_period_split_anywhere_gives_the_same_tasks(cycle, cut_days, length_da
     assert due_times(cycle, CAL, start, end) == whole  # twice: the same
     assert all(CAL.allows(t.date(), cycle.day_type) for t in whole)
     assert whole == sorted(set(whole))
+
+
+def naive_slots(cycle: Cycle, end: dt.datetime) -> list[dt.datetime]:
+    """Every slot counted one by one from the first task: the definition, slowly."""
+    slots = []
+    if cycle.unit == "hour":
+        day = cycle.starts_at.date()
+        while True:
+            slot = dt.datetime.combine(day, cycle.work_start, tzinfo=cycle.starts_at.tzinfo)
+            closing = dt.datetime.combine(day, cycle.work_end, tzinfo=cycle.starts_at.tzinfo)
+            if slot >= end:
+                return slots
+            while slot < closing:
+                if cycle.starts_at <= slot < end:
+                    slots.append(slot)
+                slot += dt.timedelta(hours=cycle.every)
+            day += dt.timedelta(days=1)
+    k, months = 0, cycle.every * (12 if cycle.unit == "year" else 1)
+    while True:
+        if cycle.unit == "day":
+            slot = cycle.starts_at + dt.timedelta(days=cycle.every * k)
+        else:
+            index = cycle.starts_at.month - 1 + months * k
+            year, month = cycle.starts_at.year + index // 12, index % 12 + 1
+            last = [
+                31,
+                29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28,
+                31,
+                30,
+                31,
+                30,
+                31,
+                31,
+                30,
+                31,
+                30,
+                31,
+            ][month - 1]
+            slot = cycle.starts_at.replace(
+                year=year, month=month, day=min(cycle.starts_at.day, last)
+            )
+        if slot >= end:
+            return slots
+        slots.append(slot)
+        k += 1
+
+
+@settings(max_examples=80, deadline=None)
+@given(cycles, st.integers(0, 900), st.integers(1, 60))
+def test_starting_late_in_a_long_cycle_gives_the_slots_counted_from_the_first(
+    cycle, offset_days, length_days
+):
+    """The generator skips ahead to its period; the slots are still those counted from the
+    cycle's first task, however long ago that was."""
+    start = at(2026, 1, 1) + dt.timedelta(days=offset_days, hours=offset_days % 24)
+    end = start + dt.timedelta(days=length_days)
+    every_day = WorkCalendar()
+    expected = [
+        t
+        for t in naive_slots(cycle, end)
+        if t >= start and every_day.allows(t.date(), cycle.day_type)
+    ]
+    assert due_times(cycle, every_day, start, end) == expected

@@ -13,13 +13,7 @@ import datetime as dt
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from redline.core.tests.test_browser import (  # noqa: F401  (fixtures)
-    browser,
-    city,
-    context,
-    screenshot,
-    sign_in,
-)
+from redline.core.tests.browser import screenshot, sign_in
 from redline.hazards.tests.factories import JPEG, PNG
 
 pytestmark = pytest.mark.browser

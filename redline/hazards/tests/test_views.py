@@ -255,3 +255,67 @@ def test_notifications_page(client, world):
     assert opened.status_code == 302 and opened.url.startswith("/hazards/")
     login(client, "ent2-admin")
     assert client.get(reverse("notification-open", args=[note.pk])).status_code == 404
+
+
+def test_ledger_filtered_to_a_campaign(client, world):
+    from redline.campaigns.models import Campaign
+
+    today = timezone.localdate()
+    campaign = Campaign(
+        name="危化品专项整治",
+        starts_on=today - dt.timedelta(days=30),
+        ends_on=today + dt.timedelta(days=30),
+        standards=["hazchem-2017"],
+    )
+    campaign.sector_list = ["hazchem"]
+    campaign.save()
+    inside = report(user("ent-operator"), world.orgs["ent"].arg, name="Inside the campaign")
+    outside = report(user("ent2-operator"), world.orgs["ent2"].arg, name="Fire unit hazard")
+    login(client, "cityhall-viewer")
+    page = client.get(reverse("hazard-list"), {"campaign": campaign.pk})
+    body = page.content.decode()
+    assert inside.name in body and outside.name not in body
+    assert page.context["campaign"] == campaign
+    # An unknown campaign shows nothing rather than everything.
+    none = client.get(reverse("hazard-list"), {"campaign": 999999}).content.decode()
+    assert inside.name not in none
+
+
+def test_fire_composite_is_computed_and_shown_on_the_hazard(client, world):
+    """Three counted elements of a crowded place meet the confirmed rule (>= 3): major, and
+    the page shows what was counted against which threshold."""
+    elements = ["7.3.1", "7.3.2", "7.5"]
+    hazard = report(
+        user("ent2-operator"),
+        world.orgs["ent2"].arg,
+        name="Mall exits",
+        hazard_type="fire",
+        level="general",
+        fire_place_type="crowded",
+        fire_elements=elements,
+    )
+    assert hazard.level == "major"  # computed, not ticked
+    assert hazard.fire_elements == sorted(elements)
+    composite = hazard.events.get(action="report").data["fire_composite"]
+    crowded = next(r for r in composite["rules"] if r["rule"] == "crowded-3")
+    assert crowded == {
+        "rule": "crowded-3",
+        "counted": sorted(elements),
+        "threshold": 3,
+        "matched": True,
+    }
+    login(client, "ent2-viewer")
+    page = client.get(reverse("hazard-detail", args=[hazard.pk]))
+    table = page.content.decode().split('class="table composite"')[1].split("</table>")[0]
+    assert "crowded-3" in table and "7.3.1, 7.3.2, 7.5" in table and "3 / ≥ 3" in table
+    # Two elements only: not major by the composite method.
+    below = report(
+        user("ent2-operator"),
+        world.orgs["ent2"].arg,
+        name="Mall exits, fewer",
+        hazard_type="fire",
+        level="general",
+        fire_place_type="crowded",
+        fire_elements=["7.3.1", "7.3.2"],
+    )
+    assert below.level == "general"

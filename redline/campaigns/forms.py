@@ -1,0 +1,115 @@
+"""The campaign form: fields as people fill them in; the rules live in the model and the
+service, whose errors come back next to these fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from redline.campaigns.models import Campaign, standard_title
+from redline.campaigns.vocab import TARGETS
+from redline.hazards.standards import determination_standards
+from redline.organisations.models import Region
+from redline.organisations.vocab import RegionLevel, Sector
+
+
+def _standard_choices() -> list[tuple[str, str]]:
+    choices = []
+    for sid, standard in sorted(
+        determination_standards().items(), key=lambda pair: (pair[1].sector, pair[0])
+    ):
+        label = standard_title(standard)
+        if not standard.current:
+            label = _("%(title)s (superseded)") % {"title": label}
+        choices.append((sid, f"{label} [{sid}]"))
+    return choices
+
+
+class CampaignForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    name_en = forms.CharField(label=_("English name"), max_length=200, required=False)
+    sectors = forms.MultipleChoiceField(
+        label=_("Sectors"), choices=Sector.choices, widget=forms.CheckboxSelectMultiple
+    )
+    regions = forms.ModelMultipleChoiceField(
+        label=_("Regions"),
+        queryset=Region.objects.none(),
+        required=False,
+        help_text=_("Leave empty for the whole city."),
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    starts_on = forms.DateField(
+        label=_("Starts on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    ends_on = forms.DateField(
+        label=_("Ends on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    standards = forms.MultipleChoiceField(
+        label=_("Determination standards"),
+        choices=_standard_choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    is_archived = forms.BooleanField(label=_("Archived"), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, user: Any, campaign: Campaign | None = None, **kwargs: Any):
+        if campaign is not None and campaign.pk:
+            kwargs.setdefault("initial", {}).update(_initial(campaign))
+        super().__init__(*args, **kwargs)
+        for key, kind in TARGETS.items():
+            self.fields[f"targets_{key}"] = forms.DecimalField(
+                label=_("Target: %(name)s") % {"name": kind.label},
+                help_text=kind.help,
+                required=False,
+                widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
+            )
+        regions = Region.objects.restrict(user).filter(
+            level__in=[RegionLevel.DISTRICT, RegionLevel.SUBDISTRICT]
+        )
+        self.fields["regions"].queryset = regions.order_by("path")
+        self.fields["regions"].label_from_instance = lambda r: "\u3000" * (r.depth - 1) + str(r)
+        if campaign is None or not campaign.pk:
+            del self.fields["is_archived"]
+        first = ["name", "name_en", "sectors", "regions", "starts_on", "ends_on", "standards"]
+        self.order_fields([*first, *(f"targets_{key}" for key in TARGETS)])
+
+    def service_data(self) -> dict[str, Any]:
+        data = {
+            name: self.cleaned_data[name]
+            for name in ("name", "name_en", "starts_on", "ends_on", "description")
+        }
+        data["sectors"] = list(self.cleaned_data["sectors"])
+        data["regions"] = [r.pk for r in self.cleaned_data["regions"]]
+        data["standards"] = list(self.cleaned_data["standards"])
+        data["targets"] = {
+            key: self.cleaned_data[f"targets_{key}"]
+            for key in TARGETS
+            if self.cleaned_data.get(f"targets_{key}") is not None
+        }
+        if "is_archived" in self.fields:
+            data["is_archived"] = self.cleaned_data["is_archived"]
+        return data
+
+
+def _initial(campaign: Campaign) -> dict[str, Any]:
+    initial = {
+        "name": campaign.name,
+        "name_en": campaign.name_en,
+        "sectors": campaign.sector_list,
+        "regions": [r.pk for r in campaign.regions.all()],
+        "starts_on": campaign.starts_on,
+        "ends_on": campaign.ends_on,
+        "standards": list(campaign.standards or []),
+        "description": campaign.description,
+        "is_archived": campaign.is_archived,
+        "version": campaign.version,
+    }
+    for key, value in (campaign.targets or {}).items():
+        initial[f"targets_{key}"] = value
+    return initial

@@ -1,0 +1,260 @@
+"""Special rectification campaigns (专项整治): a city-wide programme over some sectors,
+some regions and a period, judged against the major-hazard determination standards it
+names and the targets it sets. Its progress is always computed from the hazards and
+inspections recorded (see `selectors`), never stored."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import reduce
+from operator import or_
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from redline.campaigns.vocab import TARGETS
+from redline.hazards.standards import determination_standards
+from redline.organisations.access import role_allows
+from redline.organisations.models import Enterprise, Region
+from redline.organisations.vocab import OrganisationKind, Sector, UnitStatus
+
+# The bodies that see every campaign: it is a city-wide programme they all take part in.
+GOVERNMENT_KINDS = (
+    OrganisationKind.GOVERNMENT,
+    OrganisationKind.COMMITTEE_OFFICE,
+    OrganisationKind.DEPARTMENT,
+)
+
+
+def standard_title(standard: Any) -> str:
+    """A determination standard's title in the reader's language."""
+    english = (get_language() or "").startswith("en")
+    return str(standard.title_en if english else standard.title_zh)
+
+
+def _any_of(parts: list[Q]) -> Q:
+    return reduce(or_, parts) if parts else Q(pk__in=[])
+
+
+class CampaignQuerySet(models.QuerySet["Campaign"]):
+    def restrict(self, user: Any, action: str = "view") -> CampaignQuerySet:
+        """Every signed-in user of a government body, the Safety Committee office or a
+        department sees every campaign; an enterprise sees the live campaigns that cover it."""
+        if not role_allows(user, action):
+            return self.none()
+        if getattr(user, "is_superuser", False):
+            return self
+        org = getattr(user, "organisation", None)
+        if org is None or org.is_archived:
+            return self.none()
+        if org.kind in GOVERNMENT_KINDS:
+            return self
+        if org.kind == OrganisationKind.ENTERPRISE and org.enterprise_id:
+            return self.covering(org.enterprise)
+        return self.none()
+
+    def covering(self, enterprise: Enterprise) -> CampaignQuerySet:
+        """Live campaigns whose scope takes in this unit (as `Campaign.enterprise_q`)."""
+        if enterprise.is_archived or enterprise.status == UnitStatus.CLOSED:
+            return self.none()
+        sectors = _any_of([Q(sectors__contains=f",{s},") for s in enterprise.sector_list])
+        path = enterprise.region.path
+        parts = path.strip("/").split("/")
+        ancestors = ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+        placed = Campaign.objects.filter(regions__path__in=ancestors).values("pk")
+        anywhere = Campaign.objects.filter(regions__isnull=True).values("pk")
+        return self.filter(sectors, Q(pk__in=placed) | Q(pk__in=anywhere), is_archived=False)
+
+    def live(self) -> CampaignQuerySet:
+        return self.filter(is_archived=False)
+
+
+class Campaign(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    # Sector codes stored as ",fire,gas,", like a unit's: a sector filter is one LIKE.
+    sectors = models.CharField(_("sectors"), max_length=120)
+    regions = models.ManyToManyField(
+        Region,
+        verbose_name=_("regions"),
+        blank=True,
+        related_name="+",
+        help_text=_("Leave empty for the whole city."),
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    standards = models.JSONField(_("determination standards"), default=list, blank=True)
+    targets = models.JSONField(_("targets"), default=dict, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    is_archived = models.BooleanField(_("archived"), default=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = CampaignQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_on", "name", "id"]
+        verbose_name = _("special rectification campaign")
+        verbose_name_plural = _("special rectification campaigns")
+
+    def __str__(self) -> str:
+        if (get_language() or "").startswith("en") and self.name_en:
+            return self.name_en
+        return self.name
+
+    # --- sectors, standards, targets ---------------------------------------------------
+
+    @property
+    def sector_list(self) -> list[str]:
+        return [s for s in self.sectors.split(",") if s]
+
+    @sector_list.setter
+    def sector_list(self, values: list[str]) -> None:
+        chosen = set(values)
+        ordered = [s for s in Sector.values if s in chosen]
+        unknown = sorted(chosen - set(Sector.values))
+        ordered += unknown  # kept, so that clean() can name them
+        self.sectors = "," + ",".join(ordered) + "," if ordered else ""
+
+    def get_sector_labels(self) -> list[str]:
+        labels = dict(Sector.choices)
+        return [str(labels.get(s, s)) for s in self.sector_list]
+
+    def standard_list(self) -> list[Any]:
+        """The determination standards the campaign applies (unknown ids left out)."""
+        known = determination_standards()
+        return [known[s] for s in self.standards or [] if s in known]
+
+    def item_ids(self) -> frozenset[str]:
+        """Every item id of the campaign's standards."""
+        return frozenset(i.id for s in self.standard_list() for i in s.items)
+
+    @classmethod
+    def audit_display(cls, field: str, value: Any) -> str | None:
+        if field == "sectors" and isinstance(value, str):
+            labels = dict(Sector.choices)
+            return "、".join(str(labels.get(s, s)) for s in value.split(",") if s)
+        if field == "regions" and isinstance(value, list):
+            return "、".join(str(name) for _pk, name in value) or str(_("The whole city"))
+        if field == "standards" and isinstance(value, list):
+            known = determination_standards()
+            return "、".join(standard_title(known[s]) if s in known else str(s) for s in value)
+        if field == "targets" and isinstance(value, dict):
+            parts = []
+            for key, target in value.items():
+                kind = TARGETS.get(key)
+                parts.append(f"{kind.label} {kind.symbol} {target}%" if kind else f"{key} {target}")
+            return "; ".join(parts)
+        return None
+
+    def clean(self) -> None:
+        errors: dict[str, Any] = {}
+        unknown = [s for s in self.sector_list if s not in Sector.values]
+        if not self.sector_list:
+            errors["sectors"] = _("Choose at least one sector.")
+        elif unknown:
+            errors["sectors"] = _("Unknown sector: %s") % ", ".join(unknown)
+        dates = isinstance(self.starts_on, dt.date) and isinstance(self.ends_on, dt.date)
+        if dates and self.ends_on < self.starts_on:
+            errors["ends_on"] = _("The campaign cannot end before it starts.")
+        problem = self._standards_problem()
+        if problem:
+            errors["standards"] = problem
+        errors |= self._target_problems()
+        if errors:
+            raise ValidationError(errors)
+
+    def _standards_problem(self) -> str | None:
+        if not isinstance(self.standards, list) or not all(
+            isinstance(s, str) for s in self.standards
+        ):
+            return str(_("Give the standards as a list of standard ids."))
+        known = determination_standards()
+        unknown = [s for s in self.standards if s not in known]
+        if unknown:
+            return str(_("Unknown determination standard: %s") % ", ".join(unknown))
+        if len(set(self.standards)) != len(self.standards):
+            return str(_("A standard is listed twice."))
+        sectors = set(self.sector_list)
+        outside = [s for s in self.standards if known[s].sector not in sectors]
+        if sectors and outside:
+            return str(
+                _("%s: the standard belongs to a sector the campaign does not cover.")
+                % ", ".join(outside)
+            )
+        return None
+
+    def _target_problems(self) -> dict[str, Any]:
+        if not isinstance(self.targets, dict):
+            return {"targets": _("Give the targets as a mapping of target to percentage.")}
+        errors: dict[str, Any] = {}
+        unknown = sorted(k for k in self.targets if k not in TARGETS)
+        if unknown:
+            errors["targets"] = _("Unknown target: %(keys)s (known: %(known)s)") % {
+                "keys": ", ".join(map(str, unknown)),
+                "known": ", ".join(TARGETS),
+            }
+        for key, value in self.targets.items():
+            if key not in TARGETS:
+                continue
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            if not number or not 0 <= value <= 100:
+                errors[f"targets.{key}"] = _("Give a percentage between 0 and 100.")
+        return errors
+
+    # --- scope -------------------------------------------------------------------------
+
+    def period_bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        """[start, end) in local time: from the first day's midnight to the day after the last."""
+        zone = timezone.get_current_timezone()
+        start = dt.datetime.combine(self.starts_on, dt.time.min, tzinfo=zone)
+        end = dt.datetime.combine(self.ends_on + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+        return start, end
+
+    def region_paths(self) -> list[str]:
+        """The paths of the campaign's regions; empty for the whole city (prefetch-aware)."""
+        return sorted(r.path for r in self.regions.all())
+
+    def _sector_q(self, prefix: str) -> Q:
+        return _any_of([Q(**{f"{prefix}sectors__contains": f",{s},"}) for s in self.sector_list])
+
+    def _region_q(self, field: str) -> Q:
+        paths = self.region_paths()
+        if not paths:
+            return Q()
+        return _any_of([Q(**{f"{field}__path__startswith": p}) for p in paths])
+
+    def hazard_q(self) -> Q:
+        """A filter on Hazard: in one of the campaign's sectors (the hazard's own sector or
+        one of its unit's), in its regions' subtrees, reported within the period."""
+        if not self.sector_list:
+            return Q(pk__in=[])
+        start, end = self.period_bounds()
+        sector = Q(sector__in=self.sector_list) | self._sector_q("enterprise__")
+        when = Q(reported_at__gte=start, reported_at__lt=end)
+        return sector & self._region_q("region") & when
+
+    def enterprise_q(self) -> Q:
+        """A filter on Enterprise: the units in scope, i.e. registered (not archived), not
+        closed down, in one of the campaign's sectors and in its regions' subtrees."""
+        if not self.sector_list:
+            return Q(pk__in=[])
+        return (
+            Q(is_archived=False)
+            & ~Q(status=UnitStatus.CLOSED)
+            & self._sector_q("")
+            & self._region_q("region")
+        )
+
+    def phase(self, today: dt.date | None = None) -> str:
+        """ "upcoming", "running" or "ended" on `today`."""
+        today = today or timezone.localdate()
+        if today < self.starts_on:
+            return "upcoming"
+        return "running" if today <= self.ends_on else "ended"
