@@ -5,12 +5,13 @@ delays of REDLINE_HAZARD_ESCALATION_DAYS. Run by the scheduler (`redline jobs`).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from redline.core.notify import notify, users_of
 from redline.hazards.models import Hazard
@@ -30,6 +31,18 @@ def _escalation_orgs(hazard: Hazard, level: int) -> list[Any]:
     return org_selectors.governments_at(hazard.region, (region_level,))
 
 
+@dataclass(frozen=True)
+class Step:
+    """One thing the sweep does to a hazard, once: `claim` (filter) -> `mark` (update) is
+    the conditional update that makes it happen only once."""
+
+    action: str
+    claim: dict[str, Any]
+    mark: dict[str, Any]
+    subject: Any  # a translatable "%(name)s ... %(date)s" text
+    level: int = 0  # escalation level, 0 for the unit's own reminders
+
+
 def hazard_deadlines_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Send reminders before deadlines, flag hazards whose deadline passed, and escalate
     them up the chain at the configured delays. Each step happens once per hazard (a
@@ -42,57 +55,20 @@ def hazard_deadlines_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
 
     remind_from = today + dt.timedelta(days=settings.REDLINE_HAZARD_REMIND_DAYS)
     due_soon = late.filter(reminded_at=None, deadline__gte=today, deadline__lte=remind_from)
-    for pk in _ids(due_soon):
-        with transaction.atomic():
-            if Hazard.objects.filter(pk=pk, reminded_at=None).update(reminded_at=now) != 1:
-                continue
-            hazard = Hazard.objects.select_related("enterprise", "region").get(pk=pk)
-            timeline_event(
-                hazard,
-                actor=None,
-                action="remind",
-                actor_name="Redline",
-                at=now,
-                data={"deadline": hazard.deadline.isoformat() if hazard.deadline else ""},
-            )
-            with translation.override(settings.LANGUAGE_CODE):
-                subject = _("Rectification due by %(date)s: %(name)s") % {
-                    "date": hazard.deadline,
-                    "name": f"{hazard.number} {hazard.name}",
-                }
-            notify(
-                unit_users(hazard),
-                key=f"hazard:{pk}:remind:{hazard.deadline}",
-                subject=subject,
-                url=hazard_url(hazard),
-            )
-            counts["reminded"] += 1
-
-    for pk in _ids(late.filter(overdue_since=None, deadline__lt=today)):
-        with transaction.atomic():
-            if Hazard.objects.filter(pk=pk, overdue_since=None).update(overdue_since=now) != 1:
-                continue
-            hazard = Hazard.objects.select_related("enterprise", "region").get(pk=pk)
-            timeline_event(
-                hazard,
-                actor=None,
-                action="overdue",
-                actor_name="Redline",
-                at=now,
-                data={"deadline": hazard.deadline.isoformat() if hazard.deadline else ""},
-            )
-            with translation.override(settings.LANGUAGE_CODE):
-                subject = _("Overdue: %(name)s (deadline %(date)s)") % {
-                    "date": hazard.deadline,
-                    "name": f"{hazard.number} {hazard.name}",
-                }
-            notify(
-                unit_users(hazard),
-                key=f"hazard:{pk}:overdue:{hazard.deadline}",
-                subject=subject,
-                url=hazard_url(hazard),
-            )
-            counts["overdue"] += 1
+    reminder = Step(
+        "remind",
+        {"reminded_at": None},
+        {"reminded_at": now},
+        gettext_lazy("Rectification due by %(date)s: %(name)s"),
+    )
+    counts["reminded"] = _run(reminder, due_soon, now)
+    overdue = Step(
+        "overdue",
+        {"overdue_since": None},
+        {"overdue_since": now},
+        gettext_lazy("Overdue: %(name)s (deadline %(date)s)"),
+    )
+    counts["overdue"] = _run(overdue, late.filter(overdue_since=None, deadline__lt=today), now)
 
     delays = settings.REDLINE_HAZARD_ESCALATION_DAYS
     for level in (1, 2, 3):
@@ -100,37 +76,48 @@ def hazard_deadlines_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
         candidates = late.filter(
             escalation_level=level - 1, deadline__lt=cutoff, enterprise__isnull=False
         )
-        for pk in _ids(candidates):
-            with transaction.atomic():
-                claimed = Hazard.objects.filter(pk=pk, escalation_level=level - 1).update(
-                    escalation_level=level
-                )
-                if claimed != 1:
-                    continue
-                hazard = Hazard.objects.select_related("enterprise", "region").get(pk=pk)
-                orgs = _escalation_orgs(hazard, level)
-                timeline_event(
-                    hazard,
-                    actor=None,
-                    action="escalate",
-                    actor_name="Redline",
-                    at=now,
-                    data={"level": level, "to": [str(o) for o in orgs]},
-                )
-                with translation.override(settings.LANGUAGE_CODE):
-                    subject = _("Escalated: %(name)s is overdue (deadline %(date)s)") % {
-                        "date": hazard.deadline,
-                        "name": f"{hazard.number} {hazard.name}",
-                    }
-                notify(
-                    users_of([o.pk for o in orgs]),
-                    key=f"hazard:{pk}:escalate:{level}:{hazard.deadline}",
-                    subject=subject,
-                    body=str(hazard.enterprise),
-                    url=hazard_url(hazard),
-                )
-                counts["escalated"] += 1
+        escalation = Step(
+            "escalate",
+            {"escalation_level": level - 1},
+            {"escalation_level": level},
+            gettext_lazy("Escalated: %(name)s is overdue (deadline %(date)s)"),
+            level=level,
+        )
+        counts["escalated"] += _run(escalation, candidates, now)
     return counts
+
+
+def _run(step: Step, candidates: Any, now: dt.datetime) -> int:
+    """Claim each candidate for the step (skipping those another sweep claimed first),
+    record it on the timeline and tell those concerned."""
+    done = 0
+    for pk in _ids(candidates):
+        with transaction.atomic():
+            if Hazard.objects.filter(pk=pk, **step.claim).update(**step.mark) != 1:
+                continue
+            hazard = Hazard.objects.select_related("enterprise", "region").get(pk=pk)
+            deadline = hazard.deadline.isoformat() if hazard.deadline else ""
+            if step.level:
+                orgs = _escalation_orgs(hazard, step.level)
+                recipients = users_of([o.pk for o in orgs])
+                data: dict[str, Any] = {"level": step.level, "to": [str(o) for o in orgs]}
+                key = f"hazard:{pk}:escalate:{step.level}:{deadline}"
+            else:
+                recipients = unit_users(hazard)
+                data = {"deadline": deadline}
+                key = f"hazard:{pk}:{step.action}:{deadline}"
+            timeline_event(
+                hazard, actor=None, action=step.action, actor_name="Redline", at=now, data=data
+            )
+            with translation.override(settings.LANGUAGE_CODE):
+                subject = str(step.subject) % {
+                    "date": hazard.deadline,
+                    "name": f"{hazard.number} {hazard.name}",
+                }
+            body = str(hazard.enterprise) if step.level else ""
+            notify(recipients, key=key, subject=subject, body=body, url=hazard_url(hazard))
+            done += 1
+    return done
 
 
 def _ids(queryset: Any) -> list[int]:
