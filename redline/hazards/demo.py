@@ -19,9 +19,10 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from redline.hazards.inspection import task_generate
-from redline.hazards.models import Hazard, HazardEvent, InspectionTask
+from redline.hazards.models import Hazard, HazardEvent, InspectionTask, unit_copies
 from redline.hazards.services import hazard_report, hazard_transition
 from redline.hazards.standards import determination_standards
+from redline.hazards.tally import tally_rebuild
 from redline.hazards.vocab import (
     Classification,
     HazardLevel,
@@ -70,6 +71,7 @@ def build_hazards(builder: Any, units: list[Enterprise]) -> None:
     _tasks(builder, now)
     _history(builder, units, now)
     _live_cases(builder)
+    builder.progress(f"hazard tally: {tally_rebuild():,} combinations")
 
 
 # --- inspection tasks -------------------------------------------------------------------
@@ -227,6 +229,7 @@ def _one(
         enterprise=unit,
         region_id=unit.region_id,
         sector=sector,
+        **unit_copies(unit),
         name=rng.choice(NAMES[hazard_type]),
         description="现场检查发现：" + rng.choice(NAMES[hazard_type]) + "，需整改。",
         hazard_type=hazard_type,

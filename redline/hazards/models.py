@@ -9,7 +9,8 @@ also in the change log.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -26,7 +27,7 @@ from redline.hazards.vocab import (
     TaskResult,
 )
 from redline.organisations.models import Enterprise, Organisation, Region, ScopedQuerySet
-from redline.organisations.vocab import Sector
+from redline.organisations.vocab import Sector, UnitKind
 from redline.risk.models import ControlMeasure
 
 if TYPE_CHECKING:
@@ -106,32 +107,59 @@ class InspectionTask(models.Model):
 
 
 class HazardQuerySet(ScopedQuerySet):
-    """A hazard of an enterprise follows the enterprise's jurisdiction. A public report not
-    yet tied to a unit is seen by the governments of its region and by the departments
-    whose mandates cover its region and sector."""
+    """A hazard follows its unit's jurisdiction, read from the hazard's own copies of the
+    unit's region, sectors and kind (kept in step with the unit: `sync_unit_copies`), so
+    scoping a million hazards needs no join. A public report not yet tied to a unit is seen
+    by the governments of its region and by the departments whose mandates cover its region
+    and sector (its copies are its region and that sector)."""
 
     def scope_filter(self, scope: Scope) -> models.Q:
-        placed = models.Q(enterprise__isnull=False) & scope.enterprise_q("enterprise__")
-        loose = models.Q(enterprise__isnull=True) & _loose_q(scope)
-        return placed | loose
+        return copies_q(scope)
 
     def open(self) -> HazardQuerySet:
         return self.filter(state__in=HazardState.open_states())
 
 
-def _loose_q(scope: Scope) -> models.Q:
-    parts = [models.Q(region__path__startswith=p) for p in scope.region_paths]
-    parts += [
-        models.Q(region__path__startswith=m.path, sector=m.sector)
-        for m in scope.mandates
-        if m.sector
-    ]
+def copies_q(scope: Scope) -> models.Q:
+    """A scope as a filter on a unit's copies: region_id, unit_sectors, unit_kind (and
+    enterprise_id, for a unit's own scope)."""
+    parts: list[models.Q] = []
+    if scope.enterprise_id:
+        parts.append(models.Q(enterprise_id=scope.enterprise_id))
+    if scope.region_paths:
+        parts.append(models.Q(region_id__in=scope.regions_under(scope.region_paths)))
+    for mandate in scope.mandates:
+        what = (
+            models.Q(unit_sectors__contains=f",{mandate.sector},")
+            if mandate.sector
+            else models.Q(unit_kind=mandate.unit_kind)
+        )
+        parts.append(models.Q(region_id__in=scope.regions_under([mandate.path])) & what)
+    if scope.key_place_paths:
+        parts.append(
+            models.Q(region_id__in=scope.regions_under(scope.key_place_paths))
+            & models.Q(unit_kind__in=UnitKind.key_places())
+        )
     if not parts:
         return models.Q(pk__in=[])
     combined = parts[0]
     for part in parts[1:]:
         combined |= part
     return combined
+
+
+def unit_copies(enterprise: Enterprise | None, sector: str = "") -> dict[str, str]:
+    """What a hazard keeps of its unit for scoping (see HazardQuerySet)."""
+    if enterprise is None:
+        return {"unit_sectors": f",{sector}," if sector else "", "unit_kind": ""}
+    return {"unit_sectors": enterprise.sectors or "", "unit_kind": enterprise.kind}
+
+
+def sync_unit_copies(enterprise: Enterprise) -> int:
+    """After a unit moved or changed sectors or kind: its hazards follow it."""
+    return Hazard.objects.filter(enterprise=enterprise).update(
+        region_id=enterprise.region_id, **unit_copies(enterprise)
+    )
 
 
 class Hazard(models.Model):
@@ -149,6 +177,9 @@ class Hazard(models.Model):
         Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
     )
     sector = models.CharField(_("sector"), max_length=20, choices=Sector.choices, blank=True)
+    # Copies of the unit's sectors (",a,b,") and kind, for scoping without a join.
+    unit_sectors = models.CharField(max_length=120, blank=True, editable=False)
+    unit_kind = models.CharField(max_length=20, blank=True, editable=False)
     name = models.CharField(_("hazard"), max_length=200)
     description = models.TextField(_("description"))
     hazard_type = models.CharField(_("type"), max_length=12, choices=HazardType.choices)
@@ -280,12 +311,67 @@ class Hazard(models.Model):
             models.Index(fields=["state", "level"]),
             models.Index(fields=["region", "state"]),
             models.Index(fields=["enterprise", "state"]),
-            models.Index(fields=["state", "deadline"]),
+            # Overdue hazards (open, past their deadline) are found and counted from the
+            # index alone on PostgreSQL.
+            models.Index(
+                fields=["state", "deadline"],
+                include=[
+                    "region",
+                    "level",
+                    "listed",
+                    "sector",
+                    "unit_sectors",
+                    "unit_kind",
+                    "enterprise",
+                ],
+                name="hazard_overdue_cover",
+            ),
             models.Index(fields=["sector", "state"]),
+            # The ledger walks hazards newest first and filters on these columns: on
+            # PostgreSQL the scan reads only the index (see selectors.hazard_list).
+            models.Index(
+                fields=["-reported_at", "-id"],
+                include=[
+                    "state",
+                    "level",
+                    "sector",
+                    "source",
+                    "listed",
+                    "deadline",
+                    "region",
+                    "unit_sectors",
+                    "unit_kind",
+                    "enterprise",
+                ],
+                name="hazard_ledger_cover",
+            ),
+            # The dashboard aggregates by region and level from the index alone.
+            models.Index(
+                fields=["region", "level", "state"],
+                include=[
+                    "listed",
+                    "deadline",
+                    "reported_at",
+                    "closed_at",
+                    "sector",
+                    "source",
+                    "unit_sectors",
+                    "unit_kind",
+                    "enterprise",
+                ],
+                name="hazard_dashboard_cover",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.name}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding:
+            # A new hazard takes its unit's copies (bulk inserts set them with unit_copies).
+            for name, value in unit_copies(self.enterprise, self.sector).items():
+                setattr(self, name, value)
+        super().save(*args, **kwargs)
 
     @property
     def number(self) -> str:
@@ -377,3 +463,50 @@ class Photo(models.Model):
     @property
     def extension(self) -> str:
         return ".png" if self.content_type == "image/png" else ".jpg"
+
+
+class TallyQuerySet(ScopedQuerySet):
+    def scope_filter(self, scope: Scope) -> models.Q:
+        # A unit's own scope is answered from its hazards, never from the tally.
+        return copies_q(replace(scope, enterprise_id=None))
+
+
+class HazardTally(models.Model):
+    """How many hazards there are per combination of the columns the dashboard groups
+    and filters by (region, level, state, listed, sector) and scopes by (the unit's copies),
+    kept in step with every write (`tally.py`) and rebuilt by a job: the dashboard of a
+    province reads tens of thousands of rows instead of a million hazards."""
+
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    level = models.CharField(max_length=8)
+    state = models.CharField(max_length=10)
+    listed = models.BooleanField()
+    sector = models.CharField(max_length=20, blank=True)
+    unit_sectors = models.CharField(max_length=120, blank=True)
+    unit_kind = models.CharField(max_length=20, blank=True)
+    count = models.IntegerField(default=0)
+    closed_timed = models.IntegerField(default=0)
+    closed_seconds = models.FloatField(default=0.0)
+
+    objects = TallyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("hazard tally")
+        verbose_name_plural = _("hazard tallies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "region",
+                    "level",
+                    "state",
+                    "listed",
+                    "sector",
+                    "unit_sectors",
+                    "unit_kind",
+                ],
+                name="hazard_tally_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.level} {self.state}: {self.count}"

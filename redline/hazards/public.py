@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 from redline.core import audit
 from redline.core.errors import Conflict, ValidationFailed
 from redline.hazards import evidence
-from redline.hazards.models import Hazard
+from redline.hazards.models import Hazard, unit_copies
 from redline.hazards.services import announce_report, check_fields, choice, text, timeline_event
+from redline.hazards.tally import tally_add
 from redline.hazards.vocab import HazardLevel, HazardSource, HazardState, HazardType
 from redline.organisations.models import Region
 from redline.organisations.vocab import Sector
@@ -65,9 +66,11 @@ def hazard_report_public(
     description = text(data, "description", required=True, limit=4000)
     uploads = evidence.check_uploads(photos)
     name = text(data, "name", required=False, limit=200) or description[:60]
+    sector = choice(data, "sector", Sector, required=False)
     hazard = Hazard(
         region=region,
-        sector=choice(data, "sector", Sector, required=False),
+        sector=sector,
+        **unit_copies(None, sector),
         name=name,
         description=description,
         hazard_type=choice(data, "hazard_type", HazardType, required=False) or HazardType.OTHER,
@@ -100,6 +103,7 @@ def hazard_report_public(
         actor_name=str(_("Member of the public")),
     )
     evidence.store(uploads, actor=None, hazard=hazard, event=event)
+    tally_add(hazard)
     audit.record(
         actor=None,
         action="create",

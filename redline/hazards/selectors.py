@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from redline.engines.fire_composite import CompositeResult, composite_determination
-from redline.hazards.models import Hazard, HazardEvent, InspectionTask
+from redline.hazards.models import Hazard, HazardEvent, HazardTally, InspectionTask
 from redline.hazards.standards import Item, determination_standards, fire_rules, item
 from redline.hazards.vocab import HazardLevel, HazardSource, HazardState
+from redline.organisations.access import jurisdiction
 from redline.organisations.models import Region
 from redline.organisations.vocab import RegionLevel, Sector
 
@@ -73,6 +75,21 @@ def hazard_list(user: Any, filters: Mapping[str, Any] | None = None) -> QuerySet
             match |= Q(pk=number_id)
         hazards = hazards.filter(match)
     return hazards.select_related("enterprise", "region")
+
+
+def hazard_page(
+    user: Any, filters: Mapping[str, Any] | None, offset: int, limit: int
+) -> list[Hazard]:
+    """One page of the ledger, newest first. The ids come first from the filtered ledger
+    (on PostgreSQL an index-only walk of `hazard_ledger_cover`, however many hazards there
+    are), then those rows alone are read."""
+    ids = list(
+        hazard_list(user, filters)
+        .order_by("-reported_at", "-id")
+        .values_list("pk", flat=True)[offset : offset + limit]
+    )
+    rows = Hazard.objects.filter(pk__in=ids).select_related("enterprise", "region")
+    return sorted(rows, key=lambda h: (h.reported_at, h.pk), reverse=True)
 
 
 def hazard_get(user: Any, hazard_id: int) -> Hazard:
@@ -154,51 +171,125 @@ COUNTS = (
 )
 
 
+# The filters the tally can answer (it has these columns); others read the hazards.
+TALLY_FILTERS = frozenset({"level", "sector", "listed", "region"})
+
+
 def dashboard(user: Any, filters: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Open / overdue / closed by level, by region one level below the user's view, the
-    closure rate and the mean time to close: one pass over the hazards (grouped by region
-    and level), whatever their number; the rest is arithmetic."""
-    hazards = hazard_list(user, {k: v for k, v in (filters or {}).items() if k != "state"})
-    today = timezone.localdate()
-    open_states = HazardState.open_states()
-    major = Q(level=HazardLevel.MAJOR)
-    closed = Q(state=HazardState.CLOSED)
-    duration = ExpressionWrapper(F("closed_at") - F("reported_at"), output_field=DurationField())
-    groups = list(
-        hazards.order_by()
-        .values("region_id", "level")
-        .annotate(
-            total=Count("pk"),
-            open_general=Count("pk", filter=Q(state__in=open_states) & ~major),
-            open_major=Count("pk", filter=Q(state__in=open_states) & major),
-            overdue=Count("pk", filter=overdue_q(today)),
-            overdue_major=Count("pk", filter=overdue_q(today) & major),
-            closed=Count("pk", filter=closed),
-            closed_major=Count("pk", filter=closed & major),
-            listed_open=Count("pk", filter=Q(state__in=open_states, listed=True)),
-            dismissed=Count("pk", filter=Q(state=HazardState.DISMISSED)),
-            timed=Count("pk", filter=closed & Q(closed_at__isnull=False)),
-            time_to_close=Sum(duration, filter=closed & Q(closed_at__isnull=False)),
-        )
-    )
+    closure rate and the mean time to close.
+
+    Counts come from the hazard tally (a few thousand rows, kept in step with every write)
+    and the overdue ones from the hazards past their deadline (few, found by index); a
+    unit's own view, and filters the tally has no column for, count the hazards directly."""
+    wanted = {k: v for k, v in (filters or {}).items() if k != "state" and v not in ("", None)}
+    if jurisdiction(user).enterprise_id or set(wanted) - TALLY_FILTERS:
+        groups = _hazard_groups(user, wanted)
+    else:
+        groups = _tally_groups(user, wanted)
     totals: dict[str, Any] = {name: sum(g[name] for g in groups) for name in COUNTS}
     counted = totals["total"] - totals["dismissed"]
     totals["closure_rate"] = round(100 * totals["closed"] / counted, 1) if counted else None
     totals["mean_days"] = {}
     for level in HazardLevel.values:
         rows = [g for g in groups if g["level"] == level and g["timed"]]
-        spent = [_seconds(g["time_to_close"]) for g in rows]
         count = sum(g["timed"] for g in rows)
         if count:
-            totals["mean_days"][level] = round(sum(spent) / count / 86400, 1)
+            spent = sum(_seconds(g["time_to_close"]) for g in rows)
+            totals["mean_days"][level] = round(spent / count / 86400, 1)
     return {"totals": totals, "regions": _by_region(user, groups)}
 
 
+def _state_counts(count: Any) -> dict[str, Any]:
+    """The per-group counts, as aggregates of `count` (Count of rows, or Sum of tallies)."""
+    open_states = HazardState.open_states()
+    major = Q(level=HazardLevel.MAJOR)
+    closed = Q(state=HazardState.CLOSED)
+    return {
+        "total": count(),
+        "open_general": count(Q(state__in=open_states) & ~major),
+        "open_major": count(Q(state__in=open_states) & major),
+        "closed": count(closed),
+        "closed_major": count(closed & major),
+        "listed_open": count(Q(state__in=open_states, listed=True)),
+        "dismissed": count(Q(state=HazardState.DISMISSED)),
+    }
+
+
+def _overdue_counts(hazards: QuerySet[Hazard], today: dt.date) -> dict[str, Any]:
+    # Counting the deadline (never null when overdue): no column outside the index is read.
+    return {
+        "overdue": Count("deadline", filter=overdue_q(today)),
+        "overdue_major": Count("deadline", filter=overdue_q(today) & Q(level=HazardLevel.MAJOR)),
+    }
+
+
+def _hazard_groups(user: Any, filters: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Grouped by region and level in one pass over the (filtered) hazards."""
+    today = timezone.localdate()
+    closed = Q(state=HazardState.CLOSED, closed_at__isnull=False)
+    duration = ExpressionWrapper(F("closed_at") - F("reported_at"), output_field=DurationField())
+    hazards = hazard_list(user, filters).order_by()
+    return list(
+        hazards.values("region_id", "level").annotate(
+            **_state_counts(lambda q=None: Count("pk", filter=q)),
+            **_overdue_counts(hazards, today),
+            timed=Count("pk", filter=closed),
+            time_to_close=Sum(duration, filter=closed),
+        )
+    )
+
+
+def _tally_groups(user: Any, filters: Mapping[str, Any]) -> list[dict[str, Any]]:
+    tallies = HazardTally.objects.restrict(user)
+    for name in ("level", "sector"):
+        if filters.get(name):
+            tallies = tallies.filter(**{name: filters[name]})
+    if filters.get("listed") in ("1", "yes", "true", True):
+        tallies = tallies.filter(listed=True)
+    region_id = _int(filters.get("region"))
+    if region_id:
+        region = Region.objects.filter(pk=region_id).first()
+        tallies = tallies.filter(region__path__startswith=region.path) if region else tallies.none()
+    groups = {
+        (g["region_id"], g["level"]): g
+        for g in tallies.order_by()
+        .values("region_id", "level")
+        .annotate(
+            **_state_counts(lambda q=None: Coalesce(Sum("count", filter=q), 0)),
+            timed=Coalesce(Sum("closed_timed"), 0),
+            time_to_close=Coalesce(Sum("closed_seconds"), 0.0),
+        )
+    }
+    today = timezone.localdate()
+    late = hazard_list(user, filters).filter(overdue_q(today)).order_by()
+    for row in late.values("region_id", "level").annotate(**_overdue_counts(late, today)):
+        group = groups.setdefault(
+            (row["region_id"], row["level"]),
+            {
+                "region_id": row["region_id"],
+                "level": row["level"],
+                "timed": 0,
+                "time_to_close": 0.0,
+                **dict.fromkeys(COUNTS, 0),
+            },
+        )
+        group["overdue"] = row["overdue"]
+        group["overdue_major"] = row["overdue_major"]
+    for group in groups.values():
+        group.setdefault("overdue", 0)
+        group.setdefault("overdue_major", 0)
+    return list(groups.values())
+
+
 def _seconds(value: Any) -> float:
+    """Seconds from a summed duration (or a tally's seconds, already a number)."""
     if value is None:
         return 0.0
     if isinstance(value, dt.timedelta):
         return value.total_seconds()
+    if isinstance(value, float):
+        return value
     return float(value) / 1e6  # microseconds where the backend has no interval type
 
 

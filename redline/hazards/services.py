@@ -29,8 +29,9 @@ from redline.core.errors import Conflict, NotFound, PermissionDenied, Validation
 from redline.core.notify import notify, users_of
 from redline.engines.fire_composite import composite_determination
 from redline.hazards import evidence
-from redline.hazards.models import Hazard, HazardEvent, InspectionTask
+from redline.hazards.models import Hazard, HazardEvent, InspectionTask, unit_copies
 from redline.hazards.standards import fire_rules, item
+from redline.hazards.tally import closed_part, key_of, tally_add, tally_move
 from redline.hazards.vocab import (
     Classification,
     HazardLevel,
@@ -265,6 +266,7 @@ def _reported_hazard(
         enterprise=enterprise,
         region=enterprise.region,
         sector=sector,
+        **unit_copies(enterprise),
         name=text(data, "name", required=True, limit=200),
         description=text(data, "description", required=True),
         hazard_type=choice(data, "hazard_type", HazardType, required=True),
@@ -345,6 +347,7 @@ def hazard_report(
         data=_determination_data(hazard, composite),
     )
     evidence.store(uploads, actor=actor, hazard=hazard, event=event)
+    tally_add(hazard)
     audit.record(
         actor=actor,
         action="create",
@@ -565,7 +568,7 @@ def _changes_for(
             raise ValidationFailed(
                 fields={"enterprise": _("Choose a unit in your jurisdiction.")}
             ) from None
-        changes |= {"enterprise": enterprise, "region": enterprise.region}
+        changes |= {"enterprise": enterprise, "region": enterprise.region} | unit_copies(enterprise)
         if not hazard.sector and enterprise.sector_list:
             changes["sector"] = enterprise.sector_list[0]
         level = choice(data, "level", HazardLevel, required=False)
@@ -657,6 +660,7 @@ def hazard_transition(
         if target == HazardState.CLOSED:
             changes["closed_at"] = now
     before = audit.snapshot(hazard)
+    before_key, before_closed = key_of(hazard), closed_part(hazard)
     from_state = hazard.state
     values = {(k + "_id" if _is_relation(k) else k): _pk(v, k) for k, v in changes.items()}
     updated = Hazard.objects.filter(pk=hazard.pk, version=hazard.version, state=from_state).update(
@@ -667,6 +671,7 @@ def hazard_transition(
             _("Someone else acted on this hazard at the same moment. Reload it and check.")
         )
     hazard.refresh_from_db()
+    tally_move(before_key, before_closed, hazard)
     event = timeline_event(
         hazard,
         actor=actor,

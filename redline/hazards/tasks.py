@@ -11,6 +11,7 @@ from django.conf import settings
 from redline.core.jobs import Job
 from redline.hazards.deadlines import hazard_deadlines_sweep
 from redline.hazards.inspection import task_generate
+from redline.hazards.tally import tally_rebuild
 
 
 def generate_inspection_tasks(*, now: dt.datetime) -> dict[str, Any]:
@@ -26,7 +27,13 @@ def sweep_hazard_deadlines(*, now: dt.datetime) -> dict[str, int]:
     return hazard_deadlines_sweep(now=now)
 
 
+def recount_hazards(*, now: dt.datetime) -> dict[str, int]:
+    """Rebuild the dashboard's tally from the hazards (repairs any drift)."""
+    return {"combinations": tally_rebuild()}
+
+
 PERIODIC_JOBS = [
     Job("inspection-tasks", dt.timedelta(hours=1), generate_inspection_tasks),
     Job("hazard-deadlines", dt.timedelta(minutes=15), sweep_hazard_deadlines),
+    Job("hazard-tally", dt.timedelta(hours=6), recount_hazards),
 ]

@@ -49,13 +49,12 @@ def _filters(request: HttpRequest) -> dict[str, Any]:
 def ledger(request: HttpRequest) -> HttpResponse:
     request.nav_section = "hazards"  # type: ignore[attr-defined]
     filters = _filters(request)
-    hazards = selectors.hazard_list(request.user, filters).order_by("-reported_at", "-id")
     try:
         number = max(1, int(request.GET.get("page", "1")))
     except ValueError:
         number = 1
     # No COUNT over the whole ledger: one row more than a page says whether there is a next.
-    rows = list(hazards[(number - 1) * PAGE_SIZE : number * PAGE_SIZE + 1])
+    rows = selectors.hazard_page(request.user, filters, (number - 1) * PAGE_SIZE, PAGE_SIZE + 1)
     has_next = len(rows) > PAGE_SIZE
     today = timezone.localdate()
     for hazard in rows:

@@ -68,7 +68,7 @@ class Scope:
         )
 
     @staticmethod
-    def _regions_under(paths: tuple[str, ...] | list[str]) -> Any:
+    def regions_under(paths: tuple[str, ...] | list[str]) -> Any:
         from redline.organisations.models import Region
 
         condition = reduce(or_, (Q(path__startswith=p) for p in paths))
@@ -82,18 +82,18 @@ class Scope:
         if self.enterprise_id:
             parts.append(Q(**{f"{prefix}id": self.enterprise_id}))
         if self.region_paths:
-            parts.append(Q(**{f"{prefix}region_id__in": self._regions_under(self.region_paths)}))
+            parts.append(Q(**{f"{prefix}region_id__in": self.regions_under(self.region_paths)}))
         for mandate in self.mandates:
             what = (
                 Q(**{f"{prefix}sectors__contains": f",{mandate.sector},"})
                 if mandate.sector
                 else Q(**{f"{prefix}kind": mandate.unit_kind})
             )
-            where = Q(**{f"{prefix}region_id__in": self._regions_under([mandate.path])})
+            where = Q(**{f"{prefix}region_id__in": self.regions_under([mandate.path])})
             parts.append(where & what)
         if self.key_place_paths:
             parts.append(
-                Q(**{f"{prefix}region_id__in": self._regions_under(self.key_place_paths)})
+                Q(**{f"{prefix}region_id__in": self.regions_under(self.key_place_paths)})
                 & Q(**{f"{prefix}kind__in": UnitKind.key_places()})
             )
         if not parts:

@@ -19,6 +19,7 @@ from redline.core.errors import Conflict, NotFound, ValidationFailed
 from redline.core.records import clean_or_fail, log_change, save_versioned
 from redline.organisations.access import ensure_can
 from redline.organisations.models import ChemicalPark, Enterprise, Person, Region
+from redline.organisations.signals import unit_changed
 from redline.organisations.vocab import PersonRole
 
 ENTERPRISE_FIELDS = (
@@ -122,6 +123,8 @@ def enterprise_update(
     save_versioned(enterprise, version)
     _ensure_in_jurisdiction(actor, enterprise)
     _log(actor, "update", enterprise, before)
+    if {"region", "sectors", "kind"} & changed.keys():
+        unit_changed.send(sender=Enterprise, enterprise=enterprise)
     return enterprise
 
 

@@ -141,3 +141,67 @@ def test_jobs_command_runs_the_sweep_at_a_given_time(world):
     assert '"overdue": 1' in out.getvalue()
     hazard.refresh_from_db()
     assert hazard.escalation_level == 1
+
+
+def test_the_dashboard_tally_matches_the_hazards(world, client):
+    """After reports, steps, a unit moving, and a rebuild, the tally-based dashboard says
+    exactly what counting the hazards says, for every kind of reader."""
+    from redline.hazards.selectors import _hazard_groups, dashboard
+    from redline.hazards.tally import tally_rebuild
+    from redline.organisations.models import Enterprise
+    from redline.organisations.services import enterprise_update
+
+    ent, ent2 = world.orgs["ent"].arg, world.orgs["ent2"].arg
+    with time_machine.travel(MONDAY, tick=False):
+        first = report(user("ent-operator"), ent, level="major")
+        second = report(user("ent2-operator"), ent2)
+        third = report(user("ent-operator"), ent)
+        hazard_transition(
+            actor=user("ent-operator"),
+            hazard_id=third.pk,
+            action="fix_on_spot",
+            version=1,
+            data={"comment": "done"},
+        )
+        hazard_transition(
+            actor=user("ent-manager"), hazard_id=third.pk, action="accept", version=2, data={}
+        )
+        hazard_transition(
+            actor=user("emergency-inspector"),
+            hazard_id=first.pk,
+            action="list",
+            version=1,
+            data={"comment": "listed"},
+        )
+        hazard_transition(
+            actor=user("ent2-operator"),
+            hazard_id=second.pk,
+            action="assign",
+            version=1,
+            data={"deadline": "2026-03-04"},
+        )
+    readers = ["cityhall-viewer", "d1-viewer", "s11-viewer", "emergency-viewer", "fire_d1-viewer"]
+
+    def same(filters=None):
+        for name in readers:
+            reader = user(name)
+            live = _hazard_groups(reader, filters or {})
+            shown = dashboard(reader, filters)["totals"]
+            for key in ("total", "open_general", "open_major", "closed", "listed_open"):
+                assert shown[key] == sum(g[key] for g in live), (name, key, filters)
+
+    with time_machine.travel(dt.datetime(2026, 3, 9, 9, tzinfo=ZONE), tick=False):
+        same()
+        same({"level": "major"})
+        assert dashboard(user("cityhall-viewer"))["totals"]["overdue"] == 1
+        assert dashboard(user("cityhall-viewer"))["totals"]["mean_days"]["general"] == 0.0
+        unit = Enterprise.objects.get(pk=ent)
+        enterprise_update(
+            actor=user("cityhall-admin"),
+            enterprise_id=ent,
+            version=unit.version,
+            data={"region": world.regions["S21"]},
+        )
+        same()
+        tally_rebuild()
+        same()

@@ -263,3 +263,24 @@ def test_every_transition_has_a_rule_for_who():
     for transition in TRANSITIONS.values():
         assert transition.sources, transition.name
         assert callable(transition.allowed)
+
+
+def test_hazards_follow_their_unit_when_it_moves_or_changes_sector(world):
+    from redline.organisations.models import Enterprise
+    from redline.organisations.services import enterprise_update
+
+    unit = Enterprise.objects.get(pk=world.orgs["ent"].arg)
+    hazard = report(user("ent-operator"), unit.pk)
+    d1, emergency = user("d1-viewer"), user("emergency-viewer")
+    assert Hazard.objects.restrict(d1).filter(pk=hazard.pk).exists()
+    enterprise_update(
+        actor=user("cityhall-admin"),
+        enterprise_id=unit.pk,
+        version=unit.version,
+        data={"region": world.regions["S21"], "sector_list": ["fire"]},
+    )
+    hazard.refresh_from_db()
+    assert hazard.region_id == world.regions["S21"] and hazard.unit_sectors == ",fire,"
+    assert not Hazard.objects.restrict(d1).filter(pk=hazard.pk).exists()  # now in D2
+    assert not Hazard.objects.restrict(emergency).filter(pk=hazard.pk).exists()  # not hazchem
+    assert Hazard.objects.restrict(user("ent-viewer")).filter(pk=hazard.pk).exists()
