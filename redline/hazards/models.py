@@ -156,10 +156,11 @@ def unit_copies(enterprise: Enterprise | None, sector: str = "") -> dict[str, st
 
 
 def sync_unit_copies(enterprise: Enterprise) -> int:
-    """After a unit moved or changed sectors or kind: its hazards follow it."""
-    return Hazard.objects.filter(enterprise=enterprise).update(
-        region_id=enterprise.region_id, **unit_copies(enterprise)
-    )
+    """After a unit moved or changed sectors or kind: its hazards follow it. Returns how
+    many hazards changed."""
+    copies = {"region_id": enterprise.region_id, **unit_copies(enterprise)}
+    # Only hazards whose copies differ: an edit of the unit's name touches nothing.
+    return Hazard.objects.filter(enterprise=enterprise).exclude(**copies).update(**copies)
 
 
 class Hazard(models.Model):

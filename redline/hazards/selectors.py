@@ -36,6 +36,19 @@ def overdue_q(today: dt.date) -> Q:
     return Q(state__in=[HazardState.REPORTED, HazardState.RECTIFYING], deadline__lt=today)
 
 
+def _common_filters(queryset: Any, filters: Mapping[str, Any]) -> Any:
+    """The listed-only and region filters, on hazards or on the tally (same columns)."""
+    if filters.get("listed") in ("1", "yes", "true", True):
+        queryset = queryset.filter(listed=True)
+    region_id = _int(filters.get("region"))
+    if region_id:
+        region = Region.objects.filter(pk=region_id).first()
+        queryset = (
+            queryset.filter(region__path__startswith=region.path) if region else queryset.none()
+        )
+    return queryset
+
+
 def hazard_list(user: Any, filters: Mapping[str, Any] | None = None) -> QuerySet[Hazard]:
     """The ledger: hazards the user may see, filtered."""
     filters = filters or {}
@@ -53,12 +66,7 @@ def hazard_list(user: Any, filters: Mapping[str, Any] | None = None) -> QuerySet
         hazards = hazards.filter(source=filters["source"])
     if filters.get("overdue") in ("1", "yes", "true", True):
         hazards = hazards.filter(overdue_q(timezone.localdate()))
-    if filters.get("listed") in ("1", "yes", "true", True):
-        hazards = hazards.filter(listed=True)
-    region_id = _int(filters.get("region"))
-    if region_id:
-        region = Region.objects.filter(pk=region_id).first()
-        hazards = hazards.filter(region__path__startswith=region.path) if region else hazards.none()
+    hazards = _common_filters(hazards, filters)
     unit_id = _int(filters.get("unit"))
     if unit_id:
         hazards = hazards.filter(enterprise_id=unit_id)
@@ -245,12 +253,7 @@ def _tally_groups(user: Any, filters: Mapping[str, Any]) -> list[dict[str, Any]]
     for name in ("level", "sector"):
         if filters.get(name):
             tallies = tallies.filter(**{name: filters[name]})
-    if filters.get("listed") in ("1", "yes", "true", True):
-        tallies = tallies.filter(listed=True)
-    region_id = _int(filters.get("region"))
-    if region_id:
-        region = Region.objects.filter(pk=region_id).first()
-        tallies = tallies.filter(region__path__startswith=region.path) if region else tallies.none()
+    tallies = _common_filters(tallies, filters)
     groups = {
         (g["region_id"], g["level"]): g
         for g in tallies.order_by()
