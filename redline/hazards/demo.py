@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from redline.hazards.inspection import task_generate
 from redline.hazards.models import Hazard, HazardEvent, InspectionTask, unit_copies
+from redline.hazards.public import hazard_report_public
 from redline.hazards.services import hazard_report, hazard_transition
 from redline.hazards.standards import determination_standards
 from redline.hazards.tally import tally_rebuild
@@ -436,7 +437,18 @@ def _live_cases(builder: Any) -> None:
         version=general.version,
         data={"comment": "已更换两具新灭火器。"},
     )
-    builder.progress(f"live demo cases: {major.number}, {general.number}")
+    public = hazard_report_public(
+        data={
+            "region": operator.organisation.region_id,
+            "place": "夜市东侧巷口",
+            "sector": "gas",
+            "description": "夜市摊位把液化气钢瓶放在烧烤炉旁边，附近没有灭火器。",
+        },
+        ip="",
+    )
+    builder.progress(
+        f"live demo cases: {major.number}, {general.number}, public {public.tracking_code}"
+    )
 
 
 def _item_exists(item_id: str) -> bool:

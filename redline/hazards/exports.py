@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 
 from redline.hazards.models import Hazard
@@ -24,7 +25,7 @@ def headers() -> list[str]:
         _("Sector"),
         _("Level"),
         _("Type"),
-        _("Source"),
+        pgettext("hazard", "Source"),
         _("State"),
         _("Listed supervision"),
         _("Reported"),

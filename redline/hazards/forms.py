@@ -9,7 +9,7 @@ from typing import Any
 
 from django import forms
 from django.core import signing
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from redline.engines.fire_composite import PLACE_TYPES
@@ -78,7 +78,7 @@ class HazardReportForm(forms.Form):
         choices=[("", "—"), *Classification.choices],
         required=False,
     )
-    source = forms.ChoiceField(label=_("Source"))
+    source = forms.ChoiceField(label=pgettext_lazy("hazard", "Source"))
     location = forms.CharField(label=_("Location"), max_length=300, required=False)
     determination_items = forms.MultipleChoiceField(
         label=_("Major-hazard determination items"),
