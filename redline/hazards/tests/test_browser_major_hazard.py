@@ -25,22 +25,33 @@ def sessions(browser: Browser):
     opened = []
 
     def as_user(base: str, username: str) -> Page:
+        for earlier in opened:
+            for earlier_page in earlier.pages:
+                settle(earlier_page)
         ctx = browser.new_context()
         ctx.set_default_timeout(10_000)
         opened.append(ctx)
         page = ctx.new_page()
         sign_in(page, base, username)
+        settle(page)
         return page
 
     yield as_user
     for ctx in opened:
         for page in ctx.pages:
-            page.wait_for_load_state("networkidle")
+            settle(page)
         ctx.close()
 
 
 def open_step(page: Page, name: str) -> None:
     page.click(f"#step-{name} summary")
+
+
+def settle(page: Page) -> None:
+    """Wait until the page has loaded everything (its photos too). The live server shares
+    the test's in-memory SQLite connection, so the test reads the database only when no
+    request is in flight."""
+    page.wait_for_load_state("networkidle")
 
 
 def test_major_hazard_from_report_to_sign_off(sessions, live_server, city) -> None:
@@ -66,6 +77,7 @@ def test_major_hazard_from_report_to_sign_off(sessions, live_server, city) -> No
     )
     rectifier.click("form.hazard-form button[type=submit]")
     expect(rectifier.locator("#timeline")).to_be_visible()
+    settle(rectifier)
     hazard = Hazard.objects.get(name="一号罐区可燃气体检测报警系统失效")
     url = f"{base}/hazards/{hazard.pk}/"
     assert rectifier.url == url
@@ -82,6 +94,7 @@ def test_major_hazard_from_report_to_sign_off(sessions, live_server, city) -> No
     department.fill("#id_list-comment", "列入市级挂牌督办")
     department.click("#step-list button[type=submit]")
     expect(department.locator("#listed-flag")).to_be_visible()
+    settle(department)
 
     # 3. The rectifier submits the plan with the five implementations, then the evidence.
     rectifier.goto(url)
@@ -93,6 +106,7 @@ def test_major_hazard_from_report_to_sign_off(sessions, live_server, city) -> No
     rectifier.fill("#id_plan-plan_contingency", "整改期间罐区停止收发作业，安排专人巡检。")
     rectifier.click("#step-plan button[type=submit]")
     expect(rectifier.locator("#plan dl.facts")).to_contain_text("18.5")
+    settle(rectifier)
     open_step(rectifier, "submit")
     rectifier.fill("#id_submit-comment", "探测器已更换，报警功能测试正常。")
     rectifier.set_input_files(
@@ -101,6 +115,7 @@ def test_major_hazard_from_report_to_sign_off(sessions, live_server, city) -> No
     )
     rectifier.click("#step-submit button[type=submit]")
     expect(rectifier.locator("#timeline li.tl-submit")).to_have_count(1)
+    settle(rectifier)
     hazard.refresh_from_db()
     assert hazard.state == "awaiting"
 
@@ -110,6 +125,7 @@ def test_major_hazard_from_report_to_sign_off(sessions, live_server, city) -> No
     rectifier.fill("#id_accept-comment", "验收通过")
     rectifier.click("#step-accept button[type=submit]")
     expect(rectifier.locator("#step-error")).to_be_visible()
+    settle(rectifier)
     hazard.refresh_from_db()
     assert hazard.state == "awaiting" and hazard.accepted_by is None
     screenshot(rectifier, "major_hazard_rectifier_refused")
@@ -121,6 +137,7 @@ def test_major_hazard_from_report_to_sign_off(sessions, live_server, city) -> No
     acceptor.fill("#id_accept-comment", "现场验收合格")
     acceptor.click("#step-accept button[type=submit]")
     expect(acceptor.locator("#timeline li.tl-accept")).to_have_count(1)
+    settle(acceptor)
     hazard.refresh_from_db()
     assert hazard.state == "signoff"
 
@@ -131,6 +148,7 @@ def test_major_hazard_from_report_to_sign_off(sessions, live_server, city) -> No
     signer.fill("#id_sign_off-comment", "同意销号")
     signer.click("#step-sign_off button[type=submit]")
     expect(signer.locator("#timeline li.tl-sign_off")).to_have_count(1)
+    settle(signer)
     hazard.refresh_from_db()
     assert hazard.state == "closed"
 
