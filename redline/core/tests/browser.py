@@ -8,7 +8,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
+from django.test.testcases import LiveServerThread
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+
+class OneRequestAtATime(WSGIServer):
+    """The live server shares the test database's connection with the test (for SQLite an
+    in-memory database). Serving one request at a time, in the server's thread (which
+    already uses that connection), keeps a page's parallel requests (its photos, its
+    scripts' fetches) from using it at once."""
+
+    def __init__(self, *args, connections_override=None, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+
+
+LiveServerThread.server_class = OneRequestAtATime
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
