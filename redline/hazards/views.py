@@ -118,9 +118,9 @@ def _reporting_units(request: HttpRequest) -> list[Enterprise]:
     if org is not None and org.enterprise_id:
         return list(Enterprise.objects.filter(pk=org.enterprise_id))
     if is_government_side(request.user) and can(request.user, "inspect"):
-        chosen = request.GET.get("enterprise") or request.POST.get("enterprise")
-        if chosen:
-            return list(Enterprise.objects.restrict(request.user).filter(pk=chosen))
+        chosen = request.GET.get("enterprise") or request.POST.get("enterprise") or ""
+        if chosen.isdigit():
+            return list(Enterprise.objects.restrict(request.user).filter(pk=int(chosen)))
     return []
 
 
@@ -211,18 +211,24 @@ def detail(request: HttpRequest, hazard_id: int) -> HttpResponse:
     return render(request, "hazards/detail.html", _detail_context(request, hazard))
 
 
+UNIT_CHOICES = 1000
+
+
+def _assignable_units(request: HttpRequest, hazard: Hazard) -> list[Enterprise]:
+    """The units a public report may be assigned to: those of its region the user sees
+    (the first UNIT_CHOICES by name)."""
+    units = Enterprise.objects.restrict(request.user).filter(
+        region__path__startswith=hazard.region.path, is_archived=False
+    )
+    return list(units.order_by("name")[:UNIT_CHOICES])
+
+
 def _detail_context(
     request: HttpRequest, hazard: Hazard, failed: str = "", form: StepForm | None = None
 ) -> dict[str, Any]:
     steps = available(request.user, hazard)
     units = (
-        list(
-            Enterprise.objects.restrict(request.user).filter(
-                region__path__startswith=hazard.region.path
-            )[:200]
-        )
-        if any(t.name == "assign_unit" for t in steps)
-        else []
+        _assignable_units(request, hazard) if any(t.name == "assign_unit" for t in steps) else []
     )
     forms = []
     for transition in steps:
@@ -280,11 +286,7 @@ def step(request: HttpRequest, hazard_id: int, action: str) -> HttpResponse:
         raise Http404 from None
     if action not in TRANSITIONS:
         raise Http404
-    units = list(
-        Enterprise.objects.restrict(request.user).filter(
-            region__path__startswith=hazard.region.path
-        )[:200]
-    )
+    units = _assignable_units(request, hazard) if action == "assign_unit" else []
     form = StepForm(request.POST, rectifiers=_rectifiers(hazard), units=units, prefix=action)
     status = 422
     if form.is_valid():

@@ -319,3 +319,23 @@ def test_fire_composite_is_computed_and_shown_on_the_hazard(client, world):
         fire_elements=["7.3.1", "7.3.2"],
     )
     assert below.level == "general"
+
+
+def test_a_public_report_is_assigned_to_a_unit_from_its_page(client, world):
+    from redline.hazards.public import hazard_report_public
+
+    hazard = hazard_report_public(
+        data={"region": world.regions["S11"], "place": "Warehouse lane", "description": "Smoke"}
+    )
+    login(client, "s11-inspector")
+    page = client.get(reverse("hazard-detail", args=[hazard.pk]))
+    assign = next(form for step, form, _ in page.context["steps"] if step.name == "assign_unit")
+    choices = dict(assign.fields["enterprise"].choices)
+    assert world.orgs["ent"].arg in choices
+    done = client.post(
+        reverse("hazard-step", args=[hazard.pk, "assign_unit"]),
+        {"assign_unit-version": 1, "assign_unit-enterprise": world.orgs["ent"].arg},
+    )
+    assert done.status_code == 302
+    assert Hazard.objects.restrict(user("ent-viewer")).filter(pk=hazard.pk).exists()
+    assert client.get(reverse("hazard-report"), {"enterprise": "not-a-number"}).status_code == 302
