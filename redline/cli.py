@@ -10,7 +10,7 @@ import os
 import sys
 
 # Commands that only compute from their input files: they need no secret key.
-COMPUTE_ONLY = {"hazard-sources"}
+COMPUTE_ONLY = {"hazard-sources", "detect"}
 
 
 def main() -> None:

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "redline.risk",
     "redline.hazards",
     "redline.campaigns",
+    "redline.epidemic",
 ]
 
 MIDDLEWARE = [

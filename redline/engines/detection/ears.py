@@ -1,0 +1,90 @@
+"""CDC EARS C1, C2 and C3, as R 'surveillance' 1.20 `earsC` computes them.
+
+For each evaluated period t (B = `baseline`, SD with the n-1 denominator, z = Φ⁻¹(1−alpha)):
+
+- C1: reference window y[t−B … t−1]; upper bound = mean + z·max(sd, minSigma).
+- C2: the same with a two-period guard band, window y[t−B−2 … t−3].
+- C3 (R): built on C2. With C2(i) = (y_i − mean₂(i)) / max(sd₂(i), minSigma) and
+  L = max(0, C2(t−2) − 1) + max(0, C2(t−1) − 1), R's upper bound is
+  max(0, y_t + max(sd₂(t), minSigma)·(z − L)), so the alarm (y_t > bound) comes down to
+  L > z: the current period's own C2 never counts (the domain notes, §1.2.3).
+- C3 (textbook, `c3="textbook"`): C3(t) = Σ_{i=t−2..t} max(0, C2(i) − 1), alarm when it
+  exceeds z; the bound is the count at which it would: mean₂(t) + sd₂(t)·(1 + z − L).
+
+Alarm: count > upper bound (strict). Where R gives NA (a zero SD with minSigma 0), the bound
+and the alarm are NaN / missing. Default range (0-based): C1 from B, C2 from B+2, C3 from B+4.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from numpy.typing import NDArray
+from scipy.stats import norm
+
+METHODS = ("C1", "C2", "C3")
+LAG = {"C1": 0, "C2": 2, "C3": 2}
+FIRST = {"C1": 0, "C2": 2, "C3": 4}  # added to the baseline: the default range's start
+
+
+@dataclass(frozen=True)
+class EarsResult:
+    periods: NDArray[np.int64]  # the evaluated periods (0-based indices into the series)
+    upperbound: NDArray[np.float64]  # NaN where R gives NA
+    alarm: NDArray[np.float64]  # 1.0 / 0.0, NaN where R gives NA
+
+
+def ears(
+    counts: NDArray[np.float64] | list[float],
+    *,
+    method: str = "C1",
+    baseline: int = 7,
+    alpha: float | None = None,
+    minSigma: float = 0.0,
+    c3: str = "r",
+) -> EarsResult:
+    """EARS over one series of counts (regularly spaced)."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}")
+    if baseline < 3:
+        raise ValueError("baseline must be at least 3")
+    if minSigma < 0:
+        raise ValueError("minSigma must be at least 0")
+    if c3 not in ("r", "textbook"):
+        raise ValueError('c3 must be "r" or "textbook"')
+    y = np.asarray(counts, dtype=float)
+    n = y.size
+    start = baseline + FIRST[method]
+    if n <= start:
+        raise ValueError("The vector of observed is too short!")
+    if alpha is None:
+        alpha = 0.025 if method == "C3" else 0.001
+    z = float(norm.ppf(1 - alpha))
+
+    mean = np.full(n, np.nan)
+    sd = np.full(n, np.nan)
+    windows = sliding_window_view(y, baseline)  # windows[k] = y[k : k + baseline]
+    first = np.arange(n) - LAG[method] - baseline
+    known = first >= 0
+    mean[known] = windows[first[known]].mean(axis=1)
+    sd[known] = windows[first[known]].std(axis=1, ddof=1)
+    sigma = np.maximum(sd, minSigma)
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if method != "C3":
+            bound = mean + z * sigma
+        else:
+            excess = np.maximum(0.0, (y - mean) / sigma - 1.0)
+            before = np.full(n, np.nan)
+            before[2:] = excess[:-2] + excess[1:-1]
+            if c3 == "r":
+                bound = y + sigma * (z - before)
+                bound = np.where(np.isnan(bound), np.nan, np.maximum(0.0, bound))
+            else:
+                bound = mean + sigma * (1.0 + z - before)
+    periods = np.arange(start, n, dtype=np.int64)
+    upper = bound[periods]
+    alarm = np.where(np.isnan(upper), np.nan, (y[periods] > upper).astype(float))
+    return EarsResult(periods=periods, upperbound=upper, alarm=alarm)

@@ -1,0 +1,187 @@
+"""`redline detect` without the command line: read `series,date,count` CSV, check it, run a
+method over every series, write `series,date,count,upperbound,alarm`.
+
+Every problem names its row or parameter (DetectionInputError). Series keep the input's
+order; each series' periods are sorted by date and must be regularly spaced: daily, weekly
+or monthly (the same day of each month).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import itertools
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from redline.engines.detection.ears import ears
+
+HEADER = ("series", "date", "count")
+
+
+class DetectionInputError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    dates: list[dt.date]
+    counts: list[int]
+
+
+@dataclass(frozen=True)
+class Method:
+    run: Callable[..., Any]
+    params: Mapping[str, Callable[[str], Any]]  # R name -> parser of its text value
+    fixed: Mapping[str, Any]
+
+
+def _number(text: str) -> float:
+    value = float(text)
+    if math.isnan(value) or math.isinf(value):
+        raise ValueError(text)
+    return value
+
+
+def _whole(text: str) -> int:
+    value = float(text)
+    if not value.is_integer():
+        raise ValueError(text)
+    return int(value)
+
+
+def _c3(text: str) -> str:
+    if text not in ("r", "textbook"):
+        raise ValueError(text)
+    return text
+
+
+EARS_PARAMS = {"baseline": _whole, "alpha": _number, "minSigma": _number}
+METHODS: dict[str, Method] = {
+    "ears-c1": Method(ears, EARS_PARAMS, {"method": "C1"}),
+    "ears-c2": Method(ears, EARS_PARAMS, {"method": "C2"}),
+    "ears-c3": Method(ears, {**EARS_PARAMS, "c3": _c3}, {"method": "C3"}),
+}
+# Methods of the contract this build does not offer yet: refused by name, not as unknown.
+PLANNED = ("farrington", "farrington-flexible", "cusum", "mpm", "fixed")
+
+
+def parse_params(method: str, pairs: Iterable[str]) -> dict[str, Any]:
+    if method in PLANNED:
+        raise DetectionInputError(f"--method {method}: not available in this version yet")
+    if method not in METHODS:
+        known = ", ".join([*METHODS, *PLANNED])
+        raise DetectionInputError(f"--method {method}: unknown method (known: {known})")
+    spec = METHODS[method].params
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep or not name:
+            raise DetectionInputError(f"--param {pair}: give NAME=VALUE")
+        if name not in spec:
+            raise DetectionInputError(
+                f"--param {name}: unknown parameter for {method} (known: {', '.join(spec)})"
+            )
+        try:
+            params[name] = spec[name](text)
+        except ValueError:
+            raise DetectionInputError(f"--param {name}: {text!r} is not a valid value") from None
+    return params
+
+
+def _month_index(day: dt.date) -> int:
+    return day.year * 12 + day.month
+
+
+def read_series(text: str) -> list[Series]:
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    header = next(reader, None)
+    if header is None or tuple(h.strip() for h in header) != HEADER:
+        raise DetectionInputError("row 1: the header must be series,date,count")
+    found: dict[str, dict[dt.date, int]] = {}
+    for number, row in enumerate(reader, start=2):
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        if len(row) != 3:
+            raise DetectionInputError(f"row {number}: expected 3 columns, found {len(row)}")
+        name, date_text, count_text = (cell.strip() for cell in row)
+        if not name:
+            raise DetectionInputError(f"row {number}: series is empty")
+        try:
+            day = dt.date.fromisoformat(date_text)
+        except ValueError:
+            raise DetectionInputError(
+                f"row {number}: date {date_text!r} is not an ISO date (YYYY-MM-DD)"
+            ) from None
+        if not count_text.isdigit():
+            raise DetectionInputError(
+                f"row {number}: count {count_text!r} is not a whole number >= 0"
+            )
+        dates = found.setdefault(name, {})
+        if day in dates:
+            raise DetectionInputError(f"row {number}: series {name} has {day} twice")
+        dates[day] = int(count_text)
+    if not found:
+        raise DetectionInputError("no rows: the input has only its header")
+    series = []
+    for name, by_date in found.items():
+        ordered = sorted(by_date)
+        _check_spacing(name, ordered)
+        series.append(Series(name, ordered, [by_date[d] for d in ordered]))
+    return series
+
+
+def _check_spacing(name: str, dates: list[dt.date]) -> None:
+    if len(dates) < 2:
+        return
+    steps = {(b - a).days for a, b in itertools.pairwise(dates)}
+    if steps == {1} or steps == {7}:
+        return
+    months = {_month_index(b) - _month_index(a) for a, b in itertools.pairwise(dates)}
+    if months == {1} and len({d.day for d in dates}) == 1:
+        return
+    for a, b in itertools.pairwise(dates):
+        if (b - a).days != (dates[1] - dates[0]).days:
+            raise DetectionInputError(
+                f"series {name}: irregular spacing between {a} and {b} "
+                "(each series must be daily, weekly or monthly)"
+            )
+    raise DetectionInputError(f"series {name}: irregular spacing")
+
+
+def _format(value: float) -> str:
+    return "" if math.isnan(value) else repr(float(value))
+
+
+def detect(text: str, method: str, pairs: Iterable[str]) -> str:
+    """The whole command: CSV text in, CSV text out."""
+    params = parse_params(method, pairs)
+    series = read_series(text)
+    spec = METHODS[method]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["series", "date", "count", "upperbound", "alarm"])
+    for item in series:
+        try:
+            result = spec.run(np.asarray(item.counts, dtype=float), **spec.fixed, **params)
+        except ValueError as error:
+            raise DetectionInputError(f"series {item.name}: {error}") from None
+        for period, upper, alarm in zip(
+            result.periods, result.upperbound, result.alarm, strict=True
+        ):
+            writer.writerow(
+                [
+                    item.name,
+                    item.dates[period].isoformat(),
+                    item.counts[period],
+                    _format(upper),
+                    "" if math.isnan(alarm) else str(int(alarm)),
+                ]
+            )
+    return out.getvalue()
