@@ -34,6 +34,18 @@ if TYPE_CHECKING:
     from redline.organisations.access import Scope
 
 
+def _who(label: Any) -> Any:
+    """An optional reference to the user who did something (kept: users are never deleted)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=label,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+
 class CalendarDay(models.Model):
     """A statutory holiday, or a weekend day declared a working day (调休). The
     administrator maintains them each year from the State Council's notice."""
@@ -74,14 +86,7 @@ class InspectionTask(models.Model):
     result = models.CharField(_("result"), max_length=16, choices=TaskResult.choices, blank=True)
     checked_at = models.DateTimeField(_("inspected at"), null=True, blank=True)
     recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
-    inspector = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("inspector"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    inspector = _who(_("inspector"))
     inspector_name = models.CharField(_("inspector"), max_length=100, blank=True)
     inspector_phone = models.CharField(_("inspector's phone"), max_length=30, blank=True)
     note = models.TextField(_("note"), blank=True)
@@ -219,14 +224,7 @@ class Hazard(models.Model):
         _("governance"), max_length=8, choices=ManageType.choices, blank=True
     )
     deadline = models.DateField(_("rectify by"), null=True, blank=True)
-    rectifier = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("responsible for rectification"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    rectifier = _who(_("responsible for rectification"))
     # The five implementations (五落实) of a major hazard's rectification plan.
     plan_responsible = models.CharField(
         _("responsible person and unit"), max_length=200, blank=True
@@ -238,23 +236,9 @@ class Hazard(models.Model):
     plan_deadline = models.DateField(_("plan deadline"), null=True, blank=True)
     plan_contingency = models.TextField(_("contingency and emergency plan"), blank=True)
 
-    rectified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("rectification submitted by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    rectified_by = _who(_("rectification submitted by"))
     rectified_at = models.DateTimeField(_("rectification submitted"), null=True, blank=True)
-    accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("accepted by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    accepted_by = _who(_("accepted by"))
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     listed = models.BooleanField(_("under listed supervision"), default=False)
     listed_by = models.ForeignKey(
@@ -266,25 +250,11 @@ class Hazard(models.Model):
         related_name="+",
     )
     listed_at = models.DateTimeField(_("listed"), null=True, blank=True)
-    signed_off_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("signed off by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    signed_off_by = _who(_("signed off by"))
     signed_off_at = models.DateTimeField(_("signed off"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
 
-    reported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("reported by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    reported_by = _who(_("reported by"))
     reporter_name = models.CharField(_("reporter"), max_length=100, blank=True)
     reporter_contact = models.CharField(_("reporter's contact"), max_length=100, blank=True)
     reporter_ip_hash = models.CharField(max_length=64, blank=True, db_index=True)
@@ -402,14 +372,7 @@ class HazardEvent(models.Model):
 
     hazard = models.ForeignKey(Hazard, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(_("when"))
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("who"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    actor = _who(_("who"))
     actor_name = models.CharField(_("who"), max_length=200, blank=True)
     organisation_name = models.CharField(_("organisation"), max_length=200, blank=True)
     action = models.CharField(_("action"), max_length=20)
