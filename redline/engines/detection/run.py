@@ -40,6 +40,18 @@ class Method:
     run: Callable[..., Any]
     params: Mapping[str, Callable[[str], Any]]  # R name -> parser of its text value
     fixed: Mapping[str, Any]
+    # What the method needs to know about the series besides its counts: "freq" (periods
+    # per year: 52 weekly, 12 monthly, 365 daily, as R's sts) and/or "dates" (the periods'
+    # dates, datetime.date).
+    context: tuple[str, ...] = ()
+
+
+def frequency(dates: list[dt.date]) -> int:
+    """Periods per year of a regularly spaced series (R's `freq`)."""
+    if len(dates) < 2:
+        return 52
+    step = (dates[1] - dates[0]).days
+    return 365 if step == 1 else 52 if step == 7 else 12
 
 
 def _number(text: str) -> float:
@@ -168,8 +180,10 @@ def detect(text: str, method: str, pairs: Iterable[str]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["series", "date", "count", "upperbound", "alarm"])
     for item in series:
+        context = {"freq": frequency(item.dates), "dates": item.dates}
+        extra = {name: context[name] for name in spec.context}
         try:
-            result = spec.run(np.asarray(item.counts, dtype=float), **spec.fixed, **params)
+            result = spec.run(np.asarray(item.counts, dtype=float), **spec.fixed, **params, **extra)
         except ValueError as error:
             raise DetectionInputError(f"series {item.name}: {error}") from None
         for period, upper, alarm in zip(
