@@ -19,7 +19,16 @@ from typing import Any
 
 import numpy as np
 
+from redline.engines.detection.cusum import TRANSFORMS, cusum
 from redline.engines.detection.ears import ears
+from redline.engines.detection.farrington import (
+    POWERS,
+    THRESHOLD_METHODS,
+    farrington,
+    farrington_flexible,
+)
+from redline.engines.detection.fixed import fixed
+from redline.engines.detection.mpm import mpm
 
 HEADER = ("series", "date", "count")
 
@@ -74,14 +83,150 @@ def _c3(text: str) -> str:
     return text
 
 
+def _at_least(low: float, parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    def parser(text: str) -> Any:
+        value = parse(text)
+        if value < low:
+            raise ValueError(text)
+        return value
+
+    return parser
+
+
+def _positive(text: str) -> float:
+    value = _number(text)
+    if value <= 0:
+        raise ValueError(text)
+    return value
+
+
+def _percent(text: str) -> float:
+    value = _number(text)
+    if not 0 <= value <= 100:
+        raise ValueError(text)
+    return value
+
+
+def _cusum_m(text: str) -> float | str:
+    return "glm" if text == "glm" else _positive(text)
+
+
+def _trans(text: str) -> str:
+    if text not in TRANSFORMS:
+        raise ValueError(text)
+    return text
+
+
+def _range(text: str) -> tuple[int, int | None]:
+    """R's `range` as FIRST:LAST (1-based, inclusive), or FIRST: for "to the end"."""
+    first_text, sep, last_text = text.partition(":")
+    if not sep:
+        raise ValueError(text)
+    first = _whole(first_text)
+    last = _whole(last_text) if last_text.strip() else None
+    if first < 1 or (last is not None and last < first):
+        raise ValueError(text)
+    return first, last
+
+
+def _logical(text: str) -> bool:
+    """R's TRUE/FALSE (also true/false, T/F, 1/0)."""
+    value = {"true": True, "t": True, "1": True, "false": False, "f": False, "0": False}.get(
+        text.strip().lower()
+    )
+    if value is None:
+        raise ValueError(text)
+    return value
+
+
+def _limit54(text: str) -> tuple[int, int]:
+    """Two whole numbers: "5,4" or R's "c(5,4)"."""
+    inner = text.strip()
+    if inner.startswith("c(") and inner.endswith(")"):
+        inner = inner[2:-1]
+    parts = [part.strip() for part in inner.split(",")]
+    if len(parts) != 2:
+        raise ValueError(text)
+    cases, periods = _whole(parts[0]), _whole(parts[1])
+    if cases < 0 or periods < 1:
+        raise ValueError(text)
+    return cases, periods
+
+
+def _probability(text: str) -> float:
+    value = _number(text)
+    if not 0 < value < 1:
+        raise ValueError(text)
+    return value
+
+
+def _choice(options: Iterable[str]) -> Callable[[str], str]:
+    allowed = tuple(options)
+
+    def parser(text: str) -> str:
+        if text not in allowed:
+            raise ValueError(text)
+        return text
+
+    return parser
+
+
 EARS_PARAMS = {"baseline": _whole, "alpha": _number, "minSigma": _number}
+FARRINGTON_PARAMS = {
+    "b": _at_least(1, _whole),
+    "w": _at_least(0, _whole),
+    "reweight": _logical,
+    "alpha": _probability,
+    "trend": _logical,
+    "limit54": _limit54,
+    "powertrans": _choice(POWERS),
+}
 METHODS: dict[str, Method] = {
     "ears-c1": Method(ears, EARS_PARAMS, {"method": "C1"}),
     "ears-c2": Method(ears, EARS_PARAMS, {"method": "C2"}),
     "ears-c3": Method(ears, {**EARS_PARAMS, "c3": _c3}, {"method": "C3"}),
+    "cusum": Method(
+        cusum,
+        {
+            "k": _at_least(0, _number),
+            "h": _positive,
+            "m": _cusum_m,
+            "trans": _trans,
+            "alpha": _at_least(0, _number),
+            "range": _range,
+        },
+        {},
+        ("freq",),
+    ),
+    "mpm": Method(
+        mpm,
+        {
+            "window": _at_least(1, _whole),
+            "years": _at_least(1, _whole),
+            "blocks": _at_least(0, _whole),
+            "percentile": _percent,
+        },
+        {},
+        ("freq", "dates"),
+    ),
+    "fixed": Method(fixed, {"threshold": _at_least(1, _whole)}, {}),
+    "farrington": Method(farrington, FARRINGTON_PARAMS, {}, ("freq",)),
+    "farrington-flexible": Method(
+        farrington_flexible,
+        {
+            **FARRINGTON_PARAMS,
+            "weightsThreshold": _number,
+            "pThresholdTrend": _number,
+            "noPeriods": _at_least(1, _whole),
+            "pastWeeksNotIncluded": _at_least(0, _whole),
+            "thresholdMethod": _choice(THRESHOLD_METHODS),
+        },
+        {},
+        ("freq",),
+    ),
 }
 # Methods of the contract this build does not offer yet: refused by name, not as unknown.
-PLANNED = ("farrington", "farrington-flexible", "cusum", "mpm", "fixed")
+PLANNED: tuple[str, ...] = ()
 
 
 def parse_params(method: str, pairs: Iterable[str]) -> dict[str, Any]:
