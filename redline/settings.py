@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "redline.hazards",
     "redline.campaigns",
     "redline.epidemic",
+    "redline.medical",
 ]
 
 MIDDLEWARE = [
@@ -251,6 +252,20 @@ REDLINE_HAZARD_ESCALATION_DAYS = _escalation_days()
 REDLINE_PUBLIC_REPORT_LIMIT = env_int("REDLINE_PUBLIC_REPORT_LIMIT", 5, minimum=1)
 # Inspection tasks are generated this many days ahead.
 REDLINE_TASK_HORIZON_DAYS = env_int("REDLINE_TASK_HORIZON_DAYS", 2, minimum=1)
+# The daily epidemic detection run starts from this local hour (0-23), on yesterday's counts.
+REDLINE_DETECTION_HOUR = env_int("REDLINE_DETECTION_HOUR", 6, minimum=0)
+if REDLINE_DETECTION_HOUR > 23:
+    raise ImproperlyConfigured(
+        f"REDLINE_DETECTION_HOUR must be an hour of the day, 0-23; got {REDLINE_DETECTION_HOUR}"
+    )
+# Hospitals and fever clinics send their daily capacity report by this local hour (0-23):
+# after it, missing reports are flagged and the day counts as complete for regional alerts.
+REDLINE_CAPACITY_REPORT_HOUR = env_int("REDLINE_CAPACITY_REPORT_HOUR", 10, minimum=0)
+if REDLINE_CAPACITY_REPORT_HOUR > 23:
+    raise ImproperlyConfigured(
+        "REDLINE_CAPACITY_REPORT_HOUR must be an hour of the day, 0-23; "
+        f"got {REDLINE_CAPACITY_REPORT_HOUR}"
+    )
 
 # Covering indexes (PostgreSQL) are plain indexes on the embedded SQLite: that is intended.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]

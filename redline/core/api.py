@@ -105,7 +105,10 @@ def _forbidden(request: HttpRequest, exc: DjangoPermissionDenied) -> HttpRespons
 def register_routers() -> None:
     from redline.accounts.api import router as accounts_router
     from redline.core.audit_api import router as audit_router
+    from redline.epidemic.api_counts import router as epidemic_counts_router
+    from redline.epidemic.api_signals import router as epidemic_signals_router
     from redline.hazards.api import router as hazards_router
+    from redline.medical.api import router as medical_router
     from redline.organisations.api import router as organisations_router
     from redline.risk.api import router as risk_router
 
@@ -114,6 +117,9 @@ def register_routers() -> None:
     api.add_router("/", audit_router)
     api.add_router("/", risk_router)
     api.add_router("/", hazards_router)
+    api.add_router("/", medical_router)
+    api.add_router("/", epidemic_counts_router)
+    api.add_router("/", epidemic_signals_router)
 
 
 register_routers()

@@ -23,6 +23,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         (reverse("park-list"), _("Chemical parks"), "parks"),
         (reverse("campaign-list"), _("Special rectification"), "campaigns"),
         (reverse("hazard-list"), _("Hidden hazards"), "hazards"),
+        (reverse("epidemic:dashboard"), _("Epidemic monitoring"), "epidemic"),
     ]
     org = getattr(user, "organisation", None)
     if org is not None and org.enterprise_id:

@@ -6,3 +6,9 @@ class EpidemicConfig(AppConfig):
     name = "redline.epidemic"
     label = "epidemic"
     verbose_name = _("Epidemic monitoring and early warning")
+
+    def ready(self) -> None:
+        from redline.epidemic.demo import build_epidemic
+        from redline.organisations import demo
+
+        demo.register_step(build_epidemic)

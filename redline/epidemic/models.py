@@ -375,3 +375,59 @@ class SignalEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.signal_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class SimulatedOutbreak(models.Model):
+    """An outbreak the demo injected into one of its simulated series (seasonal negative-
+    binomial counts, `redline.engines.detection.simulate`), so that what the engine detects
+    can be scored against what was put there. `region`/`place` are those of the series the
+    engine analyses (a district's, or a key place's); `site` is where the cases were
+    recorded. The series is reproduced by the simulator from `seed`."""
+
+    condition = models.ForeignKey(
+        Condition, verbose_name=_("disease or syndrome"), on_delete=models.PROTECT
+    )
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT)
+    place = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("key place"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="simulated_outbreaks",
+    )
+    site = models.ForeignKey(
+        Region,
+        verbose_name=_("cases recorded in"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    series_key = models.CharField(max_length=24, editable=False)
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"))
+    injected_cases = models.PositiveIntegerField(_("injected cases"))
+    size_sd = models.FloatField(_("size (standard deviations)"), default=0)
+    seed = models.PositiveBigIntegerField(_("simulation seed"))
+    note = models.CharField(_("note"), max_length=200, default="simulated for the demo")
+
+    objects = EpidemicQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["condition", "series_key", "start"]
+        verbose_name = _("simulated outbreak")
+        verbose_name_plural = _("simulated outbreaks")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["condition", "series_key", "start"],
+                name="epidemic_simulated_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.condition_id} {self.series_key} {self.start}–{self.end}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.series_key = series_key(self.region_id, self.place_id)
+        super().save(*args, **kwargs)

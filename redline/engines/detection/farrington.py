@@ -134,6 +134,44 @@ def _irls(y: FloatArray, prior: FloatArray, x: FloatArray) -> _Fit:
 
     With the log link and mu = max(exp(eta), eps), dmu/deta equals mu, so the working
     response is eta + (y − mu)/mu and the working weight prior·mu."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return _irls_loop(y, prior, x)
+
+
+def _solve(a: FloatArray, rhs: FloatArray) -> FloatArray:
+    """Solve the batch of small symmetric systems a · b = rhs."""
+    if a.shape[1] == 2:  # closed form: most fits have an intercept and a trend
+        det = a[:, 0, 0] * a[:, 1, 1] - a[:, 0, 1] * a[:, 1, 0]
+        b0 = (a[:, 1, 1] * rhs[:, 0] - a[:, 0, 1] * rhs[:, 1]) / det
+        b1 = (a[:, 0, 0] * rhs[:, 1] - a[:, 1, 0] * rhs[:, 0]) / det
+        return np.stack([b0, b1], axis=1)
+    if a.shape[1] == 1:
+        result: FloatArray = rhs / a[:, 0, :]
+        return result
+    try:
+        solved: FloatArray = np.linalg.solve(a, rhs[:, :, None])[:, :, 0]
+    except np.linalg.LinAlgError:
+        return np.stack([_solve_one(ai, ri) for ai, ri in zip(a, rhs, strict=True)])
+    return solved
+
+
+def _inverse(a: FloatArray) -> FloatArray:
+    if a.shape[1] == 2:
+        det = a[:, 0, 0] * a[:, 1, 1] - a[:, 0, 1] * a[:, 1, 0]
+        inv = np.empty_like(a)
+        inv[:, 0, 0] = a[:, 1, 1] / det
+        inv[:, 1, 1] = a[:, 0, 0] / det
+        inv[:, 0, 1] = -a[:, 0, 1] / det
+        inv[:, 1, 0] = -a[:, 1, 0] / det
+        return inv
+    if a.shape[1] == 1:
+        result: FloatArray = 1.0 / a
+        return result
+    pinv: FloatArray = np.linalg.pinv(a)
+    return pinv
+
+
+def _irls_loop(y: FloatArray, prior: FloatArray, x: FloatArray) -> _Fit:
     count, n = y.shape
     p = x.shape[1]
     cross = (x[:, :, None] * x[:, None, :]).reshape(n, p * p)
@@ -158,16 +196,11 @@ def _irls(y: FloatArray, prior: FloatArray, x: FloatArray) -> _Fit:
         z = e + (yy - m) / m
         ww = pw * m
         a = (ww @ cross).reshape(-1, p, p)
-        rhs = (ww * z) @ x
-        try:
-            b = np.linalg.solve(a, rhs[:, :, None])[:, :, 0]
-        except np.linalg.LinAlgError:
-            b = np.stack([_solve_one(ai, ri) for ai, ri in zip(a, rhs, strict=True)])
+        b = _solve(a, (ww * z) @ x)
         finite = np.isfinite(b).all(axis=1)
         new_eta = b @ x.T
-        with np.errstate(over="ignore", invalid="ignore"):
-            new_mu = np.maximum(np.exp(new_eta), EPS)
-            dev = _deviance(yy, ylogy, new_eta, new_mu, pw)
+        new_mu = np.maximum(np.exp(new_eta), EPS)
+        dev = _deviance(yy, ylogy, new_eta, new_mu, pw)
         ok = finite & np.isfinite(dev)
         if ok.all():
             keep, new_ok = active, slice(None)
@@ -180,9 +213,8 @@ def _irls(y: FloatArray, prior: FloatArray, x: FloatArray) -> _Fit:
         devold[keep] = dev[new_ok]
         # A fit whose step is not finite stops there, not converged (R breaks out too).
         active = active[ok & ~done]
-    ainv = np.linalg.pinv(gram)
     n_ok = (prior > 0).sum(axis=1)
-    return _Fit(beta, eta, mu, w2, ainv, converged, n_ok, p)
+    return _Fit(beta, eta, mu, w2, _inverse(gram), converged, n_ok, p)
 
 
 def _solve_one(a: FloatArray, rhs: FloatArray) -> FloatArray:

@@ -1,0 +1,58 @@
+"""Job functions of epidemic early warning (idempotent; see redline.core.jobs).
+
+- `epidemic-detection`: once a day, from REDLINE_DETECTION_HOUR (local time), the detection
+  run over yesterday's data as known today (counts of a day are mostly reported the next
+  morning). The job runs often; it starts the run only if today's has not finished, and a
+  run that stopped half-way is resumed.
+- `signal-deadlines`: escalates signals whose verification is overdue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from redline.core.jobs import Job
+from redline.epidemic.detection import detection_run
+from redline.epidemic.models import DetectionRun
+from redline.epidemic.services_signals import signal_deadlines_sweep
+
+
+def scheduled_day(now: dt.datetime) -> tuple[dt.date, dt.date]:
+    """(the day the scheduled run analyses, the day its data is known on)."""
+    today = timezone.localdate(now)
+    return today - dt.timedelta(days=1), today
+
+
+def run_daily_detection(*, now: dt.datetime) -> dict[str, Any]:
+    """The scheduled detection run, once a day from the configured hour."""
+    if timezone.localtime(now).hour < settings.REDLINE_DETECTION_HOUR:
+        return {"skipped": f"before {settings.REDLINE_DETECTION_HOUR}:00"}
+    day, known_on = scheduled_day(now)
+    finished = DetectionRun.objects.filter(
+        day=day, as_known_on=known_on, requested_by__isnull=True, finished_at__isnull=False
+    ).exists()
+    if finished:
+        return {"skipped": f"run for {day} already done"}
+    run = detection_run(day=day, now=now, as_known_on=known_on)
+    return {
+        "run": run.pk,
+        "day": day.isoformat(),
+        "series": run.series,
+        "alarms": run.alarms,
+        "signals_opened": run.signals_opened,
+        "errors": len(run.errors),
+    }
+
+
+def sweep_signal_deadlines(*, now: dt.datetime) -> dict[str, int]:
+    return signal_deadlines_sweep(now=now)
+
+
+PERIODIC_JOBS = [
+    Job("epidemic-detection", dt.timedelta(minutes=15), run_daily_detection),
+    Job("signal-deadlines", dt.timedelta(minutes=15), sweep_signal_deadlines),
+]

@@ -1,0 +1,428 @@
+"""Writes of medical treatment capacity: a hospital's daily report (idempotent, a correction
+is a new version), loading the shipped thresholds, and the health authority's steps on a
+capacity alert. The evaluation that raises and closes alerts is `evaluation.py`
+(`capacity_alerts_evaluate`, re-exported here).
+
+Every write: the actor must see the hospital or alert (404) and be allowed the step (403);
+values are validated, each bad one named (422); a stale version answers 409 and changes
+nothing; every change is in the change log; notifications leave after the commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from redline.core import audit
+from redline.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from redline.medical import thresholds as shipped_thresholds
+from redline.medical.evaluation import capacity_alerts_evaluate
+from redline.medical.models import (
+    CapacityAlert,
+    CapacityAlertEvent,
+    CapacityReport,
+    CapacityThreshold,
+)
+from redline.medical.vocab import HEALTH_UNIT_KINDS, REPORT_FIELDS, ReportSource
+from redline.medical.workflow import TRANSITIONS, blocked_reason
+from redline.organisations.access import can
+from redline.organisations.models import Enterprise
+
+__all__ = [
+    "capacity_alert_transition",
+    "capacity_alerts_evaluate",
+    "capacity_report_submit",
+    "capacity_thresholds_load",
+]
+
+SUBMIT_FIELDS = ("hospital", "day", *REPORT_FIELDS, "note", "version")
+# A sanity bound: no unit has a million beds, visits or staff; a larger number is a typo.
+MAX_FIGURE = 1_000_000
+
+
+def actor_name(actor: Any) -> str:
+    if actor is None or not getattr(actor, "pk", None):
+        return ""
+    return actor.get_full_name() or actor.get_username()
+
+
+def organisation_name(actor: Any) -> str:
+    org = getattr(actor, "organisation", None)
+    return str(org) if org else ""
+
+
+# --- the daily report ------------------------------------------------------------------
+
+
+def _check_fields(data: Mapping[str, Any]) -> None:
+    unknown = sorted(set(data) - set(SUBMIT_FIELDS))
+    if unknown:
+        raise ValidationFailed(fields={name: _("Unknown field.") for name in unknown})
+
+
+def _hospital(actor: Any, data: Mapping[str, Any]) -> Enterprise:
+    """The unit reported for: the one named, else the actor's own unit."""
+    value = data.get("hospital")
+    if value in (None, ""):
+        value = getattr(getattr(actor, "organisation", None), "enterprise_id", None)
+        if value is None:
+            raise ValidationFailed(fields={"hospital": _("This field is required.")})
+    try:
+        hospital = Enterprise.objects.restrict(actor).select_related("region").get(pk=int(value))
+    except (Enterprise.DoesNotExist, TypeError, ValueError):
+        raise NotFound(_("No such hospital in your jurisdiction.")) from None
+    own = getattr(getattr(actor, "organisation", None), "enterprise_id", None) == hospital.pk
+    if not ((own or getattr(actor, "is_superuser", False)) and can(actor, "change")):
+        raise PermissionDenied(
+            _("Only the hospital's own operators and managers submit its daily report.")
+        )
+    if hospital.kind not in HEALTH_UNIT_KINDS:
+        raise ValidationFailed(
+            fields={"hospital": _("Only hospitals and fever clinics report treatment capacity.")}
+        )
+    if hospital.is_archived:
+        raise ValidationFailed(fields={"hospital": _("This unit is archived.")})
+    return hospital
+
+
+def _day(data: Mapping[str, Any], today: dt.date) -> dt.date:
+    value = data.get("day")
+    if value in (None, ""):
+        raise ValidationFailed(fields={"day": _("This field is required.")})
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if not isinstance(value, dt.date):
+        try:
+            value = dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise ValidationFailed(fields={"day": _("Give a date as YYYY-MM-DD.")}) from None
+    if value > today:
+        raise ValidationFailed(fields={"day": _("The day cannot be in the future.")})
+    return value
+
+
+def _figures(data: Mapping[str, Any]) -> dict[str, int]:
+    """Every figure a whole number from 0 to MAX_FIGURE, then the checks between them;
+    every bad field is named at once."""
+    figures: dict[str, int] = {}
+    errors: dict[str, str] = {}
+    for name in REPORT_FIELDS:
+        value = data.get(name)
+        if value in (None, ""):
+            errors[name] = _("This field is required.")
+            continue
+        if isinstance(value, bool):
+            number = None
+        elif isinstance(value, int):
+            number = value
+        elif isinstance(value, float) and value.is_integer():
+            number = int(value)
+        else:
+            text = str(value).strip()
+            number = int(text) if text.lstrip("-").isdigit() else None
+        if number is None:
+            errors[name] = _("Give a whole number.")
+        elif number < 0:
+            errors[name] = _("Give a number of 0 or more.")
+        elif number > MAX_FIGURE:
+            errors[name] = _("At most %(n)s.") % {"n": f"{MAX_FIGURE:,}"}
+        else:
+            figures[name] = number
+    pairs = [
+        ("beds_occupied", "beds", _("Occupied beds (%(part)s) cannot exceed beds (%(whole)s).")),
+        (
+            "icu_occupied",
+            "icu_beds",
+            _("Occupied ICU beds (%(part)s) cannot exceed ICU beds (%(whole)s)."),
+        ),
+        ("icu_beds", "beds", _("ICU beds (%(part)s) are part of the beds (%(whole)s).")),
+        (
+            "icu_occupied",
+            "beds_occupied",
+            _("Occupied ICU beds (%(part)s) are part of the occupied beds (%(whole)s)."),
+        ),
+        (
+            "ventilators_in_use",
+            "ventilators",
+            _("Ventilators in use (%(part)s) cannot exceed ventilators (%(whole)s)."),
+        ),
+        (
+            "staff_absent",
+            "staff_on_roster",
+            _("Staff absent (%(part)s) cannot exceed staff on the roster (%(whole)s)."),
+        ),
+    ]
+    for part, whole, message in pairs:
+        if part in figures and whole in figures and part not in errors:
+            if figures[part] > figures[whole]:
+                errors[part] = message % {"part": figures[part], "whole": figures[whole]}
+    if {"icu_beds", "icu_convertible", "beds"} <= set(figures) and "icu_convertible" not in errors:
+        if figures["icu_beds"] + figures["icu_convertible"] > figures["beds"]:
+            errors["icu_convertible"] = _(
+                "ICU beds (%(icu)s) and convertible ICU beds (%(convertible)s) together cannot "
+                "exceed the beds (%(beds)s): convertible beds are beds that can become ICU beds."
+            ) % {
+                "icu": figures["icu_beds"],
+                "convertible": figures["icu_convertible"],
+                "beds": figures["beds"],
+            }
+    if errors:
+        raise ValidationFailed(fields=errors)
+    return figures
+
+
+def _note(data: Mapping[str, Any]) -> str:
+    note = str(data.get("note") or "").strip()
+    if len(note) > 500:
+        raise ValidationFailed(fields={"note": _("At most %(n)d characters.") % {"n": 500}})
+    return note
+
+
+def _base_version(data: Mapping[str, Any]) -> int | None:
+    value = data.get("version")
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ValidationFailed(fields={"version": _("Give a number.")}) from None
+    if number < 0:
+        raise ValidationFailed(fields={"version": _("Give a number of 0 or more.")})
+    return number
+
+
+def _same_submission(report: CapacityReport, data: Mapping[str, Any]) -> bool:
+    """Whether a retried submission carries what its key first delivered."""
+    try:
+        figures = _figures(data)
+    except ValidationFailed:
+        return False
+    day = data.get("day")
+    same_day = str(day.isoformat() if isinstance(day, dt.date) else day) == report.day.isoformat()
+    hospital = data.get("hospital")
+    same_unit = hospital in (None, "") or str(hospital) == str(report.hospital_id)
+    return same_day and same_unit and figures == report.figures
+
+
+def _stored_key(actor: Any, key: str) -> str | None:
+    key = (key or "").strip()
+    return f"{getattr(actor, 'pk', '')}:{key}"[:120] if key else None
+
+
+@transaction.atomic
+def capacity_report_submit(
+    *,
+    actor: Any,
+    data: Mapping[str, Any],
+    idempotency_key: str = "",
+    source: str = ReportSource.FORM,
+    now: dt.datetime | None = None,
+) -> tuple[CapacityReport, bool]:
+    """Submit a hospital's capacity for a day. Returns (report, created).
+
+    The first report of a day is version 1; another for the same day is a correction: a new
+    version, the previous one kept (superseded). A retry with the same idempotency key
+    returns the report the first one made (409 if it carries other figures); figures equal
+    to the current version's change nothing. `version`, when given, is the version the
+    reporter saw (0: none yet): another report since answers 409.
+    """
+    now = now or timezone.now()
+    key = _stored_key(actor, idempotency_key)
+    if key:
+        earlier = CapacityReport.objects.filter(idempotency_key=key).first()
+        if earlier is not None:
+            if not _same_submission(earlier, data):
+                raise Conflict(
+                    _(
+                        "This submission key was already used for a report with other "
+                        "figures. Reload the form and submit again."
+                    )
+                )
+            return earlier, False
+    _check_fields(data)
+    hospital = _hospital(actor, data)
+    day = _day(data, timezone.localdate(now))
+    figures = _figures(data)
+    note = _note(data)
+    base = _base_version(data)
+
+    current = (
+        CapacityReport.objects.select_for_update()
+        .filter(hospital=hospital, day=day, superseded_at__isnull=True)
+        .first()
+    )
+    seen = current.version if current else 0
+    if base is not None and base != seen:
+        raise Conflict(
+            _(
+                "Someone else submitted this day's report since you opened the form (it is "
+                "now version %(version)d). Reload it and check before correcting."
+            )
+            % {"version": seen}
+        )
+    if current is not None and current.figures == figures and current.note == note:
+        return current, False
+    report = CapacityReport(
+        hospital=hospital,
+        day=day,
+        version=seen + 1,
+        **figures,
+        note=note,
+        source=source,
+        reported_by=actor if getattr(actor, "pk", None) else None,
+        reported_at=now,
+        idempotency_key=key,
+    )
+    try:
+        with transaction.atomic():
+            if current is not None:
+                marked = CapacityReport.objects.filter(
+                    pk=current.pk, superseded_at__isnull=True
+                ).update(superseded_at=now)
+                if marked != 1:
+                    raise Conflict(
+                        _("Someone else corrected this day's report at the same moment.")
+                    )
+            report.save()
+    except IntegrityError:
+        earlier = CapacityReport.objects.filter(idempotency_key=key).first() if key else None
+        if earlier is not None:
+            return earlier, False
+        raise Conflict(
+            _("Someone else submitted this day's report at the same moment. Reload it and check.")
+        ) from None
+    audit.record(
+        actor=actor,
+        action="update" if current else "create",
+        instance=report,
+        before=audit.snapshot(current) if current else None,
+        after=audit.snapshot(report),
+        enterprise_id=hospital.pk,
+        comment=_("correction of version %(version)d") % {"version": current.version}
+        if current
+        else "",
+    )
+    latest = CapacityReport.objects.current().filter(hospital=hospital).aggregate(d=Max("day"))["d"]
+    capacity_alerts_evaluate(
+        day=latest or day, scope="hospital", hospital_ids=[hospital.pk], now=now
+    )
+    return report, True
+
+
+# --- thresholds ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def capacity_thresholds_load(*, actor: Any = None, overwrite: bool = False) -> dict[str, int]:
+    """Load the shipped thresholds (`data/thresholds.yaml`): add the missing ones; with
+    `overwrite`, also reset edited ones to the file. Every change is in the change log."""
+    before = {t.pk: audit.snapshot(t) for t in CapacityThreshold.objects.all()}
+    counts = shipped_thresholds.load(CapacityThreshold, overwrite=overwrite)
+    for threshold in CapacityThreshold.objects.all():
+        old = before.get(threshold.pk)
+        new = audit.snapshot(threshold)
+        if old is None or {k: v for k, v in old.items() if k != "updated_at"} != {
+            k: v for k, v in new.items() if k != "updated_at"
+        }:
+            audit.record(
+                actor=actor,
+                action="update" if old else "create",
+                instance=threshold,
+                before=old,
+                after=new,
+                comment="thresholds.yaml",
+            )
+    return counts
+
+
+# --- the health authority's steps on an alert ------------------------------------------
+
+
+@transaction.atomic
+def capacity_alert_transition(
+    *,
+    actor: Any,
+    alert_id: int,
+    action: str,
+    version: int | None,
+    comment: str = "",
+    now: dt.datetime | None = None,
+) -> CapacityAlert:
+    """Acknowledge or close a capacity alert. Of two people acting at once, one wins; the
+    other gets a 409 saying what happened."""
+    now = now or timezone.now()
+    try:
+        alert = (
+            CapacityAlert.objects.restrict(actor)
+            .select_related("hospital", "region")
+            .get(pk=alert_id)
+        )
+    except CapacityAlert.DoesNotExist:
+        raise NotFound() from None
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        raise ValidationFailed(fields={"action": _("Unknown step.")})
+    if version is None:
+        raise ValidationFailed(fields={"version": _("Give the version you read.")})
+    if int(version) != alert.version:
+        raise Conflict(
+            _(
+                "Someone else acted on this alert since you opened it (it is now %(state)s). "
+                "Reload it and check before acting."
+            )
+            % {"state": alert.get_state_display()}
+        )
+    reason = blocked_reason(transition, actor, alert)
+    if reason is not None:
+        if alert.state not in transition.sources:
+            raise Conflict(str(reason))
+        raise PermissionDenied(str(reason))
+    comment = str(comment or "").strip()
+    if transition.needs_comment and not comment:
+        raise ValidationFailed(fields={"comment": _("Say why.")})
+    if len(comment) > 4000:
+        raise ValidationFailed(fields={"comment": _("At most %(n)d characters.") % {"n": 4000}})
+    before = audit.snapshot(alert)
+    changes: dict[str, Any] = {"state": transition.target}
+    if action == "acknowledge":
+        changes |= {"acknowledged_at": now, "acknowledged_by_id": actor.pk}
+    elif action == "close":
+        changes |= {"closed_at": now, "closed_by_id": actor.pk}
+    updated = CapacityAlert.objects.filter(
+        pk=alert.pk, version=alert.version, state=alert.state
+    ).update(**changes, version=F("version") + 1)
+    if updated != 1:
+        raise Conflict(
+            _("Someone else acted on this alert at the same moment. Reload it and check.")
+        )
+    from_state = alert.state
+    alert.refresh_from_db()
+    CapacityAlertEvent.objects.create(
+        alert=alert,
+        at=now,
+        actor=actor,
+        actor_name=actor_name(actor),
+        organisation_name=organisation_name(actor),
+        action=action,
+        from_state=from_state,
+        to_state=alert.state,
+        level=alert.level,
+        value=alert.value,
+        comment=comment,
+    )
+    audit.record(
+        actor=actor,
+        action="state",
+        instance=alert,
+        before=before,
+        after=audit.snapshot(alert),
+        enterprise_id=alert.hospital_id,
+        comment=f"{action}: {comment}" if comment else action,
+    )
+    return alert
