@@ -118,7 +118,11 @@ def engine_seconds(
 ) -> float | None:
     spec = METHODS[method]
     times = []
-    for _ in range(repeat):
+    try:
+        run_series(spec, data, params, freq, [[]] * len(data))  # warm-up, not timed
+    except ValueError:
+        return None
+    for _ in range(max(5, repeat)):
         started = time.perf_counter()
         try:
             run_series(spec, data, params, freq, [[]] * len(data))
@@ -167,8 +171,9 @@ def r_available() -> str | None:
 
 def side_by_side(reference: Path, repeat: int, skip_r: bool) -> None:
     print(
-        "\n1. Against R 'surveillance' on the reference data sets (seconds, median of "
-        f"{repeat}; R timed inside R around the call)"
+        "\n1. Against R 'surveillance' on the reference data sets (seconds; R: median of "
+        f"{repeat}, timed inside R around the call; Redline: median of {max(5, repeat)} "
+        "after a warm-up)"
     )
     missing = "skipped (--skip-r)" if skip_r else r_available()
     if missing:

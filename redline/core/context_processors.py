@@ -24,6 +24,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         (reverse("campaign-list"), _("Special rectification"), "campaigns"),
         (reverse("hazard-list"), _("Hidden hazards"), "hazards"),
         (reverse("epidemic:dashboard"), _("Epidemic monitoring"), "epidemic"),
+        (reverse("medical-regional"), _("Treatment capacity"), "medical"),
     ]
     org = getattr(user, "organisation", None)
     if org is not None and org.enterprise_id:

@@ -31,7 +31,13 @@ from redline.epidemic.vocab import (
     SignalState,
     Verification,
 )
-from redline.organisations.models import Enterprise, Organisation, Region, ScopedQuerySet
+from redline.organisations.models import (
+    Enterprise,
+    Organisation,
+    Region,
+    ScopedQuerySet,
+    _localised,
+)
 from redline.organisations.vocab import UnitKind
 
 if TYPE_CHECKING:
@@ -87,7 +93,7 @@ class ConditionQuerySet(models.QuerySet):
 
 class Condition(models.Model):
     """A disease or syndrome under surveillance and how its series are analysed. The
-    catalogue is data (`data/conditions.yaml`), loaded by `redline epidemic_catalogue`."""
+    catalogue is data (`data/conditions.yaml`), loaded by `redline load_conditions`."""
 
     code = models.CharField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
@@ -114,7 +120,7 @@ class Condition(models.Model):
         verbose_name_plural = _("diseases and syndromes")
 
     def __str__(self) -> str:
-        return self.name
+        return _localised(self)
 
 
 class KeyGroupCount(models.Model):

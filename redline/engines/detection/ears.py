@@ -36,6 +36,26 @@ class EarsResult:
     alarm: NDArray[np.float64]  # 1.0 / 0.0, NaN where R gives NA
 
 
+def _window_moments(
+    y: NDArray[np.float64], size: int, starts: NDArray[np.int64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Mean and SD (n−1) of y[s : s + size] for each start s. Whole counts (what the
+    contract takes) use exact integer running sums, so the variance is exact, and exactly 0
+    for a constant window; other values take the two-pass route."""
+    if np.all(y == np.floor(y)) and np.abs(y).max(initial=0.0) < 2**20:
+        whole = y.astype(np.int64)
+        s1 = np.concatenate(([0], np.cumsum(whole)))
+        s2 = np.concatenate(([0], np.cumsum(whole * whole)))
+        total = s1[starts + size] - s1[starts]
+        squares = s2[starts + size] - s2[starts]
+        spread = size * squares - total * total  # exact: size^2 (n−1)/n times the variance
+        mean: NDArray[np.float64] = total / size
+        sd: NDArray[np.float64] = np.sqrt(spread / (size * (size - 1.0)))
+        return mean, sd
+    windows = sliding_window_view(y, size)[starts]
+    return windows.mean(axis=1), windows.std(axis=1, ddof=1)
+
+
 def ears(
     counts: NDArray[np.float64] | list[float],
     *,
@@ -65,11 +85,9 @@ def ears(
 
     mean = np.full(n, np.nan)
     sd = np.full(n, np.nan)
-    windows = sliding_window_view(y, baseline)  # windows[k] = y[k : k + baseline]
     first = np.arange(n) - LAG[method] - baseline
     known = first >= 0
-    mean[known] = windows[first[known]].mean(axis=1)
-    sd[known] = windows[first[known]].std(axis=1, ddof=1)
+    mean[known], sd[known] = _window_moments(y, baseline, first[known])
     sigma = np.maximum(sd, minSigma)
 
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -171,10 +171,29 @@ def _inverse(a: FloatArray) -> FloatArray:
     return pinv
 
 
+def _indicator_columns(x: FloatArray) -> int:
+    """How many leading columns of x are a seasonal factor's indicators (0/1, one per row)
+    with at most a trend column after them; 0 when x has another shape."""
+    p = x.shape[1]
+    for levels in (p, p - 1):
+        if levels < 1:
+            continue
+        part = x[:, :levels]
+        if bool(np.all((part == 0) | (part == 1))) and bool(np.all(part.sum(axis=1) == 1)):
+            return int(levels)
+    return 0
+
+
 def _irls_loop(y: FloatArray, prior: FloatArray, x: FloatArray) -> _Fit:
     count, n = y.shape
     p = x.shape[1]
-    cross = (x[:, :, None] * x[:, None, :]).reshape(n, p * p)
+    levels = _indicator_columns(x)
+    # A factor (+ trend) design has an arrow-shaped X'WX: diagonal per level, one dense
+    # row and column for the trend, solved in closed form (Schur complement).
+    arrow = levels > 0
+    cross = None if arrow else (x[:, :, None] * x[:, None, :]).reshape(n, p * p)
+    indicators = x[:, :levels]
+    time = x[:, levels] if arrow and p > levels else None
     ylogy_all = _ylogy(y)
     eta = np.log(y + 0.1)  # R: eta = linkfun(mustart), mustart = y + 0.1
     mu = np.maximum(np.exp(eta), EPS)  # and mu = linkinv(eta)
@@ -195,8 +214,12 @@ def _irls_loop(y: FloatArray, prior: FloatArray, x: FloatArray) -> _Fit:
         ylogy = ylogy_all if whole else ylogy_all[active]
         z = e + (yy - m) / m
         ww = pw * m
-        a = (ww @ cross).reshape(-1, p, p)
-        b = _solve(a, (ww * z) @ x)
+        if arrow:
+            b, a = _arrow_step(ww, z, indicators, time)
+        else:
+            assert cross is not None
+            a = (ww @ cross).reshape(-1, p, p)
+            b = _solve(a, (ww * z) @ x)
         finite = np.isfinite(b).all(axis=1)
         new_eta = b @ x.T
         new_mu = np.maximum(np.exp(new_eta), EPS)
@@ -214,7 +237,56 @@ def _irls_loop(y: FloatArray, prior: FloatArray, x: FloatArray) -> _Fit:
         # A fit whose step is not finite stops there, not converged (R breaks out too).
         active = active[ok & ~done]
     n_ok = (prior > 0).sum(axis=1)
-    return _Fit(beta, eta, mu, w2, _inverse(gram), converged, n_ok, p)
+    ainv = _arrow_inverse(gram, levels) if arrow else _inverse(gram)
+    return _Fit(beta, eta, mu, w2, ainv, converged, n_ok, p)
+
+
+def _arrow_step(
+    ww: FloatArray, z: FloatArray, indicators: FloatArray, time: FloatArray | None
+) -> tuple[FloatArray, FloatArray]:
+    """One weighted least-squares step for a factor (+ trend) design: the coefficients and
+    X'WX (built from its parts, for the covariance at the end)."""
+    diag = ww @ indicators  # Σ w per level
+    rhs = (ww * z) @ indicators
+    levels = diag.shape[1]
+    if time is None:
+        gram = np.zeros((ww.shape[0], levels, levels))
+        gram[:, np.arange(levels), np.arange(levels)] = diag
+        b: FloatArray = rhs / diag
+        return b, gram
+    wt = ww * time
+    corner = wt @ indicators  # Σ w t per level
+    tt = wt @ time  # Σ w t²
+    rt = (wt * z).sum(axis=1)
+    scaled = corner / diag
+    schur = tt - (corner * scaled).sum(axis=1)
+    slope = (rt - (scaled * rhs).sum(axis=1)) / schur
+    base = (rhs - corner * slope[:, None]) / diag
+    gram = np.zeros((ww.shape[0], levels + 1, levels + 1))
+    gram[:, np.arange(levels), np.arange(levels)] = diag
+    gram[:, :levels, levels] = corner
+    gram[:, levels, :levels] = corner
+    gram[:, levels, levels] = tt
+    return np.column_stack([base, slope]), gram
+
+
+def _arrow_inverse(gram: FloatArray, levels: int) -> FloatArray:
+    """(X'WX)⁻¹ of a factor (+ trend) design in closed form."""
+    diag = gram[:, np.arange(levels), np.arange(levels)]
+    p = gram.shape[1]
+    inv = np.zeros_like(gram)
+    if p == levels:
+        inv[:, np.arange(levels), np.arange(levels)] = 1.0 / diag
+        return inv
+    corner = gram[:, :levels, levels]
+    scaled = corner / diag
+    schur = gram[:, levels, levels] - (corner * scaled).sum(axis=1)
+    inv[:, :levels, :levels] = scaled[:, :, None] * scaled[:, None, :] / schur[:, None, None]
+    inv[:, np.arange(levels), np.arange(levels)] += 1.0 / diag
+    inv[:, :levels, levels] = -scaled / schur[:, None]
+    inv[:, levels, :levels] = -scaled / schur[:, None]
+    inv[:, levels, levels] = 1.0 / schur
+    return inv
 
 
 def _solve_one(a: FloatArray, rhs: FloatArray) -> FloatArray:
