@@ -17,6 +17,8 @@ and the alarm are NaN / missing. Default range (0-based): C1 from B, C2 from B+2
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,6 +68,25 @@ def ears(
     c3: str = "r",
 ) -> EarsResult:
     """EARS over one series of counts (regularly spaced)."""
+    return ears_many(
+        [counts], method=method, baseline=baseline, alpha=alpha, minSigma=minSigma, c3=c3
+    )[0]
+
+
+def ears_many(
+    many: Sequence[NDArray[np.float64] | list[float]],
+    *,
+    method: str = "C1",
+    baseline: int = 7,
+    alpha: float | None = None,
+    minSigma: float = 0.0,
+    c3: str = "r",
+    freq: int | None = None,
+    last: int | None = None,
+) -> list[EarsResult]:
+    """EARS over many series at once, laid end to end (no window crosses from one series
+    into the next), the same as `ears` on each; `last` keeps only each series' last periods.
+    `freq` is accepted and not used."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}")
     if baseline < 3:
@@ -74,19 +95,22 @@ def ears(
         raise ValueError("minSigma must be at least 0")
     if c3 not in ("r", "textbook"):
         raise ValueError('c3 must be "r" or "textbook"')
-    y = np.asarray(counts, dtype=float)
-    n = y.size
+    series = [np.asarray(counts, dtype=float) for counts in many]
     start = baseline + FIRST[method]
-    if n <= start:
+    if any(y.size <= start for y in series):
         raise ValueError("The vector of observed is too short!")
     if alpha is None:
         alpha = 0.025 if method == "C3" else 0.001
     z = float(norm.ppf(1 - alpha))
+    y = np.concatenate(series)
+    n = y.size
+    offsets = np.cumsum([0] + [part.size for part in series])
+    local = np.arange(n) - np.repeat(offsets[:-1], [part.size for part in series])
 
     mean = np.full(n, np.nan)
     sd = np.full(n, np.nan)
     first = np.arange(n) - LAG[method] - baseline
-    known = first >= 0
+    known = local - LAG[method] - baseline >= 0
     mean[known], sd[known] = _window_moments(y, baseline, first[known])
     sigma = np.maximum(sd, minSigma)
 
@@ -94,6 +118,7 @@ def ears(
         if method != "C3":
             bound = mean + z * sigma
         else:
+            # The two periods before each evaluated one are inside its own series.
             excess = np.maximum(0.0, (y - mean) / sigma - 1.0)
             before = np.full(n, np.nan)
             before[2:] = excess[:-2] + excess[1:-1]
@@ -102,7 +127,15 @@ def ears(
                 bound = np.where(np.isnan(bound), np.nan, np.maximum(0.0, bound))
             else:
                 bound = mean + sigma * (1.0 + z - before)
-    periods = np.arange(start, n, dtype=np.int64)
-    upper = bound[periods]
-    alarm = np.where(np.isnan(upper), np.nan, (y[periods] > upper).astype(float))
-    return EarsResult(periods=periods, upperbound=upper, alarm=alarm)
+    alarm_all = np.where(np.isnan(bound), np.nan, (y > bound).astype(float))
+    results = []
+    for begin, end in itertools.pairwise(offsets):
+        periods = np.arange(start, end - begin, dtype=np.int64)
+        if last is not None:
+            periods = periods[-last:]
+        results.append(
+            EarsResult(
+                periods=periods, upperbound=bound[begin + periods], alarm=alarm_all[begin + periods]
+            )
+        )
+    return results

@@ -737,6 +737,45 @@ def _run(
     return results
 
 
+def _make_settings(
+    *,
+    freq: int,
+    b: int,
+    w: int,
+    reweight: bool,
+    alpha: float,
+    trend: bool,
+    limit54: tuple[int, int] | list[int],
+    powertrans: str,
+    flexible: bool,
+    weights_threshold: float = 1.0,
+    p_trend: float = 0.05,
+    no_periods: int = 1,
+    past: int = 0,
+    threshold_method: str = "delta",
+) -> _Settings:
+    if powertrans not in POWERS:
+        raise ValueError(f"powertrans must be one of {', '.join(POWERS)}")
+    if not 0 < alpha < 1:
+        raise ValueError("alpha must be between 0 and 1")
+    return _Settings(
+        freq=freq,
+        b=b,
+        w=w,
+        reweight=reweight,
+        alpha=alpha,
+        trend=trend,
+        limit54=_parse_limit54(limit54),
+        power=POWERS[powertrans],
+        flexible=flexible,
+        weights_threshold=weights_threshold,
+        p_trend=p_trend,
+        no_periods=no_periods,
+        past=past,
+        threshold_method=threshold_method,
+    )
+
+
 def farrington_settings(
     *,
     freq: int = 52,
@@ -750,27 +789,17 @@ def farrington_settings(
 ) -> _Settings:
     """Farrington et al. (1996), as R's `farrington` (fitGLM.fast). Evaluated periods: from
     the first with all b(2w+1) reference values (index b·freq + w, 0-based) to the end."""
-    if powertrans not in POWERS:
-        raise ValueError(f"powertrans must be one of {', '.join(POWERS)}")
-    if not 0 < alpha < 1:
-        raise ValueError("alpha must be between 0 and 1")
-    settings = _Settings(
+    return _make_settings(
         freq=freq,
         b=b,
         w=w,
         reweight=reweight,
         alpha=alpha,
         trend=trend,
-        limit54=_parse_limit54(limit54),
-        power=POWERS[powertrans],
+        limit54=limit54,
+        powertrans=powertrans,
         flexible=False,
-        weights_threshold=1.0,
-        p_trend=0.05,
-        no_periods=1,
-        past=0,
-        threshold_method="delta",
     )
-    return settings
 
 
 def farrington_flexible_settings(
@@ -793,24 +822,20 @@ def farrington_flexible_settings(
     range, from index b·freq + w (0-based) to the end."""
     if thresholdMethod not in THRESHOLD_METHODS:
         raise ValueError(f"thresholdMethod must be one of {', '.join(THRESHOLD_METHODS)}")
-    if powertrans not in POWERS:
-        raise ValueError(f"powertrans must be one of {', '.join(POWERS)}")
-    if not 0 < alpha < 1:
-        raise ValueError("alpha must be between 0 and 1")
     if noPeriods < 1:
         raise ValueError("noPeriods must be at least 1")
     past = w if pastWeeksNotIncluded is None else pastWeeksNotIncluded
     if past < 0:
         raise ValueError("pastWeeksNotIncluded must be at least 0")
-    settings = _Settings(
+    return _make_settings(
         freq=freq,
         b=b,
         w=w,
         reweight=reweight,
         alpha=alpha,
         trend=trend,
-        limit54=_parse_limit54(limit54),
-        power=POWERS[powertrans],
+        limit54=limit54,
+        powertrans=powertrans,
         flexible=True,
         weights_threshold=weightsThreshold,
         p_trend=pThresholdTrend,
@@ -818,7 +843,6 @@ def farrington_flexible_settings(
         past=past,
         threshold_method=thresholdMethod,
     )
-    return settings
 
 
 def farrington(counts: NDArray[np.float64] | list[float], **params: Any) -> FarringtonResult:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from redline.engines.detection.cusum import TRANSFORMS, cusum
-from redline.engines.detection.ears import ears
+from redline.engines.detection.ears import ears, ears_many
 from redline.engines.detection.farrington import (
     POWERS,
     THRESHOLD_METHODS,
@@ -209,9 +209,9 @@ FARRINGTON_PARAMS = {
     "powertrans": _choice(POWERS),
 }
 METHODS: dict[str, Method] = {
-    "ears-c1": Method(ears, EARS_PARAMS, {"method": "C1"}),
-    "ears-c2": Method(ears, EARS_PARAMS, {"method": "C2"}),
-    "ears-c3": Method(ears, {**EARS_PARAMS, "c3": _c3}, {"method": "C3"}),
+    "ears-c1": Method(ears, EARS_PARAMS, {"method": "C1"}, batch=ears_many),
+    "ears-c2": Method(ears, EARS_PARAMS, {"method": "C2"}, batch=ears_many),
+    "ears-c3": Method(ears, {**EARS_PARAMS, "c3": _c3}, {"method": "C3"}, batch=ears_many),
     "cusum": Method(
         cusum,
         {
