@@ -41,9 +41,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import betainc, gammaincc
-from scipy.stats import norm
-from scipy.stats import t as student_t
+from scipy.special import betainc, gammaincc, ndtri, stdtr
 
 EPS = float(np.finfo(float).eps)
 MAXIT = 25
@@ -451,7 +449,7 @@ def _trend_pvalue(model: _Model, y: FloatArray, column: int) -> FloatArray:
     dispersion = fit.dispersion(y, model.summary_weights)
     with np.errstate(divide="ignore", invalid="ignore"):
         tval = fit.beta[:, column] / np.sqrt(fit.ainv[:, column, column] * dispersion)
-    result: FloatArray = 2.0 * student_t.cdf(-np.abs(tval), fit.df)
+    result: FloatArray = 2.0 * stdtr(fit.df, -np.abs(tval))
     return result
 
 
@@ -579,7 +577,7 @@ def _threshold_1996(
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     mu0 = np.maximum(np.exp(eta0), EPS)
     se_fit = se_link * mu0
-    upper = _delta_upper(mu0, se_fit, phi, settings.power, norm.ppf(1 - settings.alpha / 2))
+    upper = _delta_upper(mu0, se_fit, phi, settings.power, float(ndtri(1 - settings.alpha / 2)))
     with np.errstate(divide="ignore", invalid="ignore"):
         score = (observed - mu0) / (upper - mu0)
     return upper, score, mu0
@@ -610,7 +608,7 @@ def _threshold_flexible(
     if settings.threshold_method == "delta":
         mu0 = np.maximum(np.exp(eta0), EPS)
         se_fit = se_link * mu0
-        upper = _delta_upper(mu0, se_fit, phi, settings.power, float(norm.ppf(1 - alpha)))
+        upper = _delta_upper(mu0, se_fit, phi, settings.power, float(ndtri(1 - alpha)))
         with np.errstate(divide="ignore", invalid="ignore"):
             score = (observed - mu0) / (upper - mu0)
         return upper, score, mu0
@@ -619,13 +617,13 @@ def _threshold_flexible(
             mean = np.exp(eta0)
     else:
         with np.errstate(over="ignore"):
-            mean = np.exp(norm.ppf(1 - alpha, loc=eta0, scale=se_link))
+            mean = np.exp(eta0 + se_link * ndtri(1 - alpha))
     upper = np.full(eta0.shape, np.nan)
     finite = np.isfinite(mean)
     # Beyond 1e15 a whole-number search means nothing in double precision (nor does R's):
     # the normal approximation answers there.
     huge = finite & (mean > HUGE)
-    upper[huge] = mean[huge] + float(norm.ppf(1 - alpha)) * np.sqrt(mean[huge] * phi[huge])
+    upper[huge] = mean[huge] + float(ndtri(1 - alpha)) * np.sqrt(mean[huge] * phi[huge])
     over = finite & ~huge & (phi > 1)
     plain = finite & ~huge & ~(phi > 1)
     if over.any():
