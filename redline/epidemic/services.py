@@ -263,7 +263,8 @@ def _current(counts: list[CountRow]) -> dict[tuple[int, str, dt.date], tuple[int
     for start in range(0, len(keys), CHUNK):
         rows = (
             CaseCount.objects.current()
-            .select_for_update()
+            .order_by()  # no joins for the default ordering: FOR UPDATE locks counts only
+            .select_for_update(of=("self",))
             .filter(
                 series_key__in=keys[start : start + CHUNK],
                 condition_id__in=conditions,
@@ -388,7 +389,8 @@ def _write_groups(user: Any, groups: list[GroupRow], now: dt.datetime) -> dict[s
 def _write_group(user: Any, item: GroupRow, now: dt.datetime) -> tuple[str, KeyGroupCount]:
     key = series_key(item.region.pk, item.place_id)
     existing = (
-        KeyGroupCount.objects.select_for_update()
+        KeyGroupCount.objects.order_by()
+        .select_for_update(of=("self",))
         .filter(series_key=key, group=item.group, as_of=item.as_of)
         .first()
     )

@@ -145,7 +145,9 @@ def _at(day: dt.date, hour: int) -> dt.datetime:
 
 
 def build_capacity(builder: Any, units: list[Enterprise]) -> None:
-    rng: random.Random = builder.rng
+    # Its own generator from the demo's seed: the reports do not depend on how much of the
+    # shared generator earlier steps used (nor on the order a database returns their rows).
+    rng = random.Random(f"capacity:{builder.seed}")
     health = sorted(
         (
             u
@@ -156,7 +158,8 @@ def build_capacity(builder: Any, units: list[Enterprise]) -> None:
                 is_archived=False,
             ).select_related("region")
         ),
-        key=lambda u: (u.region.path, u.pk),
+        # Natural keys, not ids: a second build (ids move on in PostgreSQL) sorts the same.
+        key=lambda u: (u.region.code, u.credit_code, u.name),
     )
     if not health:
         return
@@ -164,7 +167,7 @@ def build_capacity(builder: Any, units: list[Enterprise]) -> None:
     capacity_thresholds_load()
     now = timezone.now()
     today = timezone.localdate(now)
-    districts = list(Region.objects.filter(level=RegionLevel.DISTRICT).order_by("path"))
+    districts = list(Region.objects.filter(level=RegionLevel.DISTRICT).order_by("code"))
 
     def district_of(unit: Enterprise) -> Region | None:
         return next((d for d in districts if unit.region.path.startswith(d.path)), None)
