@@ -12,6 +12,18 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 
+def who_field(label: Any) -> Any:
+    """An optional reference to the user who did something (kept: users are never deleted)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=label,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+
 class ChangeLogQuerySet(models.QuerySet["ChangeLog"]):
     def update(self, **kwargs):  # type: ignore[no-untyped-def]
         raise TypeError("The change log is append-only.")

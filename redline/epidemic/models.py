@@ -17,11 +17,11 @@ from functools import reduce
 from operator import or_
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from redline.core.models import who_field
 from redline.epidemic.vocab import (
     Aggregation,
     ConditionKind,
@@ -50,17 +50,6 @@ HEALTH_KINDS = frozenset({UnitKind.HOSPITAL, UnitKind.FEVER_CLINIC})
 def series_key(region_id: int, place_id: int | None) -> str:
     """A series' identity: its region and, for a key place's own counts, the place."""
     return f"{region_id}:{place_id or ''}"
-
-
-def _who(label: Any) -> Any:
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=label,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
 
 
 class EpidemicQuerySet(ScopedQuerySet):
@@ -141,7 +130,7 @@ class KeyGroupCount(models.Model):
     as_of = models.DateField(_("as of"))
     source = models.CharField(_("source"), max_length=200)
     recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
-    recorded_by = _who(_("recorded by"))
+    recorded_by = who_field(_("recorded by"))
 
     objects = EpidemicQuerySet.as_manager()
 
@@ -171,7 +160,7 @@ class IngestBatch(models.Model):
     key = models.CharField(_("idempotency key"), max_length=80, unique=True)
     source = models.CharField(_("source"), max_length=10, choices=CountSource.choices)
     received_at = models.DateTimeField(_("received"))
-    received_by = _who(_("received from"))
+    received_by = who_field(_("received from"))
     file_name = models.CharField(_("file name"), max_length=200, blank=True)
     rows = models.PositiveIntegerField(_("rows"), default=0)
     result = models.JSONField(default=dict, blank=True)
@@ -222,7 +211,7 @@ class CaseCount(models.Model):
         IngestBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="counts"
     )
     recorded_at = models.DateTimeField(_("recorded"))
-    recorded_by = _who(_("recorded by"))
+    recorded_by = who_field(_("recorded by"))
 
     objects = CaseCountQuerySet.as_manager()
 
@@ -262,7 +251,7 @@ class DetectionRun(models.Model):
     as_known_on = models.DateField(_("data as known on"))
     started_at = models.DateTimeField(_("started"))
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    requested_by = _who(_("requested by"))
+    requested_by = who_field(_("requested by"))
     series = models.PositiveIntegerField(_("series analysed"), default=0)
     alarms = models.PositiveIntegerField(_("alarms"), default=0)
     signals_opened = models.PositiveIntegerField(_("signals opened"), default=0)
@@ -328,7 +317,7 @@ class Signal(models.Model):
         _("verification"), max_length=10, choices=Verification.choices, blank=True
     )
     verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
-    verified_by = _who(_("verified by"))
+    verified_by = who_field(_("verified by"))
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -365,7 +354,7 @@ class SignalEvent(models.Model):
 
     signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(_("when"))
-    actor = _who(_("who"))
+    actor = who_field(_("who"))
     actor_name = models.CharField(_("who"), max_length=200, blank=True)
     organisation_name = models.CharField(_("organisation"), max_length=200, blank=True)
     action = models.CharField(_("action"), max_length=20)

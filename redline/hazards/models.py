@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from redline.core.models import who_field
 from redline.hazards.vocab import (
     CalendarDayKind,
     Classification,
@@ -32,18 +33,6 @@ from redline.risk.models import ControlMeasure
 
 if TYPE_CHECKING:
     from redline.organisations.access import Scope
-
-
-def _who(label: Any) -> Any:
-    """An optional reference to the user who did something (kept: users are never deleted)."""
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=label,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
 
 
 class CalendarDay(models.Model):
@@ -86,7 +75,7 @@ class InspectionTask(models.Model):
     result = models.CharField(_("result"), max_length=16, choices=TaskResult.choices, blank=True)
     checked_at = models.DateTimeField(_("inspected at"), null=True, blank=True)
     recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
-    inspector = _who(_("inspector"))
+    inspector = who_field(_("inspector"))
     inspector_name = models.CharField(_("inspector"), max_length=100, blank=True)
     inspector_phone = models.CharField(_("inspector's phone"), max_length=30, blank=True)
     note = models.TextField(_("note"), blank=True)
@@ -224,7 +213,7 @@ class Hazard(models.Model):
         _("governance"), max_length=8, choices=ManageType.choices, blank=True
     )
     deadline = models.DateField(_("rectify by"), null=True, blank=True)
-    rectifier = _who(_("responsible for rectification"))
+    rectifier = who_field(_("responsible for rectification"))
     # The five implementations (五落实) of a major hazard's rectification plan.
     plan_responsible = models.CharField(
         _("responsible person and unit"), max_length=200, blank=True
@@ -236,9 +225,9 @@ class Hazard(models.Model):
     plan_deadline = models.DateField(_("plan deadline"), null=True, blank=True)
     plan_contingency = models.TextField(_("contingency and emergency plan"), blank=True)
 
-    rectified_by = _who(_("rectification submitted by"))
+    rectified_by = who_field(_("rectification submitted by"))
     rectified_at = models.DateTimeField(_("rectification submitted"), null=True, blank=True)
-    accepted_by = _who(_("accepted by"))
+    accepted_by = who_field(_("accepted by"))
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     listed = models.BooleanField(_("under listed supervision"), default=False)
     listed_by = models.ForeignKey(
@@ -250,11 +239,11 @@ class Hazard(models.Model):
         related_name="+",
     )
     listed_at = models.DateTimeField(_("listed"), null=True, blank=True)
-    signed_off_by = _who(_("signed off by"))
+    signed_off_by = who_field(_("signed off by"))
     signed_off_at = models.DateTimeField(_("signed off"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
 
-    reported_by = _who(_("reported by"))
+    reported_by = who_field(_("reported by"))
     reporter_name = models.CharField(_("reporter"), max_length=100, blank=True)
     reporter_contact = models.CharField(_("reporter's contact"), max_length=100, blank=True)
     reporter_ip_hash = models.CharField(max_length=64, blank=True, db_index=True)
@@ -372,7 +361,7 @@ class HazardEvent(models.Model):
 
     hazard = models.ForeignKey(Hazard, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(_("when"))
-    actor = _who(_("who"))
+    actor = who_field(_("who"))
     actor_name = models.CharField(_("who"), max_length=200, blank=True)
     organisation_name = models.CharField(_("organisation"), max_length=200, blank=True)
     action = models.CharField(_("action"), max_length=20)

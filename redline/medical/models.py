@@ -23,12 +23,12 @@ from functools import reduce
 from operator import or_
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from redline.core.models import who_field
 from redline.medical.vocab import (
     HEALTH_UNIT_KINDS,
     REPORT_FIELDS,
@@ -43,17 +43,6 @@ from redline.organisations.models import Enterprise, Region, ScopedQuerySet
 
 if TYPE_CHECKING:
     from redline.organisations.access import Scope as Jurisdiction
-
-
-def _who(label: Any) -> Any:
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=label,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
 
 
 def _count(label: Any) -> models.PositiveIntegerField:
@@ -111,7 +100,7 @@ class CapacityReport(models.Model):
     source = models.CharField(
         _("source"), max_length=8, choices=ReportSource.choices, default=ReportSource.FORM
     )
-    reported_by = _who(_("reported by"))
+    reported_by = who_field(_("reported by"))
     reported_at = models.DateTimeField(_("reported"))
     superseded_at = models.DateTimeField(_("superseded"), null=True, blank=True)
     idempotency_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
@@ -270,9 +259,9 @@ class CapacityAlert(models.Model):
     opened_at = models.DateTimeField(_("raised"))
     escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
-    acknowledged_by = _who(_("acknowledged by"))
+    acknowledged_by = who_field(_("acknowledged by"))
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
-    closed_by = _who(_("closed by"))
+    closed_by = who_field(_("closed by"))
     cleared_on = models.DateField(_("back under the warning level on"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
 
@@ -325,7 +314,7 @@ class CapacityAlertEvent(models.Model):
 
     alert = models.ForeignKey(CapacityAlert, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(_("when"))
-    actor = _who(_("who"))
+    actor = who_field(_("who"))
     actor_name = models.CharField(_("who"), max_length=200, blank=True)
     organisation_name = models.CharField(_("organisation"), max_length=200, blank=True)
     action = models.CharField(_("action"), max_length=20)
