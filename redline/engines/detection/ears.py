@@ -39,22 +39,21 @@ class EarsResult:
 
 
 def _window_moments(
-    y: NDArray[np.float64], size: int, starts: NDArray[np.int64]
+    y: NDArray[np.float64], size: int
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Mean and SD (n−1) of y[s : s + size] for each start s. Whole counts (what the
-    contract takes) use exact integer running sums, so the variance is exact, and exactly 0
-    for a constant window; other values take the two-pass route."""
-    if np.all(y == np.floor(y)) and np.abs(y).max(initial=0.0) < 2**20:
-        whole = y.astype(np.int64)
-        s1 = np.concatenate(([0], np.cumsum(whole)))
-        s2 = np.concatenate(([0], np.cumsum(whole * whole)))
-        total = s1[starts + size] - s1[starts]
-        squares = s2[starts + size] - s2[starts]
-        spread = size * squares - total * total  # exact: size^2 (n−1)/n times the variance
+    """Mean and SD (n−1) of every window y[s : s + size], s = 0 … len(y) − size. Whole
+    counts (what the contract takes) use exact integer running sums, so the variance is
+    exact, and exactly 0 for a constant window; other values take the two-pass route."""
+    whole = y.astype(np.int64)
+    if (whole == y).all() and np.abs(whole).max(initial=0) < 2**20:
+        sums = np.zeros((2, y.size + 1), dtype=np.int64)
+        np.cumsum(np.stack([whole, whole * whole]), axis=1, out=sums[:, 1:])
+        total, squares = sums[:, size:] - sums[:, :-size]
+        spread = size * squares - total * total  # size²(n−1)/n · variance
         mean: NDArray[np.float64] = total / size
         sd: NDArray[np.float64] = np.sqrt(spread / (size * (size - 1.0)))
         return mean, sd
-    windows = sliding_window_view(y, size)[starts]
+    windows = sliding_window_view(y, size)
     return windows.mean(axis=1), windows.std(axis=1, ddof=1)
 
 
@@ -102,22 +101,23 @@ def ears_many(
     if alpha is None:
         alpha = 0.025 if method == "C3" else 0.001
     z = float(ndtri(1 - alpha))  # Φ⁻¹, the standard normal quantile
-    y = np.concatenate(series)
+    y = series[0] if len(series) == 1 else np.concatenate(series)
     n = y.size
-    offsets = np.cumsum([0] + [part.size for part in series])
-    local = np.arange(n) - np.repeat(offsets[:-1], [part.size for part in series])
-
+    offsets = list(itertools.accumulate((part.size for part in series), initial=0))
+    # The window of period t starts at t − reach; every series is longer than reach.
+    reach = LAG[method] + baseline
     mean = np.full(n, np.nan)
     sd = np.full(n, np.nan)
-    first = np.arange(n) - LAG[method] - baseline
-    known = local - LAG[method] - baseline >= 0
-    mean[known], sd[known] = _window_moments(y, baseline, first[known])
+    mean[reach:], sd[reach:] = (part[: n - reach] for part in _window_moments(y, baseline))
+    for begin in offsets[1:-1]:  # windows that would reach into the series before
+        mean[begin : begin + reach] = np.nan
+        sd[begin : begin + reach] = np.nan
     sigma = np.maximum(sd, minSigma)
 
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if method != "C3":
-            bound = mean + z * sigma
-        else:
+    if method != "C3":
+        bound = mean + z * sigma
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
             # The two periods before each evaluated one are inside its own series.
             excess = np.maximum(0.0, (y - mean) / sigma - 1.0)
             before = np.full(n, np.nan)
@@ -130,12 +130,12 @@ def ears_many(
     alarm_all = np.where(np.isnan(bound), np.nan, (y > bound).astype(float))
     results = []
     for begin, end in itertools.pairwise(offsets):
-        periods = np.arange(start, end - begin, dtype=np.int64)
-        if last is not None:
-            periods = periods[-last:]
+        first = start if last is None else max(start, end - begin - last)
         results.append(
             EarsResult(
-                periods=periods, upperbound=bound[begin + periods], alarm=alarm_all[begin + periods]
+                periods=np.arange(first, end - begin, dtype=np.int64),
+                upperbound=bound[begin + first : end],
+                alarm=alarm_all[begin + first : end],
             )
         )
     return results

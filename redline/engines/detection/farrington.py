@@ -51,6 +51,8 @@ THRESHOLD_METHODS = ("delta", "nbPlugin", "muan")
 POWERS = {"none": 1.0, "1/2": 0.5, "2/3": 2.0 / 3.0}
 # Problems fitted together; bounds the memory of one batch (problems x rows x 8 bytes).
 BATCH_CELLS = 4_000_000
+# Up to this many cells (problems x rows), the fits with and without the trend run as one.
+SMALL_BATCH = 5_000
 
 FloatArray = NDArray[np.float64]
 
@@ -86,12 +88,7 @@ class _Fit:
     w2: FloatArray  # working weights of the last iteration
     ainv: FloatArray  # (B, p, p): (X' W X)^-1 of the last iteration
     converged: NDArray[np.bool_]
-    n_ok: NDArray[np.int64]
-    rank: int  # columns fitted (a fit without trend keeps its rank when widened)
-
-    @property
-    def df(self) -> NDArray[np.int64]:
-        return self.n_ok - self.rank
+    df: NDArray[np.int64]  # residual degrees of freedom: rows with weight > 0 − columns fitted
 
     def residuals(self, y: FloatArray) -> FloatArray:
         result: FloatArray = (y - self.mu) / np.maximum(np.exp(self.eta), EPS)
@@ -118,181 +115,173 @@ def _ylogy(y: FloatArray) -> FloatArray:
 
 
 def _deviance(
-    y: FloatArray, ylogy: FloatArray, eta: FloatArray, mu: FloatArray, weights: FloatArray
+    constant: FloatArray,
+    weighted_y: FloatArray,
+    prior: FloatArray | None,
+    eta: FloatArray,
+    mu: FloatArray,
 ) -> FloatArray:
     """The quasi-Poisson deviance, 2 Σ w (y log(y/mu) − (y − mu)), with log mu = max(eta,
-    log eps) since mu = max(exp(eta), eps)."""
-    terms = ylogy - y * np.maximum(eta, LOG_EPS) - y + mu
-    result: FloatArray = 2.0 * (weights * terms).sum(axis=1)
+    log eps) since mu = max(exp(eta), eps); `constant` is Σ w (y log y − y), `prior` None
+    when every weight is 1."""
+    if eta.size and float(eta.min()) < LOG_EPS:
+        eta = np.maximum(eta, LOG_EPS)
+    mu_sum = mu.sum(axis=1) if prior is None else np.einsum("ij,ij->i", prior, mu)
+    result: FloatArray = 2.0 * (constant - np.einsum("ij,ij->i", weighted_y, eta) + mu_sum)
     return result
 
 
-def _irls(y: FloatArray, prior: FloatArray, x: FloatArray) -> _Fit:
+def _irls(
+    y: FloatArray,
+    prior: FloatArray,
+    x: FloatArray,
+    levels: int,
+    no_trend: NDArray[np.bool_] | None = None,
+) -> _Fit:
     """R's glm.fit for the quasi-Poisson log-linear model, for every row of `y` at once.
 
     With the log link and mu = max(exp(eta), eps), dmu/deta equals mu, so the working
-    response is eta + (y − mu)/mu and the working weight prior·mu."""
+    response is eta + (y − mu)/mu and the working weight prior·mu. `x` is a seasonal
+    factor's `levels` indicator columns, with or without a trend column after them;
+    problems flagged in `no_trend` are fitted without the trend column (their trend
+    coefficient and its covariance stay 0)."""
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        return _irls_loop(y, prior, x)
+        return _irls_loop(y, prior, x, levels, no_trend)
 
 
-def _solve(a: FloatArray, rhs: FloatArray) -> FloatArray:
-    """Solve the batch of small symmetric systems a · b = rhs."""
-    if a.shape[1] == 2:  # closed form: most fits have an intercept and a trend
-        det = a[:, 0, 0] * a[:, 1, 1] - a[:, 0, 1] * a[:, 1, 0]
-        b0 = (a[:, 1, 1] * rhs[:, 0] - a[:, 0, 1] * rhs[:, 1]) / det
-        b1 = (a[:, 0, 0] * rhs[:, 1] - a[:, 1, 0] * rhs[:, 0]) / det
-        return np.stack([b0, b1], axis=1)
-    if a.shape[1] == 1:
-        result: FloatArray = rhs / a[:, 0, :]
-        return result
-    try:
-        solved: FloatArray = np.linalg.solve(a, rhs[:, :, None])[:, :, 0]
-    except np.linalg.LinAlgError:
-        return np.stack([_solve_one(ai, ri) for ai, ri in zip(a, rhs, strict=True)])
-    return solved
-
-
-def _inverse(a: FloatArray) -> FloatArray:
-    if a.shape[1] == 2:
-        det = a[:, 0, 0] * a[:, 1, 1] - a[:, 0, 1] * a[:, 1, 0]
-        inv = np.empty_like(a)
-        inv[:, 0, 0] = a[:, 1, 1] / det
-        inv[:, 1, 1] = a[:, 0, 0] / det
-        inv[:, 0, 1] = -a[:, 0, 1] / det
-        inv[:, 1, 0] = -a[:, 1, 0] / det
-        return inv
-    if a.shape[1] == 1:
-        result: FloatArray = 1.0 / a
-        return result
-    pinv: FloatArray = np.linalg.pinv(a)
-    return pinv
-
-
-def _indicator_columns(x: FloatArray) -> int:
-    """How many leading columns of x are a seasonal factor's indicators (0/1, one per row)
-    with at most a trend column after them; 0 when x has another shape."""
-    p = x.shape[1]
-    for levels in (p, p - 1):
-        if levels < 1:
-            continue
-        part = x[:, :levels]
-        if bool(np.all((part == 0) | (part == 1))) and bool(np.all(part.sum(axis=1) == 1)):
-            return int(levels)
-    return 0
-
-
-def _irls_loop(y: FloatArray, prior: FloatArray, x: FloatArray) -> _Fit:
+def _irls_loop(
+    y: FloatArray,
+    prior: FloatArray,
+    x: FloatArray,
+    levels: int,
+    no_trend: NDArray[np.bool_] | None,
+) -> _Fit:
     count, n = y.shape
     p = x.shape[1]
-    levels = _indicator_columns(x)
-    # A factor (+ trend) design has an arrow-shaped X'WX: diagonal per level, one dense
-    # row and column for the trend, solved in closed form (Schur complement).
-    arrow = levels > 0
-    cross = None if arrow else (x[:, :, None] * x[:, None, :]).reshape(n, p * p)
+    # X'WX is arrow-shaped: diagonal per level, one dense row and column for the trend,
+    # solved in closed form (Schur complement). Its parts come from two matrix products
+    # per iteration: W·[I, I·t, t²] and (W·z)·[I, t]. A problem without the trend gets an
+    # infinite Schur complement, which makes its slope and the trend's covariance 0.
+    trend = p > levels
     indicators = x[:, :levels]
-    time = x[:, levels] if arrow and p > levels else None
-    ylogy_all = _ylogy(y)
-    eta = np.log(y + 0.1)  # R: eta = linkfun(mustart), mustart = y + 0.1
-    mu = np.maximum(np.exp(eta), EPS)  # and mu = linkinv(eta)
-    devold = _deviance(y, ylogy_all, eta, mu, prior)
+    if trend:
+        time = x[:, levels]
+        parts = np.column_stack([indicators, indicators * time[:, None], time * time])
+    else:
+        parts = indicators
+    inf_schur = None if no_trend is None or not trend else np.where(no_trend, np.inf, 0.0)
+    unit = bool((prior == 1.0).all())
+    # The deviance, 2 Σ w (y log y − y log mu − y + mu), as a constant per problem and two
+    # row-wise dot products per iteration.
+    wy = y if unit else prior * y
+    cst = ((_ylogy(y) - y) if unit else prior * (_ylogy(y) - y)).sum(axis=1)
+    # The problems still iterating, compacted whenever some leave; a problem leaves with
+    # its state when it converges or when its step is not finite (R breaks out there,
+    # keeping the previous iterate, not converged).
+    e = np.log(y + 0.1)  # R: eta = linkfun(mustart), mustart = y + 0.1
+    m = np.maximum(np.exp(e), EPS)  # and mu = linkinv(eta)
+    dold = _deviance(cst, wy, None if unit else prior, e, m)
+    yy, pw, idx, extra = y, prior, np.arange(count), inf_schur
+    cur_beta = np.zeros((count, p))
+    cur_w2 = np.zeros((count, n))
+    cur_stats = np.zeros((count, parts.shape[1]))
     beta = np.zeros((count, p))
-    w2 = np.zeros((count, n))
-    gram = np.zeros((count, p, p))
+    eta = np.empty((count, n))
+    mu = np.empty((count, n))
+    w2 = np.empty((count, n))
+    stats = np.empty((count, parts.shape[1]))
     converged = np.zeros(count, dtype=bool)
-    active = np.arange(count)
+
+    def leave(rows: NDArray[np.bool_] | slice, *state: FloatArray) -> None:
+        at = idx[rows]
+        for target, source in zip((eta, mu, beta, w2, stats), state, strict=True):
+            target[at] = source[rows]
+
     for _ in range(MAXIT):
-        if active.size == 0:
+        if idx.size == 0:
             break
-        whole = active.size == count
-        e = eta if whole else eta[active]
-        m = mu if whole else mu[active]
-        yy = y if whole else y[active]
-        pw = prior if whole else prior[active]
-        ylogy = ylogy_all if whole else ylogy_all[active]
-        z = e + (yy - m) / m
-        ww = pw * m
-        if arrow:
-            b, a = _arrow_step(ww, z, indicators, time)
-        else:
-            assert cross is not None
-            a = (ww @ cross).reshape(-1, p, p)
-            b = _solve(a, (ww * z) @ x)
-        finite = np.isfinite(b).all(axis=1)
+        ww = m if unit else pw * m
+        wz = m * e  # w·z with z = eta + (y − mu)/mu
+        wz += yy
+        wz -= m
+        if not unit:
+            wz *= pw
+        s = ww @ parts
+        r = wz @ x
+        b = _arrow_solve(s, r, levels, extra) if trend else r / s
         new_eta = b @ x.T
-        new_mu = np.maximum(np.exp(new_eta), EPS)
-        dev = _deviance(yy, ylogy, new_eta, new_mu, pw)
-        ok = finite & np.isfinite(dev)
-        if ok.all():
-            keep, new_ok = active, slice(None)
-        else:
-            keep, new_ok = active[ok], ok  # type: ignore[assignment]
-        eta[keep], mu[keep], beta[keep] = new_eta[new_ok], new_mu[new_ok], b[new_ok]
-        w2[keep], gram[keep] = ww[new_ok], a[new_ok]
-        done = ok & (np.abs(dev - devold[active]) / (np.abs(dev) + 0.1) < EPSILON)
-        converged[active[done]] = True
-        devold[keep] = dev[new_ok]
-        # A fit whose step is not finite stops there, not converged (R breaks out too).
-        active = active[ok & ~done]
-    n_ok = (prior > 0).sum(axis=1)
-    ainv = _arrow_inverse(gram, levels) if arrow else _inverse(gram)
-    return _Fit(beta, eta, mu, w2, ainv, converged, n_ok, p)
+        new_mu = np.exp(new_eta)
+        np.maximum(new_mu, EPS, out=new_mu)
+        dev = _deviance(cst, wy, None if unit else pw, new_eta, new_mu)
+        ok = np.isfinite(b).all(axis=1) & np.isfinite(dev)
+        done = ok & (np.abs(dev - dold) / (np.abs(dev) + 0.1) < EPSILON)
+        stay = ok & ~done
+        if stay.all():
+            e, m, cur_beta, cur_w2, cur_stats, dold = new_eta, new_mu, b, ww, s, dev
+            continue
+        converged[idx[done]] = True
+        leave(done, new_eta, new_mu, b, ww, s)
+        if not ok.all():
+            leave(~ok, e, m, cur_beta, cur_w2, cur_stats)
+        e, m, cur_beta, cur_w2, cur_stats = new_eta[stay], new_mu[stay], b[stay], ww[stay], s[stay]
+        yy, wy, cst, dold, idx = yy[stay], wy[stay], cst[stay], dev[stay], idx[stay]
+        if not unit:
+            pw = pw[stay]
+        if extra is not None:
+            extra = extra[stay]
+    leave(slice(None), e, m, cur_beta, cur_w2, cur_stats)  # iterations exhausted
+    rank = np.full(count, p, dtype=np.int64)
+    if no_trend is not None and trend:
+        rank[no_trend] = levels
+    df = (prior > 0).sum(axis=1) - rank
+    ainv = _arrow_inverse(stats, levels, trend, inf_schur)
+    return _Fit(beta, eta, mu, w2, ainv, converged, df)
 
 
-def _arrow_step(
-    ww: FloatArray, z: FloatArray, indicators: FloatArray, time: FloatArray | None
-) -> tuple[FloatArray, FloatArray]:
-    """One weighted least-squares step for a factor (+ trend) design: the coefficients and
-    X'WX (built from its parts, for the covariance at the end)."""
-    diag = ww @ indicators  # Σ w per level
-    rhs = (ww * z) @ indicators
-    levels = diag.shape[1]
-    if time is None:
-        gram = np.zeros((ww.shape[0], levels, levels))
-        gram[:, np.arange(levels), np.arange(levels)] = diag
-        b: FloatArray = rhs / diag
-        return b, gram
-    wt = ww * time
-    corner = wt @ indicators  # Σ w t per level
-    tt = wt @ time  # Σ w t²
-    rt = (wt * z).sum(axis=1)
+def _arrow_solve(
+    s: FloatArray, r: FloatArray, levels: int, inf_schur: FloatArray | None
+) -> FloatArray:
+    """One weighted least-squares step for a factor + trend design, from s = W·[I, I·t,
+    t²] (Σw per level, Σwt per level, Σwt²) and r = (W·z)·[I, t]."""
+    diag = s[:, :levels]
+    rhs = r[:, :levels]
+    corner = s[:, levels:-1]
     scaled = corner / diag
-    schur = tt - (corner * scaled).sum(axis=1)
-    slope = (rt - (scaled * rhs).sum(axis=1)) / schur
-    base = (rhs - corner * slope[:, None]) / diag
-    gram = np.zeros((ww.shape[0], levels + 1, levels + 1))
-    gram[:, np.arange(levels), np.arange(levels)] = diag
-    gram[:, :levels, levels] = corner
-    gram[:, levels, :levels] = corner
-    gram[:, levels, levels] = tt
-    return np.column_stack([base, slope]), gram
+    schur = s[:, -1] - np.vecdot(corner, scaled)
+    if inf_schur is not None:
+        schur += inf_schur
+    slope = (r[:, levels] - np.vecdot(scaled, rhs)) / schur
+    b = np.empty(r.shape)
+    np.multiply(corner, slope[:, None], out=b[:, :levels])
+    np.subtract(rhs, b[:, :levels], out=b[:, :levels])
+    b[:, :levels] /= diag
+    b[:, levels] = slope
+    return b
 
 
-def _arrow_inverse(gram: FloatArray, levels: int) -> FloatArray:
-    """(X'WX)⁻¹ of a factor (+ trend) design in closed form."""
-    diag = gram[:, np.arange(levels), np.arange(levels)]
-    p = gram.shape[1]
-    inv = np.zeros_like(gram)
-    if p == levels:
-        inv[:, np.arange(levels), np.arange(levels)] = 1.0 / diag
+def _arrow_inverse(
+    s: FloatArray, levels: int, trend: bool, inf_schur: FloatArray | None
+) -> FloatArray:
+    """(X'WX)⁻¹ of a factor (+ trend) design in closed form, from its parts (see
+    `_arrow_solve`)."""
+    diag = s[:, :levels]
+    p = levels + 1 if trend else levels
+    inv = np.zeros((s.shape[0], p, p))
+    at = np.arange(levels)
+    if not trend:
+        inv[:, at, at] = 1.0 / diag
         return inv
-    corner = gram[:, :levels, levels]
+    corner = s[:, levels:-1]
     scaled = corner / diag
-    schur = gram[:, levels, levels] - (corner * scaled).sum(axis=1)
+    schur = s[:, -1] - np.vecdot(corner, scaled)
+    if inf_schur is not None:
+        schur += inf_schur
     inv[:, :levels, :levels] = scaled[:, :, None] * scaled[:, None, :] / schur[:, None, None]
-    inv[:, np.arange(levels), np.arange(levels)] += 1.0 / diag
+    inv[:, at, at] += 1.0 / diag
     inv[:, :levels, levels] = -scaled / schur[:, None]
     inv[:, levels, :levels] = -scaled / schur[:, None]
     inv[:, levels, levels] = 1.0 / schur
     return inv
-
-
-def _solve_one(a: FloatArray, rhs: FloatArray) -> FloatArray:
-    try:
-        solved: FloatArray = np.linalg.solve(a, rhs)
-    except np.linalg.LinAlgError:
-        return np.full(rhs.shape, np.nan)
-    return solved
 
 
 def _hat(fit: _Fit, x: FloatArray) -> FloatArray:
@@ -305,8 +294,8 @@ def _hat(fit: _Fit, x: FloatArray) -> FloatArray:
 
 def _weights(s: FloatArray, threshold: float) -> FloatArray:
     """Anscombe reweighting: ω = γ s⁻² above the threshold, γ elsewhere, Σω = n."""
-    with np.errstate(divide="ignore"):
-        raw = np.where(s > threshold, s**-2.0, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        raw = np.where(s > threshold, 1.0 / (s * s), 1.0)
     gamma = s.shape[1] / raw.sum(axis=1, keepdims=True)
     result: FloatArray = gamma * raw
     return result
@@ -327,7 +316,7 @@ def _put(target: _Fit, rows: NDArray[np.bool_], source: _Fit) -> None:
     target.w2[rows] = source.w2
     target.ainv[rows] = source.ainv
     target.converged[rows] = source.converged
-    target.n_ok[rows] = source.n_ok
+    target.df[rows] = source.df
 
 
 @dataclass
@@ -343,21 +332,23 @@ class _Model:
 def _fit_model(
     y: FloatArray,
     x: FloatArray,
+    levels: int,
+    no_trend: NDArray[np.bool_] | None,
     *,
     reweight: bool,
     threshold: float,
     flexible: bool,
 ) -> _Model:
-    """R's fitting function (fitGLM.fast or fitGLM.flexible) for one design, with the
-    fallback without trend handled by the caller (it changes the design)."""
+    """R's fitting function (fitGLM.fast or fitGLM.flexible) for one design (`no_trend`:
+    see `_irls`), with the fallback without trend decided by the caller."""
     ones = np.ones_like(y)
-    fit = _irls(y, ones, x)
+    fit = _irls(y, ones, x, levels, no_trend)
     phi = np.maximum(fit.dispersion(y), 1.0)
     summary_weights: FloatArray | None = None
     if reweight:
         omega = _weights(_anscombe(y, fit, phi, x), threshold)
         first_converged = fit.converged
-        fit = _irls(y, omega, x)
+        fit = _irls(y, omega, x, levels, no_trend)
         fit.converged = first_converged  # R checks only the first fit's convergence
         phi = np.maximum(fit.dispersion(y), 1.0)
         if flexible:
@@ -454,14 +445,27 @@ def _trend_pvalue(model: _Model, y: FloatArray, column: int) -> FloatArray:
 
 
 def _merge(target: _Model, rows: NDArray[np.bool_], source: _Model) -> None:
-    """Replace the fits of `rows` (degrees of freedom are kept per row through n_ok: a
-    narrower fit has one column less, so its n_ok is lowered by as much)."""
-    source.fit.n_ok = source.fit.n_ok - (source.fit.rank - target.fit.rank)
+    """Replace the fits of `rows` by those of `source` (one per row)."""
     _put(target.fit, rows, source.fit)
     target.phi[rows] = source.phi
     target.usable[rows] = source.usable
     if target.summary_weights is not None and source.summary_weights is not None:
         target.summary_weights[rows] = source.summary_weights
+
+
+def _take(model: _Model, rows: NDArray[np.bool_] | slice) -> _Model:
+    fit = model.fit
+    part = _Fit(
+        fit.beta[rows],
+        fit.eta[rows],
+        fit.mu[rows],
+        fit.w2[rows],
+        fit.ainv[rows],
+        fit.converged[rows],
+        fit.df[rows],
+    )
+    weights = None if model.summary_weights is None else model.summary_weights[rows]
+    return _Model(part, model.phi[rows], weights, model.usable[rows])
 
 
 def _pad(model: _Model, p: int) -> _Model:
@@ -475,7 +479,7 @@ def _pad(model: _Model, p: int) -> _Model:
     ainv = np.zeros((count, p, p))
     k = fit.beta.shape[1]
     ainv[:, :k, :k] = fit.ainv
-    padded = _Fit(beta, fit.eta, fit.mu, fit.w2, ainv, fit.converged, fit.n_ok, fit.rank)
+    padded = _Fit(beta, fit.eta, fit.mu, fit.w2, ainv, fit.converged, fit.df)
     return _Model(padded, model.phi, model.summary_weights, model.usable)
 
 
@@ -510,23 +514,42 @@ def _evaluate(
     y = y_all[ks[:, None] + design.offsets[None, :]]
     levels = x_plain.shape[1]
 
-    def fit(y: FloatArray, x: FloatArray) -> _Model:
+    def fit(y: FloatArray, x: FloatArray, no_trend: NDArray[np.bool_] | None) -> _Model:
         return _fit_model(
             y,
             x,
+            levels,
+            no_trend,
             reweight=settings.reweight,
             threshold=settings.weights_threshold if settings.flexible else 1.0,
             flexible=settings.flexible,
         )
 
-    # R's fitting function with the trend (if asked); where the first fit does not
-    # converge, without it.
-    model = fit(y, x_trend if settings.trend else x_plain)
-    has_trend = np.full(count, settings.trend)
-    if settings.trend:
+    if not settings.trend:
+        model = fit(y, x_plain, None)
+        has_trend = np.zeros(count, dtype=bool)
+    else:
+        # R's fitting function with the trend; without it where that fit does not
+        # converge or where the trend test drops the trend.
+        refit: Callable[[NDArray[np.bool_]], _Model]
+        if count * y.shape[1] <= SMALL_BATCH:
+            # A small batch costs per call, not per problem: both fits in one.
+            both = fit(np.concatenate([y, y]), x_trend, np.repeat([False, True], count))
+            model = _take(both, slice(0, count))
+            plain = _take(both, slice(count, None))
+
+            def refit(rows: NDArray[np.bool_]) -> _Model:
+                return _take(plain, rows)
+        else:
+            model = fit(y, x_trend, None)
+
+            def refit(rows: NDArray[np.bool_]) -> _Model:
+                return _pad(fit(y[rows], x_plain, None), levels + 1)
+
+        has_trend = np.ones(count, dtype=bool)
         failed = ~model.usable
         if failed.any():
-            _merge(model, failed, _pad(fit(y[failed], x_plain), levels + 1))
+            _merge(model, failed, refit(failed))
             has_trend[failed] = False
         # The trend test, where the model has the trend.
         eta0, _, _ = _predict(model, design, has_trend, y)
@@ -536,7 +559,7 @@ def _evaluate(
         keep = (settings.b >= 3) & (pvalue < p_limit) & (mu0 <= y.max(axis=1))
         drop = has_trend & ~keep
         if drop.any():
-            _merge(model, drop, _pad(fit(y[drop], x_plain), levels + 1))
+            _merge(model, drop, refit(drop))
             has_trend[drop] = False
     if not settings.flexible:
         model.usable[:] = True  # fitGLM.fast uses a fit that did not converge as it is

@@ -100,6 +100,32 @@ def test_many_series_at_once_equal_one_at_a_time():
         np.testing.assert_array_equal(joint.alarm, alone.alarm)
 
 
+@pytest.mark.parametrize("flexible", [False, True])
+def test_small_batches_fit_with_and_without_trend_at_once_with_the_same_answer(
+    flexible, monkeypatch
+):
+    """Small batches fit the model without trend for every period alongside the one with
+    it; large batches refit only where needed. Both ways give the same bounds and alarms
+    (the data set has periods whose trend is kept, dropped and whose fit fails)."""
+    counts = list(_salm_newport().values())[:4]
+    settings_ = (
+        fr.farrington_flexible_settings(freq=52)
+        if flexible
+        else fr.farrington_settings(freq=52, b=5, w=3)
+    )
+    monkeypatch.setattr(fr, "SMALL_BATCH", 10**9)
+    together = fr.run_many(counts, settings_)
+    monkeypatch.setattr(fr, "SMALL_BATCH", 0)
+    apart = fr.run_many(counts, settings_)
+    trends = np.concatenate([r.trend for r in together])
+    assert {0.0, 1.0} <= set(trends[~np.isnan(trends)].tolist())
+    for one, other in zip(together, apart, strict=True):
+        np.testing.assert_array_equal(one.alarm, other.alarm)
+        np.testing.assert_array_equal(one.trend, other.trend)
+        np.testing.assert_allclose(one.upperbound, other.upperbound, rtol=1e-10)
+        np.testing.assert_allclose(one.phi, other.phi, rtol=1e-10)
+
+
 def test_last_evaluates_only_the_newest_periods_with_the_same_answer():
     counts = _salm_newport()["Bavaria"]
     full = fr.farrington(counts, freq=52)
