@@ -20,6 +20,7 @@ from redline.core.errors import NotFound, PermissionDenied
 from redline.epidemic import selectors_signals as selectors
 from redline.epidemic import services_signals as services
 from redline.epidemic.detection import detection_run
+from redline.epidemic.messages import translated
 from redline.epidemic.models import DetectionRun, Signal, SignalEvent
 from redline.epidemic.vocab import SignalState
 from redline.epidemic.workflow import TRANSITIONS, available, may_run_detection
@@ -139,7 +140,10 @@ class RunOut(Schema):
     alarms: int
     signals_opened: int
     chunks: int
-    errors: list[dict[str, Any]]
+    errors: list[dict[str, Any]] = Field(
+        description="Conditions the run could not analyse: `condition`, `method`, `error` (as "
+        "recorded, in English) and `message` (the same in the request's language)"
+    )
 
 
 class RunPage(Schema):
@@ -229,7 +233,11 @@ def _run(run: DetectionRun) -> dict[str, Any]:
         "alarms": run.alarms,
         "signals_opened": run.signals_opened,
         "chunks": len(run.chunks_done),
-        "errors": run.errors,
+        "errors": [
+            {**e, "message": translated(str(e.get("error", "")))}
+            for e in run.errors
+            if isinstance(e, dict)
+        ],
     }
 
 

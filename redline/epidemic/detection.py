@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from redline.core.errors import ValidationFailed
 from redline.engines.detection.ears import FIRST as EARS_FIRST
 from redline.engines.detection.run import METHODS, PLANNED, Method
+from redline.epidemic import messages
 from redline.epidemic.models import Condition, DetectionRun
 from redline.epidemic.series import (
     PERIOD_DAYS,
@@ -50,7 +51,8 @@ EVIDENCE_PERIODS = {Aggregation.DAILY: 28, Aggregation.WEEKLY: 26}
 
 
 class ConditionProblem(Exception):
-    """A condition that cannot be analysed as configured (recorded on the run)."""
+    """A condition that cannot be analysed as configured (recorded on the run, in English:
+    see redline/epidemic/messages.py)."""
 
 
 @dataclass(frozen=True)
@@ -75,10 +77,8 @@ def prepare(condition: Condition) -> tuple[Method, dict[str, Any]]:
     method = condition.method
     if method not in METHODS:
         if method in PLANNED:
-            raise ConditionProblem(
-                _("method %(method)s is not available in this version yet") % {"method": method}
-            )
-        raise ConditionProblem(_("unknown method %(method)s") % {"method": method})
+            raise ConditionProblem(messages.NOT_YET % {"method": method})
+        raise ConditionProblem(messages.UNKNOWN_METHOD % {"method": method})
     spec = METHODS[method]
     params: dict[str, Any] = {}
     raw = condition.params if isinstance(condition.params, dict) else {}
@@ -86,7 +86,7 @@ def prepare(condition: Condition) -> tuple[Method, dict[str, Any]]:
         parse = spec.params.get(name)
         if parse is None:
             raise ConditionProblem(
-                _("parameter %(name)s is not one of %(method)s's (%(known)s)")
+                messages.UNKNOWN_PARAMETER
                 % {"name": name, "method": method, "known": ", ".join(spec.params)}
             )
         if isinstance(value, bool | list | dict) or value is None:
@@ -96,8 +96,7 @@ def prepare(condition: Condition) -> tuple[Method, dict[str, Any]]:
             params[name] = parse(str(value))
         except ValueError:
             raise ConditionProblem(
-                _("parameter %(name)s: %(value)s is not a valid value")
-                % {"name": name, "value": repr(value)}
+                messages.BAD_VALUE % {"name": name, "value": repr(value)}
             ) from None
     return spec, params
 
@@ -249,7 +248,7 @@ def evaluate(
             **base,
             alarm=False,
             upperbound=upper[-1],
-            not_evaluable=_("no result for the latest period"),
+            not_evaluable=messages.NO_LATEST,
         )
     alarm = flags[-1] == 1
     extras = read_extras(result, len(counts), window)
@@ -396,7 +395,7 @@ def detection_chunk(
                 {
                     "condition": condition.code,
                     "method": condition.method,
-                    "error": _("In %(n)d series: %(error)s") % {"error": text, "n": n},
+                    "error": messages.IN_SERIES % {"error": text, "n": n},
                 }
                 for text, n in failures.items()
             ],
@@ -462,7 +461,7 @@ def _note_nothing_evaluable(run_id: int, condition: Condition) -> None:
         detection_record_problem(
             run_id=run_id,
             condition_id=condition.pk,
-            error=_("no series could be evaluated: %(reason)s") % {"reason": reason},
+            error=messages.NONE_EVALUABLE % {"reason": reason},
         )
 
 

@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from django import forms
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from redline.epidemic.models import Condition
@@ -175,7 +175,7 @@ class KeyGroupForm(forms.Form):
         help_text=_("The date the figure describes. A later figure for the same date replaces it."),
     )
     source = forms.CharField(
-        label=_("Source"),
+        label=pgettext_lazy("figure", "Source"),
         max_length=200,
         help_text=_("Where the figure comes from: a register, a survey, the place's roll."),
     )

@@ -28,7 +28,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
@@ -118,7 +118,7 @@ GROUP_COLUMNS = (
     Column(
         "source",
         "数据来源",
-        gettext_lazy("Source"),
+        pgettext_lazy("figure", "Source"),
         gettext_lazy("Where the figure comes from (a register, a survey, ...)."),
     ),
 )

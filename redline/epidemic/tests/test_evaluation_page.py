@@ -12,8 +12,11 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
+from django.utils.html import escape
 
 from redline.conftest import login
+from redline.epidemic.messages import translated
 from redline.epidemic.models import CaseCount, Condition, SimulatedOutbreak, series_key
 from redline.organisations.models import Enterprise, Region
 
@@ -171,6 +174,9 @@ def test_a_series_the_method_cannot_evaluate_is_reported_not_scored(
     html = page(client, "cityhall-viewer").content.decode()
     for key in "CD":
         assert f'id="outbreak-{simulated[key].pk}" class="ev-unscored"' in html
+    with translation.override("zh-hans"):  # stored in English, shown in the reader's language
+        shown = escape(translated(item.problem))
+    assert shown != escape(item.problem) and shown in html
 
 
 @pytest.mark.parametrize(

@@ -12,9 +12,11 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from redline.conftest import login
 from redline.epidemic.detection import detection_run
+from redline.epidemic.messages import translated
 from redline.epidemic.models import DetectionRun, Signal
 from redline.epidemic.tests.signal_data import (
     add_cdc,
@@ -95,6 +97,11 @@ def test_the_dashboard_lists_the_latest_runs_problems(client, world, signals):
     login(client, "cityhall-viewer")
     html = client.get(reverse("epidemic:dashboard")).content.decode()
     assert 'id="run-errors"' in html and "no-such-method" in html
+    run = DetectionRun.objects.latest("pk")
+    stored = next(e["error"] for e in run.errors if e["condition"] == "later")
+    assert stored == "unknown method no-such-method"  # stored in English
+    with translation.override("zh-hans"):
+        assert translated(stored) in html and translated(stored) != stored
 
 
 def test_the_list_filters(client, world, signals):
