@@ -199,7 +199,7 @@ def side_by_side(reference: Path, repeat: int, skip_r: bool) -> None:
             if theirs:
                 ratios.append(theirs / ours)
             r_text = f"{theirs:9.3f}" if theirs else "        -"
-            print(f"   {folder.name:18} {name:30} {periods:8d} {r_text} {ours:9.4f} {ratio}")
+            print(f"   {folder.name:18} {name:30} {periods:8d} {r_text} {ours:9.5f} {ratio}")
     if ratios:
         print(
             f"   speed ratio R / Redline: median {statistics.median(ratios):.0f}x, "

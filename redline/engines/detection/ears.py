@@ -44,8 +44,8 @@ def _window_moments(
     """Mean and SD (n−1) of every window y[s : s + size], s = 0 … len(y) − size. Whole
     counts (what the contract takes) use exact integer running sums, so the variance is
     exact, and exactly 0 for a constant window; other values take the two-pass route."""
-    whole = y.astype(np.int64)
-    if (whole == y).all() and np.abs(whole).max(initial=0) < 2**20:
+    if (y == np.floor(y)).all() and np.abs(y).max(initial=0.0) < 2**20:
+        whole = y.astype(np.int64)
         sums = np.zeros((2, y.size + 1), dtype=np.int64)
         np.cumsum(np.stack([whole, whole * whole]), axis=1, out=sums[:, 1:])
         total, squares = sums[:, size:] - sums[:, :-size]

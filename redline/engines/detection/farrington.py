@@ -126,8 +126,8 @@ def _deviance(
     when every weight is 1."""
     if eta.size and float(eta.min()) < LOG_EPS:
         eta = np.maximum(eta, LOG_EPS)
-    mu_sum = mu.sum(axis=1) if prior is None else np.einsum("ij,ij->i", prior, mu)
-    result: FloatArray = 2.0 * (constant - np.einsum("ij,ij->i", weighted_y, eta) + mu_sum)
+    mu_sum = mu.sum(axis=1) if prior is None else np.vecdot(prior, mu)
+    result: FloatArray = 2.0 * (constant - np.vecdot(weighted_y, eta) + mu_sum)
     return result
 
 
