@@ -162,6 +162,8 @@ class Dashboard:
     awaiting: list[Signal] = field(default_factory=list)
     regions: list[MapRegion] = field(default_factory=list)
     latest_run: DetectionRun | None = None
+    # The latest run's problems, each with the condition's name (the run stores its code).
+    run_problems: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _map_regions(user: Any) -> list[Region]:
@@ -239,6 +241,11 @@ def dashboard(user: Any, *, now: dt.datetime | None = None) -> Dashboard:
             .order_by("-started_at", "-pk")
             .first()
         )
+    problems = [e for e in (latest.errors if latest else []) if isinstance(e, dict)]
+    names = {
+        c.code: str(c)
+        for c in Condition.objects.filter(code__in={e.get("condition") for e in problems})
+    }
     return Dashboard(
         by_state=by_state,
         by_condition=sorted(conditions.values(), key=lambda c: (-c["open"], c["code"])),
@@ -248,6 +255,7 @@ def dashboard(user: Any, *, now: dt.datetime | None = None) -> Dashboard:
         awaiting=awaiting,
         regions=map_regions,
         latest_run=latest,
+        run_problems=[{**e, "name": names.get(e.get("condition"), "")} for e in problems],
     )
 
 

@@ -97,6 +97,7 @@ def test_the_dashboard_lists_the_latest_runs_problems(client, world, signals):
     login(client, "cityhall-viewer")
     html = client.get(reverse("epidemic:dashboard")).content.decode()
     assert 'id="run-errors"' in html and "no-such-method" in html
+    assert "测试病种 later <code>later</code>" in html  # the condition's name, then its code
     run = DetectionRun.objects.latest("pk")
     stored = next(e["error"] for e in run.errors if e["condition"] == "later")
     assert stored == "unknown method no-such-method"  # stored in English
