@@ -126,3 +126,18 @@ def test_runs_on_demand_and_their_list(client, world, signals):
 def test_anonymous_requests_are_refused(client, world, signals):
     assert get(client, "/epidemic/signals").status_code == 401
     assert post(client, "/epidemic/runs", {}).status_code == 401
+
+
+def test_a_runs_problems_come_as_recorded_and_in_the_requests_language(client, world, signals):
+    condition("later", method="no-such-method")
+    with time_machine.travel(NOW, tick=False):
+        detection_run(day=D - dt.timedelta(days=1), now=NOW)
+    login(client, "cdc_city-operator")
+    for language, message in [
+        ("en", "unknown method no-such-method"),
+        ("zh-hans", "未知的预警方法 no-such-method"),
+    ]:
+        items = client.get("/api/v1/epidemic/runs", HTTP_ACCEPT_LANGUAGE=language).json()["items"]
+        problem = next(e for i in items for e in i["errors"] if e["condition"] == "later")
+        assert problem["error"] == "unknown method no-such-method"  # as recorded
+        assert problem["message"] == message
