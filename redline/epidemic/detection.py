@@ -224,8 +224,10 @@ def evaluate(
     *,
     condition: Condition,
     run: DetectionRun,
+    result: Any = None,
 ) -> Outcome:
-    """Run the method over one series and read its latest period (and the evidence)."""
+    """Run the method over one series (unless its `result` is given) and read its latest
+    period (and the evidence)."""
     dates, counts = series.values(index)
     base = {
         "key": series.keys[index],
@@ -236,7 +238,8 @@ def evaluate(
     }
     window = EVIDENCE_PERIODS[Aggregation(series.aggregation)]
     try:
-        result = run_method(spec, params, counts, dates, series.frequency, last=window)
+        if result is None:
+            result = run_method(spec, params, counts, dates, series.frequency, last=window)
     except ValueError as error:
         return Outcome(**base, alarm=False, upperbound=None, not_evaluable=str(error))
     except Exception as error:  # an engine failure must not stop the other series
@@ -277,6 +280,40 @@ def evaluate(
         if notes:
             evidence["unconfirmed"] = notes
     return Outcome(**base, alarm=alarm, upperbound=upper[-1], evidence=evidence)
+
+
+def evaluate_all(
+    series: SeriesSet,
+    spec: Method,
+    params: Mapping[str, Any],
+    *,
+    condition: Condition,
+    run: DetectionRun,
+) -> list[Outcome]:
+    """Every series of a chunk: in one call of the engine where the method takes many
+    series at once (the same values as one by one), else one by one. When the engine refuses
+    the batch (a series too short, say), the series go one by one, so that the refusal is
+    told of its own series and the others are still evaluated."""
+    results: list[Any] | None = None
+    if len(series) > 1 and spec.batch is not None and "dates" not in spec.context:
+        window = EVIDENCE_PERIODS[Aggregation(series.aggregation)]
+        values = [np.asarray(series.values(i)[1], dtype=float) for i in range(len(series))]
+        try:
+            results = spec.batch(values, **spec.fixed, **params, freq=series.frequency, last=window)
+        except Exception:  # told series by series below
+            results = None
+    return [
+        evaluate(
+            series,
+            i,
+            spec,
+            params,
+            condition=condition,
+            run=run,
+            result=None if results is None else results[i],
+        )
+        for i in range(len(series))
+    ]
 
 
 def chunk_count(series: int, chunk_size: int) -> int:
@@ -337,9 +374,7 @@ def detection_chunk(
         )
     start = index * chunk_size
     part = series.take(range(start, min(len(series), start + chunk_size)))
-    outcomes = [
-        evaluate(part, i, spec, params, condition=condition, run=run) for i in range(len(part))
-    ]
+    outcomes = evaluate_all(part, spec, params, condition=condition, run=run)
     with transaction.atomic():
         locked = DetectionRun.objects.select_for_update().get(pk=run_id)
         if chunk_id in _done_ids(locked):

@@ -5,6 +5,7 @@ recorded, never a crash; the scheduled job runs once a day."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 
@@ -18,6 +19,7 @@ from redline.core.models import Notification
 from redline.epidemic import detection
 from redline.epidemic.detection import detection_run, run_alarms
 from redline.epidemic.models import DetectionRun, Signal, SignalEvent
+from redline.epidemic.series import condition_series
 from redline.epidemic.tasks import run_daily_detection
 from redline.epidemic.tests.signal_data import (
     SPIKE,
@@ -151,6 +153,41 @@ def test_a_run_stopped_after_its_first_chunk_resumes_to_the_same_result(
     clean = detection_run(day=D, now=now, chunk_size=500)
     assert signal_keys() == crashed
     assert run_alarms(clean) == run_alarms(resumed)
+
+
+def _chunk(cond, run):
+    spec, params = detection.prepare(cond)
+    since = detection.history_since(cond, params, D)
+    series = condition_series(cond, day=D, as_known_on=D, since=since)
+    return spec, params, series
+
+
+def test_a_chunk_goes_through_the_engine_in_one_call_with_the_same_outcomes(
+    world, bodies, outbreaks, monkeypatch
+):
+    run = detection_run(day=D, now=at(D + dt.timedelta(days=1), 7))
+    spec, params, series = _chunk(outbreaks, run)
+    assert len(series) == 3 and spec.batch is not None
+    alone = [
+        detection.evaluate(series, i, spec, params, condition=outbreaks, run=run)
+        for i in range(len(series))
+    ]
+    monkeypatch.setattr(detection, "run_method", lambda *a, **k: pytest.fail("one by one"))
+    together = detection.evaluate_all(series, spec, params, condition=outbreaks, run=run)
+    assert together == alone and sum(o.alarm for o in together) == 3  # D1, D2 (its school), school
+
+
+def test_a_batch_the_engine_refuses_is_told_series_by_series(world, bodies, outbreaks):
+    run = detection_run(day=D, now=at(D + dt.timedelta(days=1), 7))
+    spec, params, series = _chunk(outbreaks, run)
+
+    def refuse(many, **_params):
+        raise ValueError("The vector of observed is too short!")
+
+    refusing = dataclasses.replace(spec, batch=refuse)
+    outcomes = detection.evaluate_all(series, refusing, params, condition=outbreaks, run=run)
+    assert [o.not_evaluable for o in outcomes] == ["The vector of observed is too short!"] * 3
+    assert [o.key for o in outcomes] == list(series.keys)
 
 
 def test_a_continuing_alarm_updates_the_open_signal_once_per_day(world, bodies):
