@@ -114,6 +114,25 @@ DATABASES = {
         conn_max_age=env_int("REDLINE_DB_CONN_MAX_AGE", 60, minimum=0),
     )
 }
+# The cache: each process's memory in the embedded default; Redis in the scaled
+# configuration, shared by every web process and worker.
+CACHE_URL = env_str("REDLINE_CACHE_URL", "") or ""
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(
+        f"REDLINE_CACHE_URL must be a Redis address (redis://host:port/db); got {CACHE_URL!r}"
+    )
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "redline",
+        }
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -40,6 +41,62 @@ def test_debug_is_off_unless_asked(tmp_path):
         {"REDLINE_SECRET_KEY": "x" * 40, "REDLINE_VAR_DIR": str(tmp_path)},
     )
     assert result.stdout.strip() == "False", result.stderr
+
+
+def _redis_running() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+CACHE_ROUND_TRIP = (
+    "from django.conf import settings; from django.core.cache import cache; "
+    "cache.set('settings-test', {'n': 1}, 30); "
+    "print(settings.CACHES['default']['BACKEND'].rsplit('.', 1)[1], cache.get('settings-test')); "
+    "cache.delete('settings-test')"
+)
+
+
+def test_the_cache_is_per_process_memory_by_default(tmp_path):
+    env = {"REDLINE_SECRET_KEY": "x" * 40, "REDLINE_VAR_DIR": str(tmp_path)}
+    result = run(["shell", "-v", "0", "-c", CACHE_ROUND_TRIP], env)
+    assert result.stdout.strip() == "LocMemCache {'n': 1}", result.stderr
+
+
+def test_the_cache_is_redis_when_its_address_is_given(tmp_path):
+    """The scaled configuration: one cache shared by every process, here a real Redis (.ci/run
+    starts it; elsewhere the test is skipped when none is running)."""
+    if not _redis_running():
+        if os.environ.get("REDLINE_REQUIRE_SERVICES"):
+            pytest.fail("Redis is not running at 127.0.0.1:6379")
+        pytest.skip("Redis is not running at 127.0.0.1:6379 (.ci/run starts it)")
+    env = {
+        "REDLINE_SECRET_KEY": "x" * 40,
+        "REDLINE_VAR_DIR": str(tmp_path),
+        "REDLINE_CACHE_URL": "redis://127.0.0.1:6379/15",
+    }
+    result = run(["shell", "-v", "0", "-c", CACHE_ROUND_TRIP], env)
+    assert result.stdout.strip() == "RedisCache {'n': 1}", result.stderr
+    # A second process reads what the first wrote: the cache is shared.
+    write = "from django.core.cache import cache; cache.set('settings-shared', 42, 30)"
+    read = (
+        "from django.core.cache import cache; print(cache.get('settings-shared')); "
+        "cache.delete('settings-shared')"
+    )
+    assert run(["shell", "-v", "0", "-c", write], env).returncode == 0
+    assert run(["shell", "-v", "0", "-c", read], env).stdout.strip() == "42"
+
+
+def test_a_cache_address_that_is_not_redis_names_the_variable(tmp_path):
+    env = {
+        "REDLINE_SECRET_KEY": "x" * 40,
+        "REDLINE_VAR_DIR": str(tmp_path),
+        "REDLINE_CACHE_URL": "memcached://127.0.0.1:11211",
+    }
+    result = run(["check"], env)
+    assert result.returncode != 0 and "REDLINE_CACHE_URL" in result.stderr
 
 
 def test_demo_mode_generates_and_keeps_its_own_key(tmp_path):
