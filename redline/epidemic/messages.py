@@ -30,13 +30,14 @@ BAD_VALUE = gettext_noop("parameter %(name)s: %(value)s is not a valid value")
 # Raised by the engine (redline/engines/detection/) when the data do not fit the method.
 ENGINE = (
     gettext_noop("The vector of observed is too short!"),
-    gettext_noop(
-        "the series is too short: the first period with b=%(b)s years of reference values "
-        "is number %(first)s, the series has %(n)s"
-    ),
+    # (the longer form first: the shorter one would match it too)
     gettext_noop(
         "the series is too short: the first period with b=%(b)s years of reference values "
         "is number %(first)s, the series has %(n)s (series %(number)s)"
+    ),
+    gettext_noop(
+        "the series is too short: the first period with b=%(b)s years of reference values "
+        "is number %(first)s, the series has %(n)s"
     ),
     gettext_noop(
         "too short: mpm needs %(years)s year(s) of history plus %(blocks)s block(s) of "

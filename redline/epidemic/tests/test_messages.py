@@ -49,6 +49,7 @@ def test_the_engines_data_problems_are_recognised_and_translated(name):
     with translation.override("zh-hans"):
         shown = messages.translated(text)
     assert shown != text and CHINESE.search(shown)
+    assert "series" not in shown and "short" not in shown  # no English left over
     with translation.override("en"):
         assert messages.translated(text) == text
 
