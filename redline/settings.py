@@ -133,6 +133,16 @@ CACHES = {
     )
 }
 
+# Sessions are kept in the database, so signing out ends them everywhere; they are written
+# only when they change (sign-in, sign-out), never on every request. With the shared cache
+# of the scaled configuration they are read from the cache (a per-process cache could not
+# be told of a sign-out in another process, so the embedded default reads the database).
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if CACHE_URL
+    else "django.contrib.sessions.backends.db"
+)
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
@@ -286,13 +296,30 @@ if REDLINE_CAPACITY_REPORT_HOUR > 23:
         f"got {REDLINE_CAPACITY_REPORT_HOUR}"
     )
 
+# Periodic jobs: "local" (the default) - `redline serve` runs them in a process of its own
+# beside gunicorn and restarts it if it dies; "off" - another supervisor or cron runs
+# `redline jobs`. ("inprocess", the former name of "local", is still understood.)
+REDLINE_JOBS = (env_str("REDLINE_JOBS", "local") or "local").strip().lower()
+if REDLINE_JOBS == "inprocess":
+    REDLINE_JOBS = "local"
+if REDLINE_JOBS not in ("local", "off"):
+    raise ImproperlyConfigured(
+        f"REDLINE_JOBS must be 'local' (redline serve runs the periodic jobs) or 'off'; "
+        f"got {os.environ.get('REDLINE_JOBS')!r}"
+    )
+# Seconds the jobs loop sleeps between two looks at which jobs are due.
+REDLINE_JOBS_TICK = env_int("REDLINE_JOBS_TICK", 30, minimum=1)
+
 # Covering indexes (PostgreSQL) are plain indexes on the embedded SQLite: that is intended.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s"}
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("REDLINE_LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -1,19 +1,17 @@
-"""gunicorn settings `redline serve` uses: in the embedded default (REDLINE_JOBS unset or
-"inprocess") the master process also runs the periodic jobs in a background thread."""
+"""gunicorn settings of `redline serve`.
+
+gunicorn's master only supervises its workers: this file imports nothing of Django and
+defines no hook that would, so no thread, import or database connection of the
+application is ever forked into a worker. Each worker loads `redline.wsgi` itself (no
+preloading). The periodic jobs run in a process of their own (redline.core.supervise).
+"""
 
 from __future__ import annotations
 
-import os
-from typing import Any
-
-
-def when_ready(server: Any) -> None:
-    if os.environ.get("REDLINE_JOBS", "inprocess") != "inprocess":
-        return
-    import django
-
-    django.setup()
-    from redline.core.jobs import start_in_background
-
-    start_in_background()
-    server.log.info("Redline periodic jobs running in-process")
+preload_app = False
+# A worker that stops answering for this long is replaced.
+timeout = 60
+graceful_timeout = 30
+# gunicorn's control socket would run a thread in the master (and one socket path is
+# shared by every gunicorn of the machine): off.
+control_socket_disable = True

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import signal
 import threading
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -31,7 +33,7 @@ class Command(BaseCommand):
         if unknown:
             raise CommandError(f"unknown job(s): {', '.join(unknown)}; see --list")
         if options["loop"]:
-            jobs.loop(threading.Event())
+            self._loop()
             return
         now = None
         if options["at"]:
@@ -45,3 +47,19 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(results, ensure_ascii=False, default=str, indent=2))
         if any(isinstance(v, str) and v.startswith("failed") for v in results.values()):
             raise CommandError("a job failed")
+
+    def _loop(self) -> None:
+        """Until SIGTERM or SIGINT: the first lets the running job finish, a second one
+        ends the process at once (jobs are idempotent, so that is safe too)."""
+        stop = threading.Event()
+
+        def ask_to_stop(signum: int, frame: object) -> None:
+            if stop.is_set():
+                raise SystemExit(128 + signum)
+            stop.set()
+
+        signal.signal(signal.SIGTERM, ask_to_stop)
+        signal.signal(signal.SIGINT, ask_to_stop)
+        self.stdout.write(f"Redline periodic jobs: every {settings.REDLINE_JOBS_TICK} s")
+        self.stdout.flush()
+        jobs.loop(stop, tick=settings.REDLINE_JOBS_TICK)

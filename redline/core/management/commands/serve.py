@@ -1,17 +1,20 @@
-"""`redline serve`: run Redline under gunicorn (a production WSGI server)."""
+"""`redline serve`: gunicorn for the web and, in the embedded default, a jobs process
+beside it (see redline.core.supervise)."""
 
 from __future__ import annotations
 
-import os
-import sys
-
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from redline.core.supervise import Supervisor, python_command
 from redline.env import env_int, env_str
 
 
 class Command(BaseCommand):
-    help = "Serve Redline with gunicorn (REDLINE_BIND, REDLINE_WORKERS, REDLINE_THREADS)."
+    help = (
+        "Serve Redline with gunicorn (REDLINE_BIND, REDLINE_WORKERS, REDLINE_THREADS) and, "
+        "unless REDLINE_JOBS=off, run the periodic jobs in a process of their own."
+    )
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         parser.add_argument("--bind", default=env_str("REDLINE_BIND", "127.0.0.1:8000"))
@@ -19,8 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=env_int("REDLINE_THREADS", 4, minimum=1))
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
-        argv = [
-            sys.executable,
+        web = python_command(
             "-m",
             "gunicorn",
             "redline.wsgi:application",
@@ -36,7 +38,17 @@ class Command(BaseCommand):
             "-",
             "--forwarded-allow-ips",
             env_str("REDLINE_FORWARDED_ALLOW_IPS", "127.0.0.1") or "127.0.0.1",
-        ]
-        self.stdout.write(f"Redline serving on http://{options['bind']}/ (Ctrl+C stops it)")
+        )
+        jobs = python_command("-m", "redline.cli", "jobs", "--loop")
+        local_jobs = settings.REDLINE_JOBS == "local"
+        self.say(
+            f"Redline serving on http://{options['bind']}/ (Ctrl+C stops it); periodic jobs: "
+            + ("in a process of their own" if local_jobs else "off (REDLINE_JOBS=off)")
+        )
+        code = Supervisor(web, jobs if local_jobs else None, say=self.say).run()
+        if code:
+            raise SystemExit(code)
+
+    def say(self, text: str) -> None:
+        self.stdout.write(f"redline serve: {text}")
         self.stdout.flush()
-        os.execv(sys.executable, argv)
