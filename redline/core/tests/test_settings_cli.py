@@ -140,3 +140,14 @@ def test_openapi_and_docs_are_served(client, path):
         spec = response.json()
         assert "/api/v1/enterprises" in spec["paths"]
         assert "/api/v1/enterprises/{enterprise_id}/chain" in spec["paths"]
+
+
+def test_jobs_setting_is_checked_at_startup(tmp_path):
+    env = {"REDLINE_SECRET_KEY": "x" * 40, "REDLINE_VAR_DIR": str(tmp_path)}
+    result = run(["check"], env | {"REDLINE_JOBS": "thread"})
+    assert result.returncode != 0
+    assert "REDLINE_JOBS must be 'local'" in result.stderr
+    code = "from django.conf import settings; print(settings.REDLINE_JOBS)"
+    for given, meant in (("inprocess", "local"), ("OFF", "off"), ("", "local")):
+        shown = run(["shell", "-v", "0", "-c", code], env | {"REDLINE_JOBS": given})
+        assert shown.stdout.strip() == meant, shown.stderr
