@@ -282,6 +282,9 @@ class Builder:
         self.logins: list[DemoLogin] = []
         self.password_hash = make_password(DEMO_PASSWORD)
         self.credit_serial = 0
+        # The sector each enterprise's trade belongs to (credit code -> sector): a unit's
+        # sectors are stored in vocabulary order, so the first is not always its trade's.
+        self.primary_sectors: dict[str, str] = {}
 
     # -- names ------------------------------------------------------------------
     def person_name(self) -> str:
@@ -300,6 +303,14 @@ class Builder:
         self.credit_serial += 1
         body = f"MA{self.credit_serial:06d}"
         return compose(prefix[0], prefix[1], division[:6], body)
+
+    def primary_sector(self, unit: Enterprise) -> str:
+        """The sector of the unit's trade (what its name says it does); for a key place, or a
+        unit this builder did not make, its first sector."""
+        recorded = self.primary_sectors.get(unit.credit_code)
+        if recorded:
+            return recorded
+        return unit.sector_list[0] if unit.sector_list else Sector.OTHER
 
     # -- steps ------------------------------------------------------------------
     def regions(self) -> tuple[Region, list[Region], list[Region]]:
@@ -564,6 +575,7 @@ class Builder:
                 name = f"{place}{brand}{trade}{rng.choice(FORMS)}"
                 kind = UnitKind.ENTERPRISE
                 code = self.credit_code(division, "91")
+                self.primary_sectors[code] = primary
                 headcount = int(rng.lognormvariate(3.6, 1.0)) + 3
             else:
                 kinds = UnitKind.key_places()
@@ -664,6 +676,8 @@ class Builder:
             ("district", bodies["district_govs"][first_district.pk]),
             ("subdistrict", bodies["sub_govs"][first_sub.pk]),
             ("dept", bodies["city_departments"][DepartmentType.EMERGENCY]),
+            ("housing", bodies["city_departments"][DepartmentType.HOUSING]),
+            ("fire", bodies["city_departments"][DepartmentType.FIRE]),
             ("cdc", bodies["cdc"]),
             ("enterprise", enterprise_org),
         ]

@@ -75,11 +75,15 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo logins (password for all: {logins[0]['password'] if logins else '-'}):"
         )
-        for level in dict.fromkeys(entry["level"] for entry in logins):
-            names = [entry["username"] for entry in logins if entry["level"] == level]
-            organisation = next(
-                entry["organisation"] for entry in logins if entry["level"] == level
-            )
-            self.stdout.write(f"  {level:<12} {organisation}: {', '.join(names)}")
+        # Each login under the organisation its own record names. Several groups share a
+        # level (the health commission and the emergency bureau are both `dept`), so the
+        # group is the username's prefix (`<prefix>-<role>`) with the organisation.
+        # The superuser comes last, after the logins later demo steps add.
+        groups: dict[tuple[str, str], list[str]] = {}
+        for entry in sorted(logins, key=lambda entry: entry["level"] == "system"):
+            prefix = entry["username"].rsplit("-", 1)[0]
+            groups.setdefault((prefix, entry["organisation"]), []).append(entry["username"])
+        for (prefix, organisation), names in groups.items():
+            self.stdout.write(f"  {prefix:<12} {organisation}: {', '.join(names)}")
         self.stdout.write(f"(all logins as JSON: {path})")
         self.stdout.write("")
