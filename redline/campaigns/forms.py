@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from redline.campaigns.models import Campaign, standard_title
 from redline.campaigns.vocab import TARGETS
+from redline.core.widgets import DateInput
 from redline.hazards.standards import determination_standards
 from redline.organisations.models import Region
 from redline.organisations.vocab import RegionLevel, Sector
@@ -40,12 +41,8 @@ class CampaignForm(forms.Form):
         help_text=_("Leave empty for the whole city."),
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
-    starts_on = forms.DateField(
-        label=_("Starts on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    ends_on = forms.DateField(
-        label=_("Ends on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    starts_on = forms.DateField(label=_("Starts on"), widget=DateInput())
+    ends_on = forms.DateField(label=_("Ends on"), widget=DateInput())
     standards = forms.MultipleChoiceField(
         label=_("Determination standards"),
         choices=_standard_choices,

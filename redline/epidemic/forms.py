@@ -11,6 +11,7 @@ from django import forms
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from redline.core.widgets import DateInput
 from redline.epidemic.models import Condition
 from redline.epidemic.reporting import Reporter
 from redline.epidemic.vocab import KeyGroup
@@ -81,9 +82,7 @@ class WhereDayForm(forms.Form):
     """Step 1 of entering counts: where and which day (GET)."""
 
     where = forms.ChoiceField(label=_("Region or key place"))
-    date = forms.DateField(
-        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    date = forms.DateField(label=_("Date"), widget=DateInput())
 
     def __init__(self, *args: Any, who: Reporter, today: dt.date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -171,7 +170,7 @@ class KeyGroupForm(forms.Form):
     )
     as_of = forms.DateField(
         label=_("As of"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
         help_text=_("The date the figure describes. A later figure for the same date replaces it."),
     )
     source = forms.CharField(

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from redline.core.widgets import DateInput
 from redline.epidemic.vocab import Verification
 from redline.epidemic.workflow import OUTCOMES
 
@@ -39,6 +40,4 @@ class SignalStepForm(forms.Form):
 
 
 class RunForm(forms.Form):
-    day = forms.DateField(
-        label=_("Data up to"), widget=forms.DateInput(attrs={"type": "date"}), required=True
-    )
+    day = forms.DateField(label=_("Data up to"), widget=DateInput(), required=True)

@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from redline.core.widgets import DateInput
 from redline.medical.vocab import REPORT_FIELDS
 
 FIGURE_LABELS = {
@@ -46,7 +47,7 @@ def _figure(name: str) -> forms.IntegerField:
 class CapacityReportForm(forms.Form):
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(label=_("Day"), widget=DateInput())
     beds = _figure("beds")
     beds_occupied = _figure("beds_occupied")
     icu_beds = _figure("icu_beds")
