@@ -137,20 +137,23 @@ class Campaign(models.Model):
 
     @classmethod
     def audit_display(cls, field: str, value: Any) -> str | None:
+        """A logged value for people (`redline.core.changelog`)."""
+        from redline.core.changelog import join
+
         if field == "sectors" and isinstance(value, str):
             labels = dict(Sector.choices)
-            return "、".join(str(labels.get(s, s)) for s in value.split(",") if s)
+            return join(str(labels.get(s, s)) for s in value.split(",") if s)
         if field == "regions" and isinstance(value, list):
-            return "、".join(str(name) for _pk, name in value) or str(_("The whole city"))
+            return join(str(name) for _pk, name in value) or str(_("The whole city"))
         if field == "standards" and isinstance(value, list):
             known = determination_standards()
-            return "、".join(standard_title(known[s]) if s in known else str(s) for s in value)
+            return join(standard_title(known[s]) if s in known else str(s) for s in value)
         if field == "targets" and isinstance(value, dict):
             parts = []
             for key, target in value.items():
                 kind = TARGETS.get(key)
                 parts.append(f"{kind.label} {kind.symbol} {target}%" if kind else f"{key} {target}")
-            return "; ".join(parts)
+            return join(parts)
         return None
 
     def clean(self) -> None:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from redline.campaigns import selectors, services
 from redline.campaigns.forms import CampaignForm
 from redline.campaigns.models import Campaign, standard_title
+from redline.core import changelog
 from redline.core.errors import DomainError
 from redline.core.models import ChangeLog
 from redline.core.web import show_on_form
@@ -47,15 +48,18 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
     _section(request)
     campaign = _visible(request, campaign_id)
-    progress = selectors.progress(request.user, campaign)
     can_manage = services.may_manage(request.user)
     history = (
         ChangeLog.objects.restrict(request.user)
         .filter(model=campaign._meta.label, object_id=str(campaign.pk))
-        .select_related("actor")[:20]
+        .select_related("actor")
         if can_manage
-        else []
+        else ChangeLog.objects.none()
     )
+    more = changelog.fragment(request, history, subject=campaign)
+    if more is not None:  # htmx asks for another page of the change log
+        return more
+    progress = selectors.progress(request.user, campaign)
     context = {
         "campaign": campaign,
         "progress": progress,
@@ -64,7 +68,7 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
         if progress.regions and progress.regions[0].region
         else "",
         "can_manage": can_manage,
-        "history": history,
+        "changes": changelog.page(request, history, subject=campaign) if can_manage else None,
     }
     return render(request, "campaigns/campaign_detail.html", context)
 

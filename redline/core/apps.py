@@ -6,3 +6,10 @@ class CoreConfig(AppConfig):
     name = "redline.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        # Django 6.1's empty choice of a select, in our catalogs (Django ships no zh-Hans
+        # translation of it).
+        from django.db.models import fields
+
+        fields.BLANK_CHOICE_LABEL = _("- Select an option -")

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
-from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -102,59 +100,10 @@ class ChangeLog(models.Model):
 
     @property
     def changes(self) -> list[tuple[str, object, object]]:
-        """(field label, before, after) for each field whose value differs, for people."""
-        before = self.before or {}
-        after = self.after or {}
-        keys = [
-            k
-            for k in dict.fromkeys([*before, *after])
-            if before.get(k) != after.get(k) and not k.endswith("__label")
-        ]
-        try:
-            model = apps.get_model(self.model)
-        except (LookupError, ValueError):
-            model = None
-        return [
-            (
-                _field_label(model, k),
-                _display(model, k, before.get(k)),
-                _display(model, k, after.get(k)),
-            )
-            for k in keys
-            if k not in HIDDEN_FIELDS
-        ]
+        """(field label, before, after) for each field people see changed (`changelog`)."""
+        from redline.core.changelog import field_changes
 
-
-HIDDEN_FIELDS = {"updated_at", "version"}
-
-
-def _field_label(model: Any, name: str) -> str:
-    if model is None:
-        return name
-    try:
-        return str(model._meta.get_field(name).verbose_name)
-    except FieldDoesNotExist:
-        return name
-
-
-def _display(model: Any, name: str, value: object) -> object:
-    """A value as people read it: choice labels, sector names, yes/no."""
-    if value is None or model is None:
-        return value
-    custom = getattr(model, "audit_display", None)
-    if custom is not None:
-        shown = custom(name, value)
-        if shown is not None:
-            return shown
-    try:
-        field = model._meta.get_field(name)
-    except FieldDoesNotExist:
-        return value
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if getattr(field, "choices", None):
-        return dict(field.flatchoices).get(value, value)
-    return value
+        return list(field_changes(self))
 
 
 class Notification(models.Model):

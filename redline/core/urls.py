@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("audit/", views.audit_log, name="audit-log"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("notifications/", views_notifications.notifications, name="notifications"),
     path(
         "notifications/<int:notification_id>/",

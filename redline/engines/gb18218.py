@@ -59,7 +59,8 @@ class Category:
     symbol: str
     name_zh: str
     name_en: str
-    description: str
+    description_zh: str
+    description_en: str
     threshold: float
 
 
@@ -149,7 +150,8 @@ class Tables:
                 symbol=r["symbol"],
                 name_zh=r["category_zh"],
                 name_en=r["category_en"],
-                description=r["description"],
+                description_zh=r["description_zh"],
+                description_en=r["description_en"],
                 threshold=float(r["threshold_t"]),
             )
             for r in rows("table2.csv")

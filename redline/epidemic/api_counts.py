@@ -148,8 +148,14 @@ class ConditionOut(Schema):
     aggregation: str
     verify_hours: int
     is_active: bool
-    source: str
-    unconfirmed: str = Field(..., description="Facts behind the entry that are not verified")
+    source: str = Field(..., description="Where the entry comes from (Chinese)")
+    source_en: str = Field(..., description="Where the entry comes from (English)")
+    unconfirmed: str = Field(
+        ..., description="Facts behind the entry that are not verified (Chinese)"
+    )
+    unconfirmed_en: str = Field(
+        ..., description="Facts behind the entry that are not verified (English)"
+    )
 
 
 # --- endpoints ---------------------------------------------------------------------------

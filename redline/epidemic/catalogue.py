@@ -33,7 +33,7 @@ REQUIRED = (
     "verify_hours",
     "source",
 )
-OPTIONAL = ("name_en", "params", "unconfirmed", "active")
+OPTIONAL = ("name_en", "source_en", "params", "unconfirmed", "unconfirmed_en", "active")
 # Where an entry's value goes in Condition (the YAML says `active`, the model `is_active`).
 MODEL_FIELDS = {
     "name": "name",
@@ -45,7 +45,9 @@ MODEL_FIELDS = {
     "aggregation": "aggregation",
     "verify_hours": "verify_hours",
     "source": "source",
+    "source_en": "source_en",
     "unconfirmed": "unconfirmed",
+    "unconfirmed_en": "unconfirmed_en",
     "active": "is_active",
 }
 
@@ -111,7 +113,7 @@ def _entry(position: int, raw: Any, problems: list[str]) -> Entry | None:
         return None
     if not isinstance(code, str) or not CODE.match(code) or len(code) > _limit("code"):
         problem("code", f"lower-case letters, digits and _ (at most {_limit('code')} characters)")
-    texts = ("name", "name_en", "source", "unconfirmed")
+    texts = ("name", "name_en", "source", "source_en", "unconfirmed", "unconfirmed_en")
     for name in texts:
         value = raw.get(name, "")
         if not isinstance(value, str):

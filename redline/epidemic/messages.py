@@ -1,4 +1,5 @@
-"""Problems of a detection run, stored in English and translated where they are shown.
+"""Problems of a detection run and the engine's notes, stored in English and translated where
+they are shown.
 
 A run's problems are data (kept on the run, read later in any language), and many come from
 the framework-free engine, which speaks English. Each text below is both the stored form
@@ -55,6 +56,16 @@ ENGINE = (
     gettext_noop("range %(first)s:%(last)s goes past the series' %(n)s periods"),
 )
 
+# Notes the engine attaches to a result (stored with a signal's evidence, shown with it and
+# with the series): facts behind a method that are not verified.
+NOTES = (
+    gettext_noop(
+        "MPM baseline: the default of 2 preceding and 2 following blocks in each past year "
+        "(15 values with 3 years) is UNCONFIRMED; it comes from secondary descriptions of "
+        "CIDARS, not from the published definition."
+    ),
+)
+
 TEMPLATES = (
     IN_SERIES,
     NONE_EVALUABLE,
@@ -64,6 +75,7 @@ TEMPLATES = (
     UNKNOWN_PARAMETER,
     BAD_VALUE,
     *ENGINE,
+    *NOTES,
 )
 NESTED = {"error", "reason"}  # values that are themselves stored texts
 _FIELD = re.compile(r"%\((\w+)\)s")

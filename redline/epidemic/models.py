@@ -21,6 +21,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from redline.core.language import in_language
 from redline.core.models import who_field
 from redline.epidemic.vocab import (
     Aggregation,
@@ -99,7 +100,9 @@ class Condition(models.Model):
     verify_hours = models.PositiveIntegerField(_("hours to verify a signal"), default=24)
     is_active = models.BooleanField(_("active"), default=True)
     source = models.CharField(_("source"), max_length=300, blank=True)
+    source_en = models.CharField(_("source (English)"), max_length=300, blank=True)
     unconfirmed = models.CharField(_("unconfirmed"), max_length=300, blank=True)
+    unconfirmed_en = models.CharField(_("unconfirmed (English)"), max_length=300, blank=True)
 
     objects = ConditionQuerySet.as_manager()
 
@@ -110,6 +113,16 @@ class Condition(models.Model):
 
     def __str__(self) -> str:
         return _localised(self)
+
+    @property
+    def source_note(self) -> str:
+        """Where the entry comes from, in the reader's language."""
+        return in_language(self.source, self.source_en)
+
+    @property
+    def unconfirmed_note(self) -> str:
+        """What behind the entry is not verified, in the reader's language."""
+        return in_language(self.unconfirmed, self.unconfirmed_en)
 
 
 class KeyGroupCount(models.Model):

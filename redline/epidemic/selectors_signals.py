@@ -78,9 +78,15 @@ def signal_list(
         signals = signals.filter(
             Q(number__icontains=query)
             | Q(condition__name__icontains=query)
+            | Q(condition__name_en__icontains=query)
             | Q(place__name__icontains=query)
         )
     return signals.select_related("condition", "region", "place", "responsible")
+
+
+def anything_visible(user: Any) -> bool:
+    """Whether any signal or case count lies in the user's jurisdiction."""
+    return Signal.objects.restrict(user).exists() or CaseCount.objects.restrict(user).exists()
 
 
 def signal_get(user: Any, signal_id: int) -> Signal:
@@ -188,7 +194,7 @@ def dashboard(user: Any, *, now: dt.datetime | None = None) -> Dashboard:
     by_state = [(code, label, states.get(code, 0)) for code, label in SignalState.choices]
     rows = (
         signals.order_by()
-        .values("condition_id", "condition__code", "condition__name", "state")
+        .values("condition_id", "condition__code", "condition__name", "condition__name_en", "state")
         .annotate(n=Count("id"))
     )
     conditions: dict[int, dict[str, Any]] = {}
@@ -198,7 +204,10 @@ def dashboard(user: Any, *, now: dt.datetime | None = None) -> Dashboard:
             {
                 "id": row["condition_id"],
                 "code": row["condition__code"],
-                "name": row["condition__name"],
+                # in the reader's language, as str(condition)
+                "name": str(
+                    Condition(name=row["condition__name"], name_en=row["condition__name_en"])
+                ),
                 "open": 0,
                 "closed": 0,
                 "states": {},

@@ -21,12 +21,14 @@ from django.views.decorators.http import require_POST
 
 from redline.core.errors import DomainError, NotFound
 from redline.core.errors import PermissionDenied as DomainPermissionDenied
+from redline.core.sections import concerns, not_concerned
 from redline.core.web import show_on_form
 from redline.epidemic import selectors_signals as selectors
 from redline.epidemic import services_signals as services
 from redline.epidemic.detection import detection_run
 from redline.epidemic.forms_signals import RunForm, SignalStepForm
 from redline.epidemic.models import Condition, Signal
+from redline.epidemic.reporting import reporter
 from redline.epidemic.tasks import scheduled_day
 from redline.epidemic.vocab import SignalState
 from redline.epidemic.workflow import OUTCOMES, TRANSITIONS, available, may_run_detection
@@ -49,6 +51,8 @@ def _section(request: HttpRequest) -> None:
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     _section(request)
+    if not concerns(request.user).epidemic and not selectors.anything_visible(request.user):
+        return _nothing_to_show(request)
     now = timezone.now()
     data = selectors.dashboard(request.user, now=now)
     day, _known = scheduled_day(now)
@@ -61,6 +65,23 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "run_form": RunForm(initial={"day": day}),
     }
     return render(request, "epidemic/dashboard.html", context)
+
+
+def _nothing_to_show(request: HttpRequest) -> HttpResponse:
+    links = []
+    if reporter(request.user).may_submit:
+        links.append((reverse("epidemic:count-entry"), _("Enter case counts")))
+    return not_concerned(
+        request,
+        title=_("Epidemic monitoring"),
+        message=_("There are no case counts or signals in the jurisdiction of %(org)s."),
+        who=_(
+            "Epidemic monitoring is followed by the public-health bodies (CDC), the health "
+            "commission and the departments supervising key places, and the city and "
+            "district governments."
+        ),
+        links=links,
+    )
 
 
 @login_required

@@ -30,6 +30,7 @@ from redline.hazards.vocab import (
     HazardSource,
     HazardState,
     HazardType,
+    SupervisionLevel,
     TaskResult,
     TaskStatus,
 )
@@ -147,7 +148,16 @@ class HazardDetailOut(HazardOut):
     rectifier: str | None
     accepted_by: str | None
     signed_off_by: str | None
-    listed_by: str | None
+    listed_by: str | None = Field(..., description="The supervising body's name.")
+    listed_at: dt.datetime | None
+    supervising_body: Ref | None = Field(
+        ..., description="The body supervising the hazard under listed supervision."
+    )
+    supervision_level: str = Field(
+        ..., description="Empty unless listed. " + _one_of(SupervisionLevel)
+    )
+    supervision_deadline: dt.date | None
+    public_note: str = Field(..., description="A public report's note for its reporter.")
     timeline: list[EventOut]
     photos: list[PhotoOut] = Field(..., description="Every photo of the hazard, oldest first.")
     available_steps: list[str] = Field(
@@ -214,6 +224,20 @@ class StepIn(StrictBody):
     plan_contingency: str | None = None
     enterprise: int | None = None
     level: str | None = Field(None, description=_one_of(HazardLevel))
+    supervising_body: int | None = Field(
+        None, description="list: an organisation id; default: your own body"
+    )
+    supervision_level: str | None = Field(
+        None,
+        description="list: not above your own level; default: your level. "
+        + _one_of(SupervisionLevel),
+    )
+    supervision_deadline: dt.date | None = Field(
+        None, description="list (required): today or later"
+    )
+    public_note: str | None = Field(
+        None, description="accept, sign_off, dismiss: shown to a public report's reporter"
+    )
     photos: list[PhotoIn] = Field(default_factory=list)
 
 
@@ -411,6 +435,13 @@ def _detail(request: HttpRequest, hazard: Hazard) -> dict[str, Any]:
         "accepted_by": _person(hazard.accepted_by),
         "signed_off_by": _person(hazard.signed_off_by),
         "listed_by": str(hazard.listed_by) if hazard.listed_by else None,
+        "listed_at": hazard.listed_at,
+        "supervising_body": {"id": hazard.listed_by.pk, "name": str(hazard.listed_by)}
+        if hazard.listed_by
+        else None,
+        "supervision_level": hazard.supervision_level,
+        "supervision_deadline": hazard.supervision_deadline,
+        "public_note": hazard.public_note,
         "timeline": [_event(e) for e in selectors.timeline(hazard)],
         "photos": [_photo(p) for p in hazard.photos.all()],
         "available_steps": [t.name for t in available(request.user, hazard)],

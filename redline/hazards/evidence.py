@@ -95,3 +95,24 @@ def store(uploads: Iterable[Upload], *, actor: Any, **owner: Any) -> list[Photo]
         photo.save()
         photos.append(photo)
     return photos
+
+
+def share(photos: Iterable[Photo], **owner: Any) -> list[Photo]:
+    """The same photos as evidence of another record too (a hazard opened from the
+    inspection task they were taken on): new rows, each with its own token, pointing at
+    the stored files (nothing is copied or deleted)."""
+    shared = []
+    for photo in photos:
+        twin = Photo(
+            token=secrets.token_hex(16),
+            file=photo.file.name,
+            content_type=photo.content_type,
+            size=photo.size,
+            original_name=photo.original_name,
+            uploaded_by_id=photo.uploaded_by_id,
+            uploaded_at=photo.uploaded_at,
+            **owner,
+        )
+        twin.save()
+        shared.append(twin)
+    return shared

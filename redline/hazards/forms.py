@@ -12,6 +12,7 @@ from django.core import signing
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from redline.core.widgets import DateInput
 from redline.engines.fire_composite import PLACE_TYPES
 from redline.hazards.standards import determination_standards
 from redline.hazards.vocab import (
@@ -19,6 +20,7 @@ from redline.hazards.vocab import (
     HazardLevel,
     HazardSource,
     HazardType,
+    SupervisionLevel,
     TaskResult,
 )
 from redline.organisations.models import Region
@@ -123,9 +125,7 @@ class StepForm(forms.Form):
     comment = forms.CharField(
         label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
-    deadline = forms.DateField(
-        label=_("Rectify by"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    deadline = forms.DateField(label=_("Rectify by"), required=False, widget=DateInput())
     rectifier = forms.TypedChoiceField(
         label=_("Responsible for rectification"), coerce=int, required=False, empty_value=None
     )
@@ -134,9 +134,7 @@ class StepForm(forms.Form):
         label=_("Rectification measures"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
     plan_funds = forms.CharField(label=_("Funds (10,000 CNY)"), required=False)
-    plan_deadline = forms.DateField(
-        label=_("Deadline"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    plan_deadline = forms.DateField(label=_("Deadline"), required=False, widget=DateInput())
     plan_contingency = forms.CharField(
         label=_("Contingency and emergency plan"),
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -146,13 +144,43 @@ class StepForm(forms.Form):
     level = forms.ChoiceField(
         label=_("Level"), choices=[("", "—"), *HazardLevel.choices], required=False
     )
+    supervising_body = forms.TypedChoiceField(
+        label=_("Supervising body"), coerce=int, required=False, empty_value=None
+    )
+    supervision_level = forms.ChoiceField(
+        label=_("Level of listed supervision"),
+        choices=[("", "—"), *SupervisionLevel.choices],
+        required=False,
+    )
+    supervision_deadline = forms.DateField(
+        label=_("Supervision deadline"), required=False, widget=DateInput()
+    )
+    public_note = forms.CharField(
+        label=_("Note for the reporter (shown on the public tracking page)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text=_("No names, phone numbers or internal details."),
+    )
 
     def __init__(
-        self, *args: Any, rectifiers: list[Any] = (), units: list[Any] = (), **kwargs: Any
+        self,
+        *args: Any,
+        rectifiers: list[Any] = (),
+        units: list[Any] = (),
+        bodies: list[Any] = (),
+        supervision_level: str = "",
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["rectifier"].choices = [("", "—")] + [(u.pk, str(u)) for u in rectifiers]
         self.fields["enterprise"].choices = [("", "—")] + [(u.pk, str(u)) for u in units]
+        self.fields["supervising_body"].choices = [(b.pk, str(b)) for b in bodies]
+        if not self.is_bound:
+            # Listing defaults to the actor's own body (the first) at the actor's level.
+            if bodies:
+                self.initial.setdefault("supervising_body", bodies[0].pk)
+            if supervision_level:
+                self.initial.setdefault("supervision_level", supervision_level)
 
     def data_for(self, names: tuple[str, ...]) -> dict[str, Any]:
         return {

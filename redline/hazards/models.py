@@ -25,6 +25,7 @@ from redline.hazards.vocab import (
     HazardState,
     HazardType,
     ManageType,
+    SupervisionLevel,
     TaskResult,
 )
 from redline.organisations.models import Enterprise, Organisation, Region, ScopedQuerySet
@@ -230,15 +231,26 @@ class Hazard(models.Model):
     accepted_by = who_field(_("accepted by"))
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     listed = models.BooleanField(_("under listed supervision"), default=False)
+    # Listed supervision (挂牌督办): a hazard is listed at most once (`workflow`); the
+    # supervising body is the government body that lists it, or one it names.
     listed_by = models.ForeignKey(
         Organisation,
-        verbose_name=_("listed by"),
+        verbose_name=_("supervising body"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
     )
     listed_at = models.DateTimeField(_("listed"), null=True, blank=True)
+    supervision_level = models.CharField(
+        _("level of listed supervision"),
+        max_length=12,
+        choices=SupervisionLevel.choices,
+        blank=True,
+    )
+    supervision_deadline = models.DateField(_("supervision deadline"), null=True, blank=True)
+    # What the person who reported it publicly reads on the tracking page (no internals).
+    public_note = models.TextField(_("note for the reporter"), blank=True)
     signed_off_by = who_field(_("signed off by"))
     signed_off_at = models.DateTimeField(_("signed off"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)

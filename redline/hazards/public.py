@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import secrets
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -22,8 +23,9 @@ from redline.hazards.models import Hazard, unit_copies
 from redline.hazards.services import announce_report, check_fields, choice, text, timeline_event
 from redline.hazards.tally import tally_add
 from redline.hazards.vocab import HazardLevel, HazardSource, HazardState, HazardType
-from redline.organisations.models import Region
-from redline.organisations.vocab import Sector
+from redline.organisations import selectors as org_selectors
+from redline.organisations.models import Organisation, Region
+from redline.organisations.vocab import OrganisationKind, RegionLevel, Sector
 
 TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -121,3 +123,71 @@ def hazard_track(code: str) -> Hazard | None:
     if not code:
         return None
     return Hazard.objects.filter(tracking_code=code).first()
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """What the tracking page tells a reporter: when, how far, who handles it, the outcome.
+    Never the unit, the people, their comments or the internal steps."""
+
+    received: dt.datetime
+    state: str
+    updated: dt.datetime
+    handled_by: str
+    progress: str
+    outcome: str
+    note: str
+
+
+def hazard_tracking(hazard: Hazard) -> Tracking:
+    closed = hazard.state == HazardState.CLOSED
+    dismissed = hazard.state == HazardState.DISMISSED
+    if closed:
+        outcome = _("Rectified and accepted; the report is closed.")
+    elif dismissed:
+        outcome = _("Checked and not found to be a hazard; the report is closed.")
+    else:
+        outcome = ""
+    return Tracking(
+        received=hazard.reported_at,
+        state=hazard.get_state_display(),
+        updated=hazard.updated_at,
+        handled_by=str(_handling_body(hazard) or ""),
+        progress=_progress(hazard),
+        outcome=outcome,
+        note=hazard.public_note,
+    )
+
+
+def _progress(hazard: Hazard) -> str:
+    if hazard.state == HazardState.REPORTED:
+        if hazard.enterprise_id is None:
+            return _("Received; being checked by the territorial government.")
+        return _("Confirmed and passed to the responsible unit for rectification.")
+    if hazard.state == HazardState.RECTIFYING:
+        return _("Being rectified under supervision.")
+    if hazard.state in (HazardState.AWAITING_ACCEPTANCE, HazardState.AWAITING_SIGNOFF):
+        return _("Rectification done; being checked.")
+    return _("Handling finished.")
+
+
+def _handling_body(hazard: Hazard) -> Organisation | None:
+    """The body answerable for the report now: the supervising body of a listed hazard, the
+    department supervising the unit it was assigned to, else the most local government."""
+    if hazard.listed_by_id:
+        return hazard.listed_by
+    if hazard.enterprise_id:
+        departments = org_selectors.supervising_departments(hazard.enterprise, hazard.sector)
+        if departments:
+            return departments[0]
+    region = hazard.region
+    depth = {r.pk: i for i, r in enumerate(region.ancestors())}
+    governments = org_selectors.governments_at(
+        region, (RegionLevel.SUBDISTRICT, RegionLevel.DISTRICT)
+    )
+    # The most local first; a government before its Safety Committee office.
+    ranked = sorted(
+        governments,
+        key=lambda o: (-depth.get(o.region_id, 0), o.kind != OrganisationKind.GOVERNMENT, o.pk),
+    )
+    return ranked[0] if ranked else None

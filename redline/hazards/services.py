@@ -39,12 +39,13 @@ from redline.hazards.vocab import (
     HazardState,
     HazardType,
     ManageType,
+    SupervisionLevel,
 )
 from redline.hazards.workflow import TRANSITIONS, blocked_reason
 from redline.organisations import selectors as org_selectors
 from redline.organisations.access import can, is_government_side
-from redline.organisations.models import Enterprise
-from redline.organisations.vocab import RegionLevel, Sector
+from redline.organisations.models import Enterprise, Organisation
+from redline.organisations.vocab import OrganisationKind, RegionLevel, Sector
 from redline.risk.models import ControlMeasure
 
 REPORT_FIELDS = (
@@ -347,6 +348,9 @@ def hazard_report(
         data=_determination_data(hazard, composite),
     )
     evidence.store(uploads, actor=actor, hazard=hazard, event=event)
+    if hazard.task_id:
+        # The inspection's photos are the hazard's evidence too.
+        evidence.share(hazard.task.photos.all(), hazard=hazard)
     tally_add(hazard)
     audit.record(
         actor=actor,
@@ -455,12 +459,12 @@ STEP_FIELDS: dict[str, tuple[str, ...]] = {
         "rectifier",
     ),
     "submit": ("comment",),
-    "accept": ("comment",),
-    "sign_off": ("comment",),
+    "accept": ("comment", "public_note"),
+    "sign_off": ("comment", "public_note"),
     "reject": ("comment",),
     "reopen": ("comment", "deadline"),
-    "list": ("comment",),
-    "dismiss": ("comment",),
+    "list": ("comment", "supervising_body", "supervision_level", "supervision_deadline"),
+    "dismiss": ("comment", "public_note"),
     "assign_unit": ("comment", "enterprise", "level"),
     "comment": ("comment",),
 }
@@ -559,7 +563,19 @@ def _changes_for(
             changes["deadline"] = _future_date(data, "deadline")
             shown["deadline"] = changes["deadline"].isoformat()
     elif name == "list":
-        changes |= {"listed": True, "listed_by": actor.organisation, "listed_at": now}
+        body, level, deadline = _listing(actor, hazard, data)
+        changes |= {
+            "listed": True,
+            "listed_by": body,
+            "listed_at": now,
+            "supervision_level": level,
+            "supervision_deadline": deadline,
+        }
+        shown |= {
+            "supervising_body": str(body),
+            "supervision_level": level,
+            "supervision_deadline": deadline.isoformat(),
+        }
     elif name == "assign_unit":
         value = data.get("enterprise")
         try:
@@ -575,7 +591,122 @@ def _changes_for(
         if level:
             changes["level"] = level
         shown["enterprise"] = str(enterprise)
+    if "public_note" in STEP_FIELDS[name]:
+        note = text(data, "public_note", required=False, limit=2000)
+        if note and not hazard.tracking_code:
+            raise ValidationFailed(
+                fields={"public_note": _("Only a public report has a reporter to answer.")}
+            )
+        if note and not is_government_side(actor):
+            raise ValidationFailed(
+                fields={"public_note": _("Only a government body answers the reporter.")}
+            )
+        if note:
+            changes["public_note"] = note
+            shown["public_note"] = note
     return changes, shown
+
+
+# --- listed supervision ------------------------------------------------------------------
+
+SUPERVISING_KINDS = (
+    OrganisationKind.GOVERNMENT,
+    OrganisationKind.COMMITTEE_OFFICE,
+    OrganisationKind.DEPARTMENT,
+)
+
+
+def supervising_bodies(actor: Any, hazard: Hazard) -> list[Organisation]:
+    """The bodies an actor may name as the supervising body of a hazard listed for
+    supervision: their own organisation first, then the governments and Safety Committee
+    offices over the hazard's region and the departments supervising its unit, at the
+    actor's level or below (in the actor's region)."""
+    own = getattr(actor, "organisation", None)
+    superuser = getattr(actor, "is_superuser", False)
+    if own is None and not superuser:
+        return []
+    region = hazard.enterprise.region if hazard.enterprise_id else hazard.region
+    governments = Organisation.objects.filter(
+        region__in=region.ancestors(),
+        kind__in=[OrganisationKind.GOVERNMENT, OrganisationKind.COMMITTEE_OFFICE],
+        is_archived=False,
+    ).select_related("region")
+    departments = org_selectors.supervising_departments(hazard.enterprise, hazard.sector)
+    bodies: dict[int, Organisation] = {}
+    if own is not None and own.kind in SUPERVISING_KINDS:
+        bodies[own.pk] = own
+    for body in [*governments.order_by("region__path", "kind", "id"), *departments]:
+        if superuser or (own is not None and body.region.path.startswith(own.region.path)):
+            bodies.setdefault(body.pk, body)
+    return list(bodies.values())
+
+
+def default_supervision_level(actor: Any) -> str:
+    """An actor lists at their own organisation's level by default."""
+    own = getattr(actor, "organisation", None)
+    level = own.level if own is not None else ""
+    return level if level in SupervisionLevel.values else ""
+
+
+def _listing(
+    actor: Any, hazard: Hazard, data: Mapping[str, Any]
+) -> tuple[Organisation, str, dt.date]:
+    """The supervising body, level and deadline of a listing, each checked; every bad one
+    is named."""
+    errors: dict[str, str] = {}
+    bodies = supervising_bodies(actor, hazard)
+    body: Organisation | None = None
+    chosen = data.get("supervising_body")
+    if chosen in (None, ""):
+        own = getattr(actor, "organisation", None)
+        body = own if own is not None and any(b.pk == own.pk for b in bodies) else None
+        if body is None:
+            errors["supervising_body"] = str(_("This field is required."))
+    else:
+        try:
+            wanted = int(chosen)
+        except (TypeError, ValueError):
+            wanted = 0
+        body = next((b for b in bodies if b.pk == wanted), None)
+        if body is None:
+            errors["supervising_body"] = str(
+                _(
+                    "Choose your own body, or a government body or supervising department of "
+                    "this unit at your level or below."
+                )
+            )
+    level = ""
+    try:
+        level = choice(data, "supervision_level", SupervisionLevel, required=False)
+        level = level or default_supervision_level(actor) or (body.region.level if body else "")
+        if not level:
+            raise ValidationFailed(fields={"supervision_level": _("This field is required.")})
+        own = getattr(actor, "organisation", None)
+        if not getattr(actor, "is_superuser", False) and SupervisionLevel.rank(
+            level
+        ) > SupervisionLevel.rank(own.level if own is not None else ""):
+            raise ValidationFailed(
+                fields={
+                    "supervision_level": _(
+                        "You cannot list above your own level (%(level)s): choose it or a "
+                        "lower one."
+                    )
+                    % {"level": own.region.get_level_display() if own is not None else "—"}
+                }
+            )
+    except ValidationFailed as failure:
+        errors |= failure.fields
+    deadline: dt.date | None = None
+    try:
+        deadline = _date(data, "supervision_deadline", required=True)
+    except ValidationFailed as failure:
+        errors |= failure.fields
+    if deadline is not None and deadline < timezone.localdate():
+        errors["supervision_deadline"] = _("The supervision deadline cannot be in the past.")
+    if errors:
+        raise ValidationFailed(fields=errors)
+    assert body is not None and deadline is not None
+    return body, level, deadline
 
 
 def _five_implementations(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -719,9 +850,21 @@ def _pk(value: Any, name: str) -> Any:
 
 def _after_transition(hazard: Hazard, action: str, actor: Any, from_state: str) -> None:
     """Who hears about a step."""
+    body = ""
     with translation.override(settings.LANGUAGE_CODE):
         state = hazard.get_state_display()
         subject = f"{hazard.number} {hazard.name}: {state}"
+        if action == "list":
+            subject = _("%(name)s: placed under listed supervision") % {
+                "name": f"{hazard.number} {hazard.name}"
+            }
+            body = _(
+                "Supervising body: %(body)s. Level: %(level)s. Supervision deadline: %(deadline)s."
+            ) % {
+                "body": hazard.listed_by,
+                "level": hazard.get_supervision_level_display(),
+                "deadline": hazard.supervision_deadline,
+            }
     if action == "assign_unit":
         announce_report(hazard, actor)
     if action in {"submit", "fix_on_spot", "reject", "reopen", "accept", "sign_off", "list"}:
@@ -729,6 +872,7 @@ def _after_transition(hazard: Hazard, action: str, actor: Any, from_state: str) 
             unit_users(hazard),
             key=f"hazard:{hazard.pk}:v{hazard.version}",
             subject=subject,
+            body=body,
             url=hazard_url(hazard),
         )
     if (
@@ -744,5 +888,6 @@ def _after_transition(hazard: Hazard, action: str, actor: Any, from_state: str) 
             users_of(org_ids),
             key=f"hazard:{hazard.pk}:v{hazard.version}",
             subject=subject,
+            body=body,
             url=hazard_url(hazard),
         )

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from redline.hazards import views, views_public, views_tasks
+from redline.hazards import views, views_inspect, views_public, views_tasks
 
 urlpatterns = [
     path("hazards/", views.ledger, name="hazard-list"),
     path("hazards/export.xlsx", views.ledger_export, name="hazard-export"),
     path("hazards/dashboard/", views.dashboard, name="hazard-dashboard"),
     path("hazards/new/", views.report, name="hazard-report"),
+    path("hazards/new/unit/", views_inspect.report_unit, name="hazard-report-unit"),
     path("hazards/<int:hazard_id>/", views.detail, name="hazard-detail"),
     path("hazards/<int:hazard_id>/step/<slug:action>/", views.step, name="hazard-step"),
     path("evidence/<str:token>", views.photo, name="evidence-photo"),

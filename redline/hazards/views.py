@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,7 +24,7 @@ from redline.hazards.exports import ledger_xlsx
 from redline.hazards.forms import PLACE_TYPE_LABELS, HazardReportForm, StepForm, item_text
 from redline.hazards.models import Hazard, InspectionTask, Photo
 from redline.hazards.services import STEP_FIELDS
-from redline.hazards.vocab import HazardLevel, HazardSource, HazardState
+from redline.hazards.vocab import HazardLevel, HazardSource, HazardState, SupervisionLevel
 from redline.hazards.workflow import TRANSITIONS, action_label, available
 from redline.organisations import selectors as org_selectors
 from redline.organisations.access import can, is_government_side
@@ -73,7 +74,10 @@ def ledger(request: HttpRequest) -> HttpResponse:
         "sources": HazardSource.choices,
         "regions": org_selectors.region_choices(request.user),
         "today": timezone.localdate(),
-        "can_report": can(request.user, "change") or can(request.user, "inspect"),
+        # The government side reports what its inspections find (inspectors); a unit, its own.
+        "can_report": can(request.user, "inspect")
+        if is_government_side(request.user)
+        else can(request.user, "change") or can(request.user, "inspect"),
     }
     template = "hazards/_ledger_rows.html" if request.htmx else "hazards/ledger.html"  # type: ignore[attr-defined]
     return render(request, template, context)
@@ -130,10 +134,15 @@ def report(request: HttpRequest) -> HttpResponse:
     units = _reporting_units(request)
     government = is_government_side(request.user)
     if not units:
-        if government:
-            messages.info(request, _("Open the unit's page and report the hazard from there."))
-            return redirect("enterprise-list")
-        raise Http404
+        if not government:
+            raise Http404
+        if not can(request.user, "inspect"):
+            raise PermissionDenied
+        chosen = request.GET.get("enterprise") or request.POST.get("enterprise") or ""
+        if chosen.isdigit():
+            raise Http404  # not a unit of the user's jurisdiction
+        # A government inspection: first choose the unit, among those of the jurisdiction.
+        return redirect("hazard-report-unit")
     initial: dict[str, Any] = {"enterprise": units[0].pk}
     task = _prefill_task(request, initial)
     form = HazardReportForm(
@@ -162,7 +171,7 @@ def report(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "hazards/report_form.html",
-        {"form": form, "task": task, "place_types": PLACE_TYPE_LABELS},
+        {"form": form, "task": task, "place_types": PLACE_TYPE_LABELS, "government": government},
         status=status,
     )
 
@@ -184,7 +193,8 @@ def _prefill_task(request: HttpRequest, initial: dict[str, Any]) -> InspectionTa
         "measure": measure.pk,
         "name": f"{measure.event.name}: {measure.description}"[:200],
         "description": _("Inspection of “%(content)s” found: ")
-        % {"content": measure.inspection_content or measure.description},
+        % {"content": measure.inspection_content or measure.description}
+        + task.note,
         "location": str(measure.event.unit),
         "source": HazardSource.DAILY,
     }
@@ -230,6 +240,7 @@ def _detail_context(
     units = (
         _assignable_units(request, hazard) if any(t.name == "assign_unit" for t in steps) else []
     )
+    listing = _listing_choices(request, hazard) if any(t.name == "list" for t in steps) else {}
     forms = []
     for transition in steps:
         step_form = (
@@ -240,10 +251,16 @@ def _detail_context(
                 rectifiers=_rectifiers(hazard),
                 units=units,
                 prefix=transition.name,
+                **listing,
             )
         )
         required = _required_fields(transition)
-        fields = [(step_form[name], name in required) for name in STEP_FIELDS[transition.name]]
+        fields = [
+            (step_form[name], name in required)
+            for name in STEP_FIELDS[transition.name]
+            # Only a public report has a reporter to answer, and a government body answers.
+            if name != "public_note" or (hazard.tracking_code and is_government_side(request.user))
+        ]
         forms.append((transition, step_form, fields))
     composite = selectors.fire_composite(hazard)
     events = selectors.timeline(hazard)
@@ -252,6 +269,10 @@ def _detail_context(
         event.label = action_label(event.action)  # type: ignore[attr-defined]
         changed = event.to_state and event.to_state != event.from_state
         event.to_label = states.get(event.to_state, "") if changed else ""  # type: ignore[attr-defined]
+        level = event.data.get("supervision_level", "")
+        event.supervision_label = (  # type: ignore[attr-defined]
+            SupervisionLevel(level).label if level in SupervisionLevel.values else ""
+        )
     return {
         "hazard": hazard,
         "events": events,
@@ -274,7 +295,17 @@ def _required_fields(transition: Any) -> set[str]:
         required.add("deadline")
     if transition.name == "assign_unit":
         required.add("enterprise")
+    if transition.name == "list":
+        required |= {"supervising_body", "supervision_level", "supervision_deadline"}
     return required
+
+
+def _listing_choices(request: HttpRequest, hazard: Hazard) -> dict[str, Any]:
+    """The listing step's supervising bodies and default level, for the step's form."""
+    return {
+        "bodies": services.supervising_bodies(request.user, hazard),
+        "supervision_level": services.default_supervision_level(request.user),
+    }
 
 
 @login_required
@@ -287,7 +318,10 @@ def step(request: HttpRequest, hazard_id: int, action: str) -> HttpResponse:
     if action not in TRANSITIONS:
         raise Http404
     units = _assignable_units(request, hazard) if action == "assign_unit" else []
-    form = StepForm(request.POST, rectifiers=_rectifiers(hazard), units=units, prefix=action)
+    listing = _listing_choices(request, hazard) if action == "list" else {}
+    form = StepForm(
+        request.POST, rectifiers=_rectifiers(hazard), units=units, prefix=action, **listing
+    )
     status = 422
     if form.is_valid():
         try:

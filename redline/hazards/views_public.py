@@ -9,7 +9,7 @@ from django.views.decorators.csrf import csrf_protect
 from redline.core.errors import DomainError
 from redline.core.web import show_on_form
 from redline.hazards.forms import PublicReportForm
-from redline.hazards.public import hazard_report_public, hazard_track
+from redline.hazards.public import hazard_report_public, hazard_track, hazard_tracking
 
 
 def _ip(request: HttpRequest) -> str:
@@ -46,5 +46,10 @@ def public_track(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "hazards/public_track.html",
-        {"code": code, "hazard": hazard, "searched": bool(code)},
+        {
+            "code": code,
+            "hazard": hazard,
+            "tracking": hazard_tracking(hazard) if hazard else None,
+            "searched": bool(code),
+        },
     )

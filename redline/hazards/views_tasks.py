@@ -15,9 +15,10 @@ from django.utils.translation import gettext as _
 
 from redline.core.errors import DomainError
 from redline.core.web import show_on_form
-from redline.hazards import inspection, selectors
+from redline.hazards import inspection, selectors, views_inspect
 from redline.hazards.forms import TaskRecordForm
 from redline.hazards.vocab import TaskResult, TaskStatus
+from redline.organisations.access import is_government_side
 from redline.risk.views import visible_enterprise
 
 
@@ -29,6 +30,8 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     tasks = selectors.tasks_for(request.user)
     org = getattr(request.user, "organisation", None)
     if org is None or not org.enterprise_id:
+        if is_government_side(request.user):
+            return views_inspect.government_tasks(request)
         raise Http404
     tasks = tasks.filter(enterprise_id=org.enterprise_id)
     due = list(tasks.filter(inspection.status_q(TaskStatus.DUE, now)).order_by("due_at")[:100])

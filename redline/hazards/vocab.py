@@ -75,6 +75,21 @@ class HazardState(models.TextChoices):
         return [cls.REPORTED, cls.RECTIFYING, cls.AWAITING_ACCEPTANCE, cls.AWAITING_SIGNOFF]
 
 
+class SupervisionLevel(models.TextChoices):
+    """Who lists a major hazard for supervision (挂牌督办): the level of government whose
+    listing it is. A body lists at its own level or below."""
+
+    CITY = "city", _("City-level listed supervision")
+    DISTRICT = "district", _("District / county-level listed supervision")
+    SUBDISTRICT = "subdistrict", _("Subdistrict / town-level listed supervision")
+
+    @classmethod
+    def rank(cls, level: str) -> int:
+        """Higher is higher: city 3, district 2, subdistrict 1 (anything else 0)."""
+        ranks = {cls.CITY.value: 3, cls.DISTRICT.value: 2, cls.SUBDISTRICT.value: 1}
+        return ranks.get(str(level), 0)
+
+
 class ManageType(models.TextChoices):
     ON_THE_SPOT = "spot", _("Rectified on the spot")
     BY_DEADLINE = "deadline", _("Rectify by a deadline")

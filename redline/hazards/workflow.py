@@ -8,7 +8,8 @@
     awaiting acceptance | awaiting sign-off --reject--> rectifying
     closed --reopen--> rectifying
     reported --dismiss (government; e.g. an unfounded public report)--> dismissed
-    any open state of a major hazard --list (government)--> the same state, listed
+    any open state of a major hazard --list (government: supervising body, level not above
+        the actor's, supervision deadline)--> the same state, listed (once)
 
 Each transition names the states it leaves, the state it reaches, who may take it and what
 it needs. `services.hazard_transition` applies it with a conditional update, so of two

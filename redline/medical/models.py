@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from redline.core.language import in_language
 from redline.core.models import who_field
 from redline.medical.vocab import (
     HEALTH_UNIT_KINDS,
@@ -192,18 +192,11 @@ class CapacityThreshold(models.Model):
 
     @property
     def source_note(self) -> str:
-        return _in_language(self.source, self.source_en)
+        return in_language(self.source, self.source_en)
 
     @property
     def unconfirmed_note(self) -> str:
-        return _in_language(self.unconfirmed, self.unconfirmed_en)
-
-
-def _in_language(chinese: str, english: str) -> str:
-    """The English text when the reader reads English and one is recorded."""
-    if (get_language() or "").startswith("en") and english:
-        return english
-    return chinese
+        return in_language(self.unconfirmed, self.unconfirmed_en)
 
 
 class CapacityAlertQuerySet(ScopedQuerySet):
@@ -306,7 +299,7 @@ class CapacityAlert(models.Model):
 
     @property
     def unconfirmed_note(self) -> str:
-        return _in_language(self.unconfirmed, self.unconfirmed_en)
+        return in_language(self.unconfirmed, self.unconfirmed_en)
 
 
 class CapacityAlertEvent(models.Model):

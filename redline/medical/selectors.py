@@ -90,6 +90,11 @@ def visible_hospital(user: Any, hospital_id: int) -> Enterprise:
     )
 
 
+def health_units(user: Any) -> QuerySet[Enterprise]:
+    """The hospitals and fever clinics in the user's jurisdiction (not archived)."""
+    return Enterprise.objects.restrict(user).filter(kind__in=HEALTH_UNIT_KINDS, is_archived=False)
+
+
 def own_health_unit(user: Any) -> Enterprise | None:
     """The hospital or fever clinic the user's organisation is, if it is one."""
     org = getattr(user, "organisation", None)

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from redline.core.errors import Conflict, DomainError
 from redline.core.errors import PermissionDenied as DomainPermissionDenied
+from redline.core.sections import concerns, not_concerned
 from redline.core.web import show_on_form
 from redline.medical import selectors, services
 from redline.medical.forms import AlertStepForm, CapacityReportForm
@@ -57,6 +58,8 @@ def regional(request: HttpRequest) -> HttpResponse:
     own = selectors.own_health_unit(request.user)
     if own is not None and not request.GET:
         return redirect("medical-hospital", own.pk)
+    if not concerns(request.user).capacity and not selectors.health_units(request.user).exists():
+        return _nothing_to_show(request)
     day = _day(request.GET.get("day"), selectors.latest_day(request.user))
     view = selectors.regional_view(request.user, day, _region_id(request.GET.get("region")))
     focus_query = {"region": view.focus.pk} if view.focus else {}
@@ -74,6 +77,19 @@ def regional(request: HttpRequest) -> HttpResponse:
         "chart": view.trend,
     }
     return render(request, "medical/regional.html", context)
+
+
+def _nothing_to_show(request: HttpRequest) -> HttpResponse:
+    return not_concerned(
+        request,
+        title=_("Treatment capacity"),
+        message=_("There are no hospitals or fever clinics in the jurisdiction of %(org)s."),
+        who=_(
+            "Treatment capacity is followed by the health commission, the public-health "
+            "bodies (CDC), the hospitals and fever clinics themselves, and the city and "
+            "district governments."
+        ),
+    )
 
 
 def _ancestors(view: selectors.RegionalView) -> list[Any]:

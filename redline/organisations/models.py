@@ -281,9 +281,13 @@ class Enterprise(models.Model):
 
     @classmethod
     def audit_display(cls, field: str, value: Any) -> str | None:
-        if field == "sectors" and isinstance(value, str):
+        """A logged value for people (`redline.core.changelog`): sectors by their names."""
+        from redline.core.changelog import join
+
+        if field == "sectors" and isinstance(value, str | list):
+            codes = value.split(",") if isinstance(value, str) else value
             labels = dict(Sector.choices)
-            return "、".join(str(labels.get(s, s)) for s in value.split(",") if s)
+            return join(labels.get(s, s) for s in codes if s)
         return None
 
     def get_sector_labels(self) -> list[str]:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from redline.core import changelog
 from redline.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from redline.core.errors import PermissionDenied as DomainPermissionDenied
 from redline.core.web import show_on_form
@@ -99,11 +100,15 @@ def enterprise_export(request: HttpRequest, fmt: str) -> HttpResponse:
 def enterprise_detail(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     _section(request, "enterprises")
     enterprise = _visible_enterprise(request, enterprise_id)
+    history = selectors.enterprise_history(enterprise)
+    more = changelog.fragment(request, history, subject=enterprise)
+    if more is not None:  # htmx asks for another page of the change log
+        return more
     context = {
         "enterprise": enterprise,
         "people": selectors.people_of(enterprise),
         "chain": selectors.responsibility_chain(enterprise),
-        "history": selectors.enterprise_history(enterprise)[:50],
+        "changes": changelog.page(request, history, subject=enterprise),
         "can_change": can(request.user, "change") and not enterprise.is_archived,
         "can_archive": can(request.user, "archive"),
         "can_report_hazard": not enterprise.is_archived

@@ -62,6 +62,12 @@ class SummaryOut(Schema):
     counts: dict[str, int]
 
 
+class WarningOut(Schema):
+    code: str
+    field: str
+    message: str
+
+
 class EventOut(Schema):
     id: int
     name: str
@@ -75,6 +81,12 @@ class EventOut(Schema):
     residual_level: int | None
     level: int
     version: int
+    # E.g. a residual risk higher than the inherent one: saved, but worth a second look.
+    warnings: list[WarningOut] = []
+
+    @staticmethod
+    def resolve_warnings(obj: RiskEvent) -> list[services.AssessmentWarning]:
+        return services.assessment_warnings(obj)
 
 
 class UnitOut(Schema):
@@ -172,7 +184,16 @@ def inventory(request: HttpRequest, enterprise_id: int) -> dict[str, Any]:
     }
 
 
-@router.post("/risk-events/{event_id}/assess", response=EventOut, summary="Assess a risk event")
+@router.post(
+    "/risk-events/{event_id}/assess",
+    response=EventOut,
+    summary="Assess a risk event",
+    description=(
+        "Inherent and (optional) residual factors under the event's rule set. A residual risk "
+        "that scores or grades higher than the inherent one is saved, with a warning "
+        "(code `residual_above_inherent`, field `residual`) in `warnings`."
+    ),
+)
 def assess_event(request: HttpRequest, event_id: int, payload: AssessIn) -> Any:
     event = get_object_or_404(RiskEvent.objects.restrict(request.user), pk=event_id)
     return services.risk_event_save(

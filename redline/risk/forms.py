@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from redline.core.widgets import DateInput
 from redline.engines.gb18218 import KINDS
 from redline.engines.risk_methods import RuleSet
 from redline.risk.models import MajorHazardInstallation, RiskObject, RiskUnit
@@ -61,8 +62,14 @@ class SubstanceForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        english = (get_language() or "").startswith("en")
         self.fields["category"].choices = [("", "—")] + [
-            (c.symbol, f"{c.symbol} {c.name_zh} · {c.description}")
+            (
+                c.symbol,
+                f"{c.symbol} {c.name_en} · {c.description_en}"
+                if english
+                else f"{c.symbol} {c.name_zh} · {c.description_zh}",
+            )
             for c in gb18218().categories.values()
         ]
 
@@ -89,9 +96,7 @@ assert KINDS == tuple(MajorHazardInstallation.Kind.values)
 
 
 class ParkAssessmentForm(forms.Form):
-    assessed_on = forms.DateField(
-        label=_("Assessed on"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    assessed_on = forms.DateField(label=_("Assessed on"), widget=DateInput())
     score = forms.DecimalField(
         label=_("Score (out of 100)"), min_value=0, max_value=100, decimal_places=2
     )
@@ -103,8 +108,9 @@ class ParkAssessmentForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         guides = park_guides()
+        title = "title_en" if (get_language() or "").startswith("en") else "title_zh"
         self.fields["guide"].choices = [
-            (gid, g["title_zh"] + ("" if g["status"] == "confirmed" else " ⚠"))
+            (gid, g[title] + ("" if g["status"] == "confirmed" else " ⚠"))
             for gid, g in guides.items()
         ]
         self.fields["guide"].initial = next(gid for gid, g in guides.items() if g["default"])

@@ -8,6 +8,7 @@ updates carry the version read (409); every change is in the change log.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -218,6 +219,32 @@ def assess(
 
 def _as_floats(factors: Mapping[str, Any]) -> dict[str, float]:
     return {name: float(value) for name, value in factors.items()}
+
+
+@dataclass(frozen=True)
+class AssessmentWarning:
+    """Something in a saved assessment worth a second look; it does not stop the save."""
+
+    code: str
+    field: str
+    message: str
+
+
+def assessment_warnings(event: RiskEvent) -> list[AssessmentWarning]:
+    """The warnings of an event's assessment: a residual risk (with the control measures)
+    that scores or grades higher than the inherent one, when controls only ever lower a
+    risk (a higher score is a higher risk; level 1 is the most severe). Shown by the web
+    next to the residual assessment and returned by the API; the assessment is saved."""
+    if event.residual_score is None or event.residual_level is None:
+        return []
+    if event.residual_score > event.inherent_score or event.residual_level < event.inherent_level:
+        message = _(
+            "The residual risk (score %(residual)s) is higher than the inherent risk "
+            "(score %(inherent)s): control measures should lower the risk. Check both "
+            "assessments."
+        ) % {"residual": f"{event.residual_score:g}", "inherent": f"{event.inherent_score:g}"}
+        return [AssessmentWarning("residual_above_inherent", "residual", message)]
+    return []
 
 
 @transaction.atomic

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from django.utils.translation import gettext
 
 from redline.engines.gb18218 import Tables
 from redline.engines.risk_methods import RuleSet, load_rule_sets
@@ -62,3 +65,20 @@ def park_class(score: float, guide_id: str) -> str:
         if (low is None or score >= low) and (high is None or score < high):
             return str(band["class"])
     raise ValueError(f"score {score} outside every class of guide {guide_id}")
+
+
+# The engine names where a threshold or beta comes from in English ("GB18218-2018 Table 1 row
+# 3", "GB18218-2018 Table 4 J1"); it is stored so with the grading and shown translated.
+_BASIS = re.compile(
+    r"^(?P<standard>GB ?\d+-\d{4}) Table (?P<table>\d+) (?:row (?P<row>\d+)|(?P<symbol>\S+))$"
+)
+
+
+def basis_label(text: str) -> str:
+    """A grading line's basis (the engine's English reference) in the reader's language."""
+    found = _BASIS.match(text or "")
+    if found is None:
+        return text
+    if found["row"]:
+        return gettext("%(standard)s Table %(table)s row %(row)s") % found.groupdict()
+    return gettext("%(standard)s Table %(table)s %(symbol)s") % found.groupdict()

@@ -122,6 +122,12 @@ def event_assess(request: HttpRequest, event_id: int) -> HttpResponse:
     return render(request, "risk/_assess_form.html", context, status=status)
 
 
+def _warn(request: HttpRequest, event: RiskEvent) -> None:
+    """The saved assessment's warnings, for the next page (its row shows them too)."""
+    for warning in services.assessment_warnings(event):
+        messages.warning(request, warning.message)
+
+
 def _assessed(request: HttpRequest, event: RiskEvent) -> HttpResponse:
     """The event's new row, with the unit's, object's, enterprise's and regions' badges
     swapped in place (htmx out-of-band), so nothing on the page shows a stale colour."""
@@ -139,6 +145,7 @@ def _assessed(request: HttpRequest, event: RiskEvent) -> HttpResponse:
     }
     if not request.htmx:  # type: ignore[attr-defined]
         messages.success(request, _("Assessment saved."))
+        _warn(request, event)
         return redirect("risk-inventory", enterprise_id=enterprise.pk)
     return render(request, "risk/_assessed.html", context)
 
@@ -422,11 +429,12 @@ def event_add(request: HttpRequest, unit_id: int) -> HttpResponse:
                 "residual": form.factors("residual"),
             }
             try:
-                services.risk_event_save(actor=request.user, unit_id=unit.pk, data=data)
+                event = services.risk_event_save(actor=request.user, unit_id=unit.pk, data=data)
             except DomainError as failure:
                 status = show_on_form(form, failure)
             else:
                 messages.success(request, _("Saved."))
+                _warn(request, event)
                 return redirect("risk-inventory", enterprise_id=unit.risk_object.enterprise_id)
     context = {
         "enterprise": unit.risk_object.enterprise,

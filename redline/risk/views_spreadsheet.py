@@ -3,6 +3,9 @@ import (all rows checked, then all or nothing) for those who may change it."""
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -19,19 +22,29 @@ from redline.organisations.access import can
 from redline.risk import spreadsheet
 from redline.risk.views import visible_enterprise
 
+# Characters a file name may not hold on the readers' systems (Windows is the strictest).
+UNSAFE_IN_FILE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
 
 @login_required
 @require_GET
 def inventory_export(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     enterprise = visible_enterprise(request, enterprise_id)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = HttpResponse(
         spreadsheet.export_inventory(enterprise), content_type=spreadsheet.CONTENT_TYPE
     )
+    # In the reader's language; a non-ASCII name goes out as RFC 6266 filename*.
     response["Content-Disposition"] = content_disposition_header(
-        True, f"{enterprise.name}-{_('risk inventory')}-{stamp}.xlsx"
+        True, export_file_name(str(enterprise), timezone.localdate())
     )
     return response
+
+
+def export_file_name(unit: str, day: date) -> str:
+    """The inventory export's file name: 风险清单-<unit>-<date>.xlsx in Chinese,
+    risk-inventory-<unit>-<date>.xlsx in English; the unit's name made safe for a file."""
+    safe = UNSAFE_IN_FILE_NAME.sub("_", unit).strip(" .") or "_"
+    return _("risk-inventory-%(unit)s-%(date)s.xlsx") % {"unit": safe, "date": day.isoformat()}
 
 
 @login_required

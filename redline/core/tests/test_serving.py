@@ -60,7 +60,16 @@ class Served:
         self.base = f"http://127.0.0.1:{self.port}"
         env = _env(var_dir) | {"REDLINE_JOBS_TICK": "1"}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "redline.cli", "serve", "--bind", f"127.0.0.1:{self.port}"],
+            [
+                sys.executable,
+                "-m",
+                "redline.cli",
+                "serve",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                "2",
+            ],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

@@ -11,3 +11,9 @@ register = template.Library()
 def run_problem(text: str) -> str:
     """A detection run's stored problem (English) in the active language."""
     return translated(str(text))
+
+
+@register.filter
+def engine_note(text: str) -> str:
+    """A note the detection engine attached to a result (English) in the active language."""
+    return translated(str(text))

@@ -45,7 +45,7 @@ def test_each_entry_names_an_engine_method_with_parameters_it_accepts(raw):
         parsed = parse_params(raw["method"], pairs)
         assert set(parsed) == set(raw.get("params") or {})
     assert raw["verify_hours"] == (2 if raw["method"] == "fixed" else 24)
-    assert raw["source"].strip()
+    assert raw["source"].strip() and raw["source_en"].strip()
 
 
 def test_the_file_reads_without_problems():
@@ -87,7 +87,7 @@ def test_mpm_percentiles_are_the_national_optima_of_the_note():
         assert BY_CODE[code]["method"] == "mpm", code
         assert BY_CODE[code]["params"]["percentile"] == percentile, code
     # A percentile the note does not give is flagged.
-    assert "no national percentile" in BY_CODE["hfmd"]["unconfirmed"]
+    assert "no national percentile" in BY_CODE["hfmd"]["unconfirmed_en"]
 
 
 def test_weekly_syndromes_use_noufailys_improved_farrington_flexible():
@@ -116,9 +116,9 @@ def test_unverified_facts_are_flagged():
     # The FDM disease list and the MPM blocks are unverified in the note; so are the time
     # limits (inferred from reported metrics).
     for raw in RAW:
-        assert raw.get("unconfirmed"), raw["code"]
-    assert "FDM" in BY_CODE["diphtheria"]["unconfirmed"]
-    assert "blocks" in BY_CODE["measles"]["unconfirmed"]
+        assert raw.get("unconfirmed") and raw.get("unconfirmed_en"), raw["code"]
+    assert "FDM" in BY_CODE["diphtheria"]["unconfirmed_en"]
+    assert "blocks" in BY_CODE["measles"]["unconfirmed_en"]
 
 
 @pytest.mark.parametrize(
@@ -255,7 +255,9 @@ def test_the_catalogue_page_shows_method_parameters_time_limit_and_flags(
     condition_catalogue_load()
     login(client, "education-viewer")
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    with django_assert_num_queries(5):  # session, user, catalogue, organisation, unread
+    # session, user, catalogue, organisation, unread, and what the navigation shows this
+    # department (its region and mandates: what concerns it); none per condition
+    with django_assert_num_queries(7):
         response = client.get("/epidemic/conditions/")
     assert response.status_code == 200
     html = response.content.decode()

@@ -407,7 +407,14 @@ def test_a_major_hazard_through_the_api(client, world):
     hazard_id = reported.json()["id"]
     assert reported.json()["source"] == "comprehensive"
 
-    listed = take(client, "emergency-inspector", hazard_id, "list", comment="City list, batch 3")
+    listed = take(
+        client,
+        "emergency-inspector",
+        hazard_id,
+        "list",
+        comment="City list, batch 3",
+        supervision_deadline=future(60),
+    )
     assert listed.status_code == 200, listed.content
     assert listed.json()["listed"] is True and listed.json()["listed_by"] == "应急管理局"
 

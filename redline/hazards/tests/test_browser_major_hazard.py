@@ -92,6 +92,7 @@ def test_major_hazard_from_report_to_sign_off(sessions, live_server, city) -> No
     expect(department).to_have_url(url)
     open_step(department, "list")
     department.fill("#id_list-comment", "列入市级挂牌督办")
+    department.fill("#id_list-supervision_deadline", deadline)
     department.click("#step-list button[type=submit]")
     expect(department.locator("#listed-flag")).to_be_visible()
     settle(department)

@@ -171,7 +171,7 @@ def test_the_dashboard_tally_matches_the_hazards(world, client):
             hazard_id=first.pk,
             action="list",
             version=1,
-            data={"comment": "listed"},
+            data={"comment": "listed", "supervision_deadline": "2026-06-30"},
         )
         hazard_transition(
             actor=user("ent2-operator"),

@@ -94,7 +94,13 @@ def test_major_hazard_path_with_listed_supervision(world):
     # The unit cannot list it; the supervising department can.
     with pytest.raises(PermissionDenied):
         step("ent-manager", hazard, "list", comment="x")
-    hazard = step("emergency-inspector", hazard, "list", comment="City list, batch 3")
+    hazard = step(
+        "emergency-inspector",
+        hazard,
+        "list",
+        comment="City list, batch 3",
+        supervision_deadline=future(60),
+    )
     assert hazard.listed and hazard.listed_by_id == world.orgs["emergency"].pk
     assert hazard.state == HazardState.REPORTED
 

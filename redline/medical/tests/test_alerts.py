@@ -49,7 +49,7 @@ def test_crossing_escalation_dedup_and_auto_close(med):
     alert = icu_alerts(unit).get()
     assert (alert.level, alert.state, alert.value) == (Level.WARNING, AlertState.OPEN, 80.0)
     assert alert.first_day == day(4) and alert.threshold_value == Decimal("75")
-    assert "UNCONFIRMED" in alert.unconfirmed
+    assert alert.unconfirmed.startswith("未经确认") and "UNCONFIRMED" in alert.unconfirmed_en
 
     submit(operator, day=day(3), icu_occupied=9)  # 90%: the same alert escalates
     submit(operator, day=day(3), icu_occupied=9, note="again")  # a correction: no new alert
@@ -211,8 +211,11 @@ def test_the_shipped_thresholds_are_loaded_and_flagged():
     rows = thresholds.shipped()
     assert CapacityThreshold.objects.count() == len(rows)  # loaded by the migration
     for row in rows:
-        # A value without a confirmed source says so, in capitals, to whoever sees it.
-        assert row.unconfirmed.startswith("UNCONFIRMED") or "[S14h]" in row.source, row
+        # A value without a confirmed source says so, in the reader's language.
+        flagged = row.unconfirmed.startswith("未经确认") and row.unconfirmed_en.startswith(
+            "UNCONFIRMED"
+        )
+        assert flagged or row.source.startswith("2022年12月要求"), row
     icu = CapacityThreshold.objects.get(metric="icu_occupancy", scope="hospital", level="alert")
     assert (icu.comparison, icu.value) == ("gte", Decimal("85"))
     staff = CapacityThreshold.objects.get(metric="staff_absence", scope="hospital", level="alert")
@@ -307,7 +310,7 @@ def test_the_unconfirmed_note_is_shown_in_the_readers_language(med, client, sett
     client.cookies.pop(settings.LANGUAGE_COOKIE_NAME)
     chinese = client.get(path, headers={"accept-language": "zh-hans"}).json()["unconfirmed"]
     assert english == "UNCONFIRMED: no standard found that sets an ICU occupancy alert level."
-    assert chinese.startswith("UNCONFIRMED（未确认）") and "ICU" in chinese
+    assert chinese.startswith("未经确认") and "ICU" in chinese
     told = Notification.objects.filter(key__startswith=f"capacity-alert:{alert.pk}:").first()
     assert chinese in told.body  # notifications go out in the site's language
 
