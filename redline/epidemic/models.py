@@ -2,19 +2,21 @@
 correction kept, so the count as known on any day can be read back), detection runs, and the
 signals they raise with their verification workflow.
 
-Who sees what (one door, `restrict(user, action)` on every queryset here):
+Who sees what (one door, `restrict(user, action)` on every queryset here): a record of a
+key place follows the place (whoever may open the unit, `Scope.enterprise_q`, sees its
+counts, signals and series, and nobody else); a record of a region alone (a district's
+summed series) is seen by the governments and health authorities whose area covers it
+(`Scope.area_q`). So:
 - governments and the Safety Committee office: their region subtree (the city: everything);
-- public-health bodies (CDC): everything in their region subtree;
-- a department whose mandates cover hospitals or fever clinics (the health commission):
-  everything in those mandates' regions; other departments (education, civil affairs): the
-  records of the key places of the kinds they supervise;
+- public-health bodies (CDC), and departments whose mandates cover hospitals or fever
+  clinics (the health commission): everything in their (mandates') region subtree;
+- other departments: the records of the key places they supervise (education: schools and
+  kindergartens; a sector department: key places registered in its sectors);
 - a key place (a unit account): its own records.
 """
 
 from __future__ import annotations
 
-from functools import reduce
-from operator import or_
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
@@ -39,13 +41,9 @@ from redline.organisations.models import (
     ScopedQuerySet,
     _localised,
 )
-from redline.organisations.vocab import UnitKind
 
 if TYPE_CHECKING:
     from redline.organisations.access import Scope
-
-# Mandates over these kinds of place make a department a health authority for this module.
-HEALTH_KINDS = frozenset({UnitKind.HOSPITAL, UnitKind.FEVER_CLINIC})
 
 
 def series_key(region_id: int, place_id: int | None) -> str:
@@ -54,26 +52,13 @@ def series_key(region_id: int, place_id: int | None) -> str:
 
 
 class EpidemicQuerySet(ScopedQuerySet):
-    """Records placed in a region and, optionally, at a key place (`place`)."""
-
-    region_lookup = "region__path__startswith"
-    place_lookup = "place"
+    """Records placed in a region and, optionally, at a key place (`place`): those at a
+    place follow the place's jurisdiction, those of a region alone the region's."""
 
     def scope_filter(self, scope: Scope) -> Q:
-        paths = [*scope.region_paths, *scope.key_place_paths]
-        paths += [m.path for m in scope.mandates if m.unit_kind in HEALTH_KINDS]
-        parts = [Q(**{self.region_lookup: p}) for p in dict.fromkeys(paths)]
-        for mandate in scope.mandates:
-            if mandate.unit_kind and mandate.unit_kind not in HEALTH_KINDS:
-                parts.append(
-                    Q(**{f"{self.place_lookup}__kind": mandate.unit_kind})
-                    & Q(**{self.region_lookup: mandate.path})
-                )
-        if scope.enterprise_id:
-            parts.append(Q(**{f"{self.place_lookup}_id": scope.enterprise_id}))
-        if not parts:
-            return Q(pk__in=[])
-        return reduce(or_, parts)
+        at_place = Q(place__isnull=False) & scope.enterprise_q("place__")
+        of_region = Q(place__isnull=True) & scope.area_q("region__path")
+        return at_place | of_region
 
 
 class ConditionQuerySet(models.QuerySet):

@@ -22,7 +22,7 @@ from redline.epidemic.detection import (
     read_window,
     run_method,
 )
-from redline.epidemic.models import HEALTH_KINDS, CaseCount, Condition, DetectionRun, Signal
+from redline.epidemic.models import CaseCount, Condition, DetectionRun, Signal
 from redline.epidemic.series import FREQUENCY, condition_series, last_period
 from redline.epidemic.vocab import Aggregation, SignalState, Verification
 from redline.epidemic.workflow import action_label
@@ -299,14 +299,7 @@ def runs(user: Any) -> QuerySet[DetectionRun]:
 def covers_region(user: Any, region: Region) -> bool:
     """Does the user see every count recorded in the region's subtree (so a district's
     summed series is theirs to see whole)?"""
-    if getattr(user, "is_superuser", False):
-        return True
-    scope = jurisdiction(user)
-    if scope.everything:
-        return True
-    paths = [*scope.region_paths, *scope.key_place_paths]
-    paths += [m.path for m in scope.mandates if m.unit_kind in HEALTH_KINDS]
-    return any(region.path.startswith(p) for p in paths)
+    return jurisdiction(user).covers_area(region.path)
 
 
 @dataclass
@@ -348,7 +341,7 @@ def series_view(
             raise NotFound()
         counts = counts.filter(region__path__startswith=region.path)
     else:
-        place = Enterprise.objects.filter(pk=place_id).first()
+        place = Enterprise.objects.restrict(user).filter(pk=place_id).first()
         if place is None:
             raise NotFound()
         counts = counts.filter(place_id=place_id, region_id=region_id)

@@ -19,8 +19,6 @@ Who sees what (one door, `restrict(user, action)`):
 from __future__ import annotations
 
 import datetime as dt
-from functools import reduce
-from operator import or_
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
@@ -30,7 +28,6 @@ from django.utils.translation import gettext_lazy as _
 from redline.core.language import in_language
 from redline.core.models import who_field
 from redline.medical.vocab import (
-    HEALTH_UNIT_KINDS,
     REPORT_FIELDS,
     AlertState,
     Comparison,
@@ -201,13 +198,10 @@ class CapacityThreshold(models.Model):
 
 class CapacityAlertQuerySet(ScopedQuerySet):
     def scope_filter(self, scope: Jurisdiction) -> Q:
+        # A hospital's alert follows the hospital; a region's, the region (`Scope.area_q`:
+        # its governments and health authorities).
         hospitals = Q(hospital__isnull=False) & scope.enterprise_q("hospital__")
-        paths = [*scope.region_paths, *scope.key_place_paths]
-        paths += [m.path for m in scope.mandates if m.unit_kind in HEALTH_UNIT_KINDS]
-        if not paths:
-            return hospitals
-        regions = reduce(or_, (Q(region__path__startswith=p) for p in dict.fromkeys(paths)))
-        return hospitals | (Q(hospital__isnull=True) & regions)
+        return hospitals | (Q(hospital__isnull=True) & scope.area_q("region__path"))
 
     def active(self) -> CapacityAlertQuerySet:
         return self.filter(state__in=AlertState.active())

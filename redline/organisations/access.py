@@ -8,9 +8,16 @@ jurisdiction by hand.
 - the city government and the city Safety Committee office: everything;
 - a district or subdistrict government: units in its region subtree;
 - a department: units in the sectors (or kinds of key place) of its mandates,
-  each in the mandate's region subtree;
-- a public-health body: the key places (schools, nursing homes, ...) in its region subtree;
+  each in the mandate's region subtree; a mandate over hospitals or fever clinics also
+  makes the department (the health commission) a health authority in that region;
+- a public-health body, and a health authority: the key places (schools, nursing
+  homes, ...) in its region subtree, and the region's own records (a district's case
+  counts, a region's capacity alerts);
 - an enterprise or unit: itself.
+
+A record that belongs to a unit (its people, hazards, case counts, signals, ...) follows
+the unit: whoever sees the unit sees them, and nobody else. A record of a region (no unit)
+is seen by the governments and health authorities whose area covers it (`area_paths`).
 """
 
 from __future__ import annotations
@@ -100,6 +107,26 @@ class Scope:
             return Q(**{f"{prefix}id__in": []})
         return reduce(or_, parts)
 
+    @property
+    def area_paths(self) -> tuple[str, ...]:
+        """The region subtrees whose own records (those of no unit: a district's summed case
+        counts, a region's capacity alerts) the user sees: a government's region and a health
+        authority's."""
+        return tuple(dict.fromkeys([*self.region_paths, *self.key_place_paths]))
+
+    def covers_area(self, region_path: str) -> bool:
+        """Does the user see every record of the region with this path (its whole subtree)?"""
+        return self.everything or any(region_path.startswith(p) for p in self.area_paths)
+
+    def area_q(self, lookup: str) -> Q:
+        """A filter on records of a region, reached through `lookup` (e.g. "region__path")."""
+        if self.everything:
+            return Q()
+        parts = [Q(**{f"{lookup}__startswith": p}) for p in self.area_paths]
+        if not parts:
+            return Q(pk__in=[])
+        return reduce(or_, parts)
+
     def region_q(self, prefix: str = "") -> Q:
         """A filter on Region, reached through `prefix` ("" for Region itself)."""
         if self.everything:
@@ -150,7 +177,13 @@ def _compute(user: Any) -> Scope:
             Mandate(path=m.region.path, sector=m.sector, unit_kind=m.unit_kind)
             for m in org.mandates.select_related("region").order_by("id")
         )
-        return Scope(mandates=mandates)
+        # A mandate over hospitals or fever clinics makes the department a health authority
+        # in the mandate's region: it oversees the epidemic work there (the city's health
+        # commission), so it sees the key places and the epidemic data a CDC there sees.
+        health = tuple(
+            dict.fromkeys(m.path for m in mandates if m.unit_kind in UnitKind.health_care())
+        )
+        return Scope(mandates=mandates, key_place_paths=health)
     if kind == OrganisationKind.PUBLIC_HEALTH:
         return Scope(key_place_paths=(region.path,))
     if kind == OrganisationKind.ENTERPRISE and org.enterprise_id:

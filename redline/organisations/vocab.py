@@ -36,6 +36,12 @@ class UnitKind(models.TextChoices):
     def key_places(cls) -> list[str]:
         return [k for k in cls.values if k != cls.ENTERPRISE]
 
+    @classmethod
+    def health_care(cls) -> list[str]:
+        """Kinds whose supervision makes a department a health authority (the health
+        commission): a mandate over them brings the region's key places and epidemic data."""
+        return [cls.HOSPITAL, cls.FEVER_CLINIC]
+
 
 class UnitStatus(models.TextChoices):
     OPERATING = "operating", _("Operating")
