@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -719,9 +719,15 @@ def register_step(step: Callable[[Builder, list[Enterprise]], None]) -> None:
         STEPS.append(step)
 
 
-def build(
-    *, seed: int = 1, scale: str = "small", progress: Callable[[str], None] = print
-) -> list[DemoLogin]:
+def build_city(
+    *,
+    seed: int = 1,
+    scale: str = "small",
+    progress: Callable[[str], None] = print,
+    steps: Sequence[Callable[[Builder, list[Enterprise]], None]] | None = None,
+) -> Builder:
+    """The city (regions, government, park, units, users), then the modules' steps: all of
+    them (`STEPS`), or those given (tests build one module's part alone)."""
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
     builder = Builder(seed=seed, scale=scale, progress=progress)
@@ -731,6 +737,12 @@ def build(
         park = builder.park(districts, subdistricts)
         units = builder.units(subdistricts, park)
         builder.users(bodies, districts, subdistricts, units)
-        for step in STEPS:
+        for step in STEPS if steps is None else steps:
             step(builder, units)
-    return builder.logins
+    return builder
+
+
+def build(
+    *, seed: int = 1, scale: str = "small", progress: Callable[[str], None] = print
+) -> list[DemoLogin]:
+    return build_city(seed=seed, scale=scale, progress=progress).logins

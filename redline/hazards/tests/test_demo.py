@@ -25,15 +25,8 @@ pytestmark = pytest.mark.django_db
 
 
 def small_city(seed: int) -> demo.Builder:
-    """The small demo city without the other modules' steps, then the hazards step."""
-    builder = demo.Builder(seed=seed, scale="small", progress=lambda message: None)
-    city, districts, subdistricts = builder.regions()
-    bodies = builder.government(city, districts, subdistricts)
-    park = builder.park(districts, subdistricts)
-    units = builder.units(subdistricts, park)
-    builder.users(bodies, districts, subdistricts, units)
-    build_hazards(builder, units)
-    return builder
+    """The small demo city without the other modules' steps, then this module's step."""
+    return demo.build_city(seed=seed, progress=lambda message: None, steps=[build_hazards])
 
 
 def demo_hazards():

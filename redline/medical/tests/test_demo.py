@@ -23,16 +23,9 @@ from redline.organisations.vocab import UnitStatus
 pytestmark = pytest.mark.django_db
 
 
-def small_city(seed: int):
+def small_city(seed: int) -> demo.Builder:
     """The small demo city without the other modules' steps, then this module's step."""
-    builder = demo.Builder(seed=seed, scale="small", progress=lambda message: None)
-    city, districts, subdistricts = builder.regions()
-    bodies = builder.government(city, districts, subdistricts)
-    park = builder.park(districts, subdistricts)
-    units = builder.units(subdistricts, park)
-    builder.users(bodies, districts, subdistricts, units)
-    build_capacity(builder, units)
-    return builder
+    return demo.build_city(seed=seed, progress=lambda message: None, steps=[build_capacity])
 
 
 def figures() -> list[tuple]:

@@ -18,14 +18,8 @@ pytestmark = pytest.mark.django_db
 
 
 def small_city(seed: int) -> demo.Builder:
-    """The small demo city without the other modules' steps, then the risk step."""
-    builder = demo.Builder(seed=seed, scale="small", progress=lambda message: None)
-    city, districts, subdistricts = builder.regions()
-    builder.government(city, districts, subdistricts)
-    park = builder.park(districts, subdistricts)
-    units = builder.units(subdistricts, park)
-    build_risks(builder, units)
-    return builder
+    """The small demo city without the other modules' steps, then this module's step."""
+    return demo.build_city(seed=seed, progress=lambda message: None, steps=[build_risks])
 
 
 def demo_objects():
