@@ -30,7 +30,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from redline.medical.vocab import HEALTH_UNIT_KINDS
-from redline.organisations.access import jurisdiction
+from redline.organisations.access import jurisdiction, once_per_user
 from redline.organisations.vocab import OrganisationKind, RegionLevel, Sector, UnitKind
 
 CAPACITY_KINDS = frozenset(HEALTH_UNIT_KINDS)
@@ -86,15 +86,10 @@ def _compute(user: Any) -> Concerns:
     return NOTHING
 
 
+@once_per_user("_redline_concerns")
 def concerns(user: Any) -> Concerns:
-    """What concerns the user, computed once per user object (one request)."""
-    cached = getattr(user, "_redline_concerns", None)
-    if cached is not None:
-        return cached
-    found = _compute(user)
-    if user is not None and getattr(user, "is_authenticated", False):
-        user._redline_concerns = found
-    return found
+    """What concerns the user."""
+    return _compute(user)
 
 
 def not_concerned(

@@ -10,7 +10,7 @@ from django.utils.translation import pgettext_lazy
 from redline.organisations.vocab import UnitKind
 
 # The kinds of unit that report their treatment capacity.
-HEALTH_UNIT_KINDS: tuple[str, ...] = (UnitKind.HOSPITAL, UnitKind.FEVER_CLINIC)
+HEALTH_UNIT_KINDS: tuple[str, ...] = tuple(UnitKind.health_care())
 
 # The figures of a daily report, in the order forms, exports and the API show them.
 REPORT_FIELDS: tuple[str, ...] = (

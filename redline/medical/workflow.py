@@ -22,8 +22,8 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from redline.medical.models import CapacityAlert
-from redline.medical.vocab import HEALTH_UNIT_KINDS, AlertState
-from redline.organisations.access import can
+from redline.medical.vocab import AlertState
+from redline.organisations.access import can, jurisdiction
 from redline.organisations.vocab import OrganisationKind
 
 
@@ -38,11 +38,9 @@ def is_health_authority(actor: Any) -> bool:
     if org.kind == OrganisationKind.PUBLIC_HEALTH:
         return True
     if org.kind == OrganisationKind.DEPARTMENT:
-        cached = getattr(actor, "_medical_health_department", None)
-        if cached is None:
-            cached = org.mandates.filter(unit_kind__in=HEALTH_UNIT_KINDS).exists()
-            actor._medical_health_department = cached
-        return bool(cached)
+        # The door makes a department with mandates over hospitals or fever clinics a
+        # health authority of those mandates' regions.
+        return bool(jurisdiction(actor).key_place_paths)
     return False
 
 

@@ -22,8 +22,9 @@ is seen by the governments and health authorities whose area covers it (`area_pa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import reduce
+from functools import reduce, wraps
 from operator import or_
 from typing import Any
 
@@ -191,15 +192,30 @@ def _compute(user: Any) -> Scope:
     return NOTHING
 
 
-def jurisdiction(user: Any) -> Scope:
-    """The user's scope, computed once per user object (one request)."""
-    cached = getattr(user, "_redline_scope", None)
-    if cached is not None:
+def once_per_user[T](attribute: str) -> Callable[[Callable[[Any], T]], Callable[[Any], T]]:
+    """Compute something of a user once per user object (one request), kept on the object
+    under `attribute`; anonymous users are computed each time."""
+
+    def decorate(compute: Callable[[Any], T]) -> Callable[[Any], T]:
+        @wraps(compute)
+        def cached(user: Any) -> T:
+            found = getattr(user, attribute, None)
+            if found is not None:
+                return found
+            found = compute(user)
+            if user is not None and getattr(user, "is_authenticated", False):
+                setattr(user, attribute, found)
+            return found
+
         return cached
-    scope = _compute(user)
-    if user is not None and getattr(user, "is_authenticated", False):
-        user._redline_scope = scope
-    return scope
+
+    return decorate
+
+
+@once_per_user("_redline_scope")
+def jurisdiction(user: Any) -> Scope:
+    """The user's scope."""
+    return _compute(user)
 
 
 def is_government_side(user: Any) -> bool:
