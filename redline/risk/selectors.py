@@ -4,6 +4,7 @@ events, every time they are read: never stored, so never stale."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +14,7 @@ from redline.organisations.models import Enterprise, Region
 from redline.risk.models import (
     ControlMeasure,
     MajorHazardInstallation,
+    ParkAssessment,
     RiskEvent,
     RiskObject,
     RiskUnit,
@@ -183,36 +185,54 @@ class ParkOverview:
 def park_overview(user: Any, park: Any) -> ParkOverview:
     """A park's latest class, the derived risk level of its enterprises and their major
     hazard installations by grade (all through the user's jurisdiction)."""
-    members = Enterprise.objects.restrict(user).filter(chemical_park=park, is_archived=False)
-    rows = (
-        live_events(user)
-        .filter(enterprise__chemical_park=park)
-        .values("enterprise_id", "level")
-        .annotate(n=Count("id"))
-        .values_list("enterprise_id", "level", "n")
-    )
-    per_enterprise: dict[int, Summary] = defaultdict(Summary)
-    total = Summary()
-    for enterprise_id, level, n in rows:
-        per_enterprise[enterprise_id].add(level, n)
-        total.add(level, n)
-    grades = dict.fromkeys((1, 2, 3, 4), 0)
-    installations = MajorHazardInstallation.objects.restrict(user).filter(
-        enterprise__chemical_park=park, is_archived=False
-    )
-    for grade, n in (
-        installations.filter(is_major=True).values_list("grade").annotate(n=Count("id"))
+    return park_overviews(user, [park])[0]
+
+
+def park_overviews(user: Any, parks: Sequence[Any]) -> list[ParkOverview]:
+    """`park_overview` of each park, in a fixed number of queries whatever their number."""
+    ids = [park.pk for park in parks]
+    members: dict[int, list[Enterprise]] = defaultdict(list)
+    for member in Enterprise.objects.restrict(user).filter(
+        chemical_park_id__in=ids, is_archived=False
     ):
-        grades[grade] = n
-    enterprises = sorted(
-        ((e, per_enterprise.get(e.pk, Summary())) for e in members),
-        key=lambda p: (p[1].level or 9, p[0].name),
-    )
-    return ParkOverview(
-        park=park,
-        assessment=park.assessments.filter(is_archived=False).first(),
-        summary=total,
-        enterprises=enterprises,
-        grades=grades,
-        installations=installations.count(),
-    )
+        members[member.chemical_park_id].append(member)
+    per_enterprise: dict[int, Summary] = defaultdict(Summary)
+    totals: dict[int, Summary] = defaultdict(Summary)
+    for park_id, enterprise_id, level, n in (
+        live_events(user)
+        .filter(enterprise__chemical_park_id__in=ids)
+        .values("enterprise__chemical_park_id", "enterprise_id", "level")
+        .annotate(n=Count("id"))
+        .values_list("enterprise__chemical_park_id", "enterprise_id", "level", "n")
+    ):
+        per_enterprise[enterprise_id].add(level, n)
+        totals[park_id].add(level, n)
+    grades: dict[int, dict[int, int]] = {pk: dict.fromkeys((1, 2, 3, 4), 0) for pk in ids}
+    installations: dict[int, int] = dict.fromkeys(ids, 0)
+    for park_id, is_major, grade, n in (
+        MajorHazardInstallation.objects.restrict(user)
+        .filter(enterprise__chemical_park_id__in=ids, is_archived=False)
+        .values("enterprise__chemical_park_id", "is_major", "grade")
+        .annotate(n=Count("id"))
+        .values_list("enterprise__chemical_park_id", "is_major", "grade", "n")
+    ):
+        installations[park_id] += n
+        if is_major and grade in grades[park_id]:
+            grades[park_id][grade] += n
+    latest: dict[int, Any] = {}
+    for assessment in ParkAssessment.objects.filter(park_id__in=ids, is_archived=False):
+        latest.setdefault(assessment.park_id, assessment)  # ordered newest first per park
+    return [
+        ParkOverview(
+            park=park,
+            assessment=latest.get(park.pk),
+            summary=totals[park.pk],
+            enterprises=sorted(
+                ((e, per_enterprise.get(e.pk, Summary())) for e in members[park.pk]),
+                key=lambda p: (p[1].level or 9, p[0].name),
+            ),
+            grades=grades[park.pk],
+            installations=installations[park.pk],
+        )
+        for park in parks
+    ]

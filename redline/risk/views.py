@@ -294,10 +294,8 @@ def installation_regrade(
 @login_required
 def park_list(request: HttpRequest) -> HttpResponse:
     request.nav_section = "parks"  # type: ignore[attr-defined]
-    parks = [
-        selectors.park_overview(request.user, park)
-        for park in org_selectors.parks_visible(request.user).select_related("managing_body")
-    ]
+    visible = org_selectors.parks_visible(request.user).select_related("managing_body")
+    parks = selectors.park_overviews(request.user, list(visible))
     return render(request, "risk/park_list.html", {"parks": parks})
 
 

@@ -189,11 +189,6 @@ def test_a_park_page_costs_the_same_for_more_enterprises(client, world):
     assert_flat(client, f"/parks/{park.pk}/", grow)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="N+1: risk.views.park_list calls selectors.park_overview once per park "
-    "(members, events, grades, latest assessment, installations: 5 queries a park)",
-)
 def test_the_park_list_costs_the_same_for_more_parks(client, world):
     login(client, "cityhall-viewer")
 
