@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from redline.core import audit
 from redline.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from redline.core.notify import notify, users_of
+from redline.core.workflow import ensure_allowed
 from redline.epidemic.models import Condition, DetectionRun, Signal, SignalEvent, series_key
 from redline.epidemic.vocab import SignalState, Verification
 from redline.epidemic.workflow import OUTCOMES, TRANSITIONS, VERIFIED_STATE, blocked_reason
@@ -394,6 +395,7 @@ def signal_transition(
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise ValidationFailed(fields={"action": _("Unknown step.")})
+    ensure_allowed(transition, actor, signal)
     _check_fields(data, transition.fields)
     if version is None:
         raise ValidationFailed(fields={"version": _("Give the version you read.")})

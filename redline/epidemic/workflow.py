@@ -22,6 +22,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from redline.core.workflow import role_refusal
 from redline.epidemic.models import Signal
 from redline.epidemic.vocab import SignalState as S
 from redline.epidemic.vocab import Verification
@@ -158,13 +159,14 @@ def action_label(action: str) -> Any:
 
 
 def blocked_reason(transition: Transition, actor: Any, signal: Signal) -> Any:
-    """Why the actor may not take this step now, or None."""
+    """Why the actor may not take this step now, or None (who they are first)."""
+    refused = role_refusal(transition, actor, signal)
+    if refused is not None:
+        return refused
     if signal.state not in transition.sources:
         return _("This signal is %(state)s; that step is not possible now.") % {
             "state": signal.get_state_display()
         }
-    if not transition.allowed(actor, signal):
-        return _("Only %(who)s may do this.") % {"who": transition.who}
     return None
 
 

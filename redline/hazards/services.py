@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from redline.core import audit
 from redline.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from redline.core.notify import notify, users_of
+from redline.core.workflow import ensure_allowed
 from redline.engines.fire_composite import composite_determination
 from redline.hazards import evidence
 from redline.hazards.models import Hazard, HazardEvent, InspectionTask, unit_copies
@@ -754,6 +755,7 @@ def hazard_transition(
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise ValidationFailed(fields={"action": _("Unknown step.")})
+    ensure_allowed(transition, actor, hazard)
     check_fields(data, STEP_FIELDS[action])
     if version is None:
         raise ValidationFailed(fields={"version": _("Give the version you read.")})

@@ -24,6 +24,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from redline.core.workflow import role_refusal
 from redline.hazards.models import Hazard
 from redline.hazards.vocab import HazardSource
 from redline.hazards.vocab import HazardState as S
@@ -232,7 +233,10 @@ def available(actor: Any, hazard: Hazard) -> list[Transition]:
 
 
 def blocked_reason(transition: Transition, actor: Any, hazard: Hazard) -> Any:
-    """Why the actor may not take this transition now, or None."""
+    """Why the actor may not take this transition now, or None (who they are first)."""
+    refused = role_refusal(transition, actor, hazard)
+    if refused is not None:
+        return refused
     if hazard.state not in transition.sources:
         return _("This hazard is %(state)s; that step is not possible now.") % {
             "state": hazard.get_state_display()
@@ -247,6 +251,4 @@ def blocked_reason(transition: Transition, actor: Any, hazard: Hazard) -> Any:
         return _("Only public reports can be dismissed; a unit's hazard is rectified.")
     if transition.name == "assign_unit" and hazard.enterprise_id:
         return _("This hazard already belongs to a unit.")
-    if not transition.allowed(actor, hazard):
-        return _("Only %(who)s may do this.") % {"who": transition.who}
     return None

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from redline.core import audit
 from redline.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from redline.core.workflow import ensure_allowed
 from redline.medical import thresholds as shipped_thresholds
 from redline.medical.evaluation import capacity_alerts_evaluate
 from redline.medical.models import (
@@ -368,6 +369,7 @@ def capacity_alert_transition(
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise ValidationFailed(fields={"action": _("Unknown step.")})
+    ensure_allowed(transition, actor, alert)
     if version is None:
         raise ValidationFailed(fields={"version": _("Give the version you read.")})
     if int(version) != alert.version:

@@ -21,6 +21,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from redline.core.workflow import role_refusal
 from redline.medical.models import CapacityAlert
 from redline.medical.vocab import AlertState
 from redline.organisations.access import can, jurisdiction
@@ -97,13 +98,14 @@ def action_label(action: str) -> Any:
 
 
 def blocked_reason(transition: Transition, actor: Any, alert: CapacityAlert) -> Any:
-    """Why the actor may not take this step now, or None."""
+    """Why the actor may not take this step now, or None (who they are first)."""
+    refused = role_refusal(transition, actor, alert)
+    if refused is not None:
+        return refused
     if alert.state not in transition.sources:
         return _("This alert is %(state)s; that step is not possible now.") % {
             "state": alert.get_state_display()
         }
-    if not transition.allowed(actor, alert):
-        return _("Only %(who)s may do this.") % {"who": transition.who}
     return None
 
 

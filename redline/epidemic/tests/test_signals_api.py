@@ -98,6 +98,12 @@ def test_steps_through_the_api(client, world, signals):
     )
     assert refused.status_code == 403
     assert post(client, f"/epidemic/signals/{d1.pk}/steps/nope", {"version": 3}).status_code == 422
+    # A viewer is refused for who they are (403), before the signal's state (verify is no
+    # longer possible) or a stale version is said.
+    login(client, "cdc_d1-viewer")
+    viewer = post(client, f"/epidemic/signals/{d1.pk}/steps/verify", {"version": 1})
+    assert viewer.status_code == 403, viewer.json()
+    assert "responding" not in viewer.json()["error"]["message"].lower()
 
 
 def test_runs_on_demand_and_their_list(client, world, signals):

@@ -291,6 +291,22 @@ def test_the_ledger_costs_the_same_queries_for_more_rows(client, world):
     assert len(five) == len(one)
 
 
+def test_a_step_refused_for_the_role_says_nothing_of_the_state(client, world):
+    """A viewer gets 403 whatever the hazard's state or the version sent; the refusal does
+    not tell them the state (a step from a wrong state, by someone who may take it, does)."""
+    hazard = report(user("ent-operator"), world.orgs["ent"].arg)
+    login(client, "d1-viewer")
+    for action, version in (("accept", hazard.version), ("assign", 99)):
+        refused = post(client, f"/hazards/{hazard.pk}/steps/{action}", {"version": version})
+        assert refused.status_code == 403, refused.json()
+        assert "reported" not in refused.json()["error"]["message"].lower()
+    wrong_state = take(client, "ent-manager", hazard.pk, "accept")
+    assert wrong_state.status_code == 422
+    assert "reported" in wrong_state.json()["error"]["message"].lower()
+    hazard.refresh_from_db()
+    assert hazard.state == "reported" and hazard.version == 1
+
+
 def test_anonymous_requests_are_refused(client, world):
     assert get(client, "/hazards").status_code == 401
     assert post(client, "/hazards", body(world.orgs["ent"].arg)).status_code == 401

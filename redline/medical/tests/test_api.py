@@ -115,6 +115,12 @@ def test_alert_filters_and_steps(client, med):
         post(client, f"/medical/alerts/{alert.pk}/steps/explode", {"version": 2}).status_code == 422
     )
     assert get(client, "/medical/alerts", {"state": "closed"}).json()["count"] == 1
+    # A viewer is refused for who they are (403), before the closed state or a stale version
+    # of the alert is said.
+    login(client, "cdc_d1-viewer")
+    refused = post(client, path, {"version": 1, "comment": "x"})
+    assert refused.status_code == 403, refused.json()
+    assert "closed" not in refused.json()["error"]["message"].lower()
 
 
 def test_anonymous_callers_are_refused(client, med):
