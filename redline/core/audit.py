@@ -13,7 +13,8 @@ from redline.core.context import current
 from redline.core.models import ChangeLog
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A value as the change log stores it (JSON-safe)."""
     if isinstance(value, datetime.datetime | datetime.date | datetime.time):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
@@ -21,9 +22,9 @@ def _plain(value: Any) -> Any:
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     return value
 
 
@@ -34,7 +35,7 @@ def snapshot(instance: models.Model, exclude: tuple[str, ...] = ()) -> dict[str,
         if field.name in exclude:
             continue
         value = field.value_from_object(instance)
-        data[field.name] = _plain(value)
+        data[field.name] = plain(value)
         if field.is_relation and value is not None:
             # What the id stood for when the change was made, for people reading the log.
             data[f"{field.name}{LABEL_SUFFIX}"] = str(getattr(instance, field.name))

@@ -24,6 +24,8 @@ from django.apps import apps
 from django.db import connections
 from django.utils import timezone
 
+from redline.core.context import acting
+
 log = logging.getLogger(__name__)
 
 
@@ -57,7 +59,8 @@ def run_all(now: dt.datetime | None = None, names: list[str] | None = None) -> d
         if names and job.name not in names:
             continue
         try:
-            results[job.name] = job.run(now=now)
+            with acting(client="job"):
+                results[job.name] = job.run(now=now)
         except Exception as error:
             log.exception("job %s failed", job.name)
             results[job.name] = f"failed: {error}"
@@ -88,7 +91,8 @@ def loop(stop: threading.Event, tick: float = 30.0) -> None:
             last[job.name] = now
             ran.append(job.name)
             try:
-                job.run(now=now)
+                with acting(client="job"):
+                    job.run(now=now)
             except Exception:
                 failed.append(job.name)
                 log.exception("job %s failed", job.name)

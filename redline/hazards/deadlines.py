@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
+from redline.core import audit
 from redline.core.notify import notify, users_of
 from redline.hazards.models import Hazard
 from redline.hazards.services import hazard_url, timeline_event, unit_users
@@ -108,6 +109,15 @@ def _run(step: Step, candidates: Any, now: dt.datetime) -> int:
                 key = f"hazard:{pk}:{step.action}:{deadline}"
             timeline_event(
                 hazard, actor=None, action=step.action, actor_name="Redline", at=now, data=data
+            )
+            audit.record(
+                actor=None,
+                action="update",
+                instance=hazard,
+                before=audit.plain(step.claim),
+                after=audit.plain(step.mark),
+                enterprise_id=hazard.enterprise_id,
+                comment=step.action,
             )
             with translation.override(settings.LANGUAGE_CODE):
                 subject = str(step.subject) % {

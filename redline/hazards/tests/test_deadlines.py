@@ -11,7 +11,7 @@ import time_machine
 from django.core import mail
 from django.test import override_settings
 
-from redline.core.models import Notification
+from redline.core.models import ChangeLog, Notification
 from redline.hazards.deadlines import hazard_deadlines_sweep
 from redline.hazards.services import hazard_transition
 from redline.hazards.tests.factories import report, user
@@ -94,6 +94,17 @@ def test_reminder_overdue_and_escalation_each_happen_once(
     assert actions.count("remind") == 1
     levels = [e.data["level"] for e in hazard.events.filter(action="escalate")]
     assert levels == [1, 2, 3]
+    # Each change the sweep made is in the change log, made by the system, once.
+    swept = ChangeLog.objects.filter(
+        model="hazards.Hazard",
+        object_id=str(hazard.pk),
+        comment__in=["remind", "overdue", "escalate"],
+    ).order_by("id")
+    assert [e.comment for e in swept] == ["remind", "overdue", "escalate", "escalate", "escalate"]
+    assert {e.actor_id for e in swept} == {None}
+    assert [e.after for e in swept if e.comment == "escalate"] == [
+        {"escalation_level": n} for n in (1, 2, 3)
+    ]
 
 
 @override_settings(REDLINE_HAZARD_ESCALATION_DAYS=[0, 3, 7])
@@ -141,6 +152,8 @@ def test_jobs_command_runs_the_sweep_at_a_given_time(world):
     assert '"overdue": 1' in out.getvalue()
     hazard.refresh_from_db()
     assert hazard.escalation_level == 1
+    logged = ChangeLog.objects.filter(object_id=str(hazard.pk), comment="overdue").get()
+    assert (logged.actor, logged.actor_name, logged.client) == (None, "job", "job")
 
 
 def test_the_dashboard_tally_matches_the_hazards(world, client):
