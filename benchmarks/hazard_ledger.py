@@ -4,8 +4,8 @@ hazards and their timelines), on PostgreSQL by default.
 Builds the province-scale demo into its own database once (REDLINE_BENCH_DATABASE_URL,
 default postgres://127.0.0.1:5432/redline_bench_province, created when missing), then
 times through Django's full request stack, for the city, a district and a department:
-the ledger's first page unfiltered and with filters (open major, overdue, a sector, a
-search), the htmx fragment, the dashboard, and the API list. Prints figures (median and
+the ledger's first page unfiltered and with filters (open major, overdue, a sector, name
+searches), the htmx fragment, the dashboard, and the API list. Prints figures (median and
 90th percentile of --runs requests); asserts nothing.
 
     .venv/bin/python benchmarks/hazard_ledger.py [--runs 20] [--seed 1]
@@ -110,7 +110,11 @@ def main() -> None:
         ("ledger, open major", "/hazards/?state=open&level=major", {}),
         ("ledger, overdue", "/hazards/?overdue=1", {}),
         ("ledger, sector gas, closed", "/hazards/?sector=gas&state=closed", {}),
+        # 法兰 (two characters: no trigram), 法兰泄漏 and 精细化工 (a word of thousands of
+        # units' names): the name search with and without the trigram indexes.
         ("ledger, search a name", "/hazards/?q=%E6%B3%95%E5%85%B0", {}),
+        ("ledger, search 4 characters", "/hazards/?q=%E6%B3%95%E5%85%B0%E6%B3%84%E6%BC%8F", {}),
+        ("ledger, search units' names", "/hazards/?q=%E7%B2%BE%E7%BB%86%E5%8C%96%E5%B7%A5", {}),
         ("ledger, htmx fragment", "/hazards/?state=open", {"HTTP_HX_REQUEST": "true"}),
         ("dashboard", "/hazards/dashboard/", {}),
         ("dashboard, major", "/hazards/dashboard/?level=major", {}),

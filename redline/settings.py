@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Its GinIndex/OpClass and TrigramExtension (name search, `redline.core.trigram`); on
+    # other databases it does nothing.
+    "django.contrib.postgres",
     "django_htmx",
     "axes",
     "ninja",
@@ -85,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "redline.core.middleware.RequestContextMiddleware",
+    "redline.core.middleware.DomainErrorMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -13,7 +13,7 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
     list_display = ["username", "first_name", "organisation", "roles", "is_active"]
     list_filter = ["is_active", "organisation__kind"]
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         (_("Redline"), {"fields": ("organisation", "roles", "phone")}),
     )
     raw_id_fields = ["organisation"]

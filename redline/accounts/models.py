@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import Self
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
@@ -62,7 +63,7 @@ def _hash(key: str) -> str:
 
 
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
-    def live(self) -> ApiTokenQuerySet:
+    def live(self) -> Self:
         return self.filter(revoked_at__isnull=True)
 
 

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from redline.accounts.models import ApiToken
+from redline.accounts.models import ApiToken, User
 from redline.core.errors import ValidationFailed
 
 MAX_LIVE_TOKENS = 20
 
 
 @transaction.atomic
-def token_issue(*, actor: Any, name: str) -> tuple[ApiToken, str]:
+def token_issue(*, actor: User, name: str) -> tuple[ApiToken, str]:
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(fields={"name": _("Give the token a name.")})
@@ -31,7 +29,7 @@ def token_issue(*, actor: Any, name: str) -> tuple[ApiToken, str]:
 
 
 @transaction.atomic
-def token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
+def token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])

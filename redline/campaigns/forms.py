@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from redline.campaigns.models import Campaign, standard_title
 from redline.campaigns.vocab import TARGETS
+from redline.core.forms import model_choice_field
 from redline.core.widgets import DateInput
 from redline.hazards.standards import determination_standards
 from redline.organisations.models import Region
@@ -28,13 +29,20 @@ def _standard_choices() -> list[tuple[str, str]]:
     return choices
 
 
+class RegionsField(forms.ModelMultipleChoiceField):
+    """Districts and, indented under them, their subdistricts."""
+
+    def label_from_instance(self, obj: Region) -> str:
+        return "\u3000" * (obj.depth - 1) + str(obj)
+
+
 class CampaignForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     name_en = forms.CharField(label=_("English name"), max_length=200, required=False)
     sectors = forms.MultipleChoiceField(
         label=_("Sectors"), choices=Sector.choices, widget=forms.CheckboxSelectMultiple
     )
-    regions = forms.ModelMultipleChoiceField(
+    regions = RegionsField(
         label=_("Regions"),
         queryset=Region.objects.none(),
         required=False,
@@ -69,8 +77,7 @@ class CampaignForm(forms.Form):
         regions = Region.objects.restrict(user).filter(
             level__in=[RegionLevel.DISTRICT, RegionLevel.SUBDISTRICT]
         )
-        self.fields["regions"].queryset = regions.order_by("path")
-        self.fields["regions"].label_from_instance = lambda r: "\u3000" * (r.depth - 1) + str(r)
+        model_choice_field(self, "regions").queryset = regions.order_by("path")
         if campaign is None or not campaign.pk:
             del self.fields["is_archived"]
         first = ["name", "name_en", "sectors", "regions", "starts_on", "ends_on", "standards"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import reduce
 from operator import or_
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -19,16 +19,17 @@ from django.utils.translation import gettext_lazy as _
 
 from redline.campaigns.vocab import TARGETS
 from redline.hazards.standards import determination_standards
-from redline.organisations.access import role_allows
-from redline.organisations.models import Enterprise, Region
-from redline.organisations.vocab import OrganisationKind, Sector, UnitStatus
-
-# The bodies that see every campaign: it is a city-wide programme they all take part in.
-GOVERNMENT_KINDS = (
-    OrganisationKind.GOVERNMENT,
-    OrganisationKind.COMMITTEE_OFFICE,
-    OrganisationKind.DEPARTMENT,
+from redline.organisations.models import (
+    Enterprise,
+    Region,
+    ScopedQuerySet,
+    SectorRow,
+    in_sectors_q,
 )
+from redline.organisations.vocab import Sector, UnitStatus
+
+if TYPE_CHECKING:
+    from redline.organisations.access import Scope
 
 
 def standard_title(standard: Any) -> str:
@@ -41,34 +42,39 @@ def _any_of(parts: list[Q]) -> Q:
     return reduce(or_, parts) if parts else Q(pk__in=[])
 
 
-class CampaignQuerySet(models.QuerySet["Campaign"]):
-    def restrict(self, user: Any, action: str = "view") -> CampaignQuerySet:
-        """Every signed-in user of a government body, the Safety Committee office or a
-        department sees every campaign; an enterprise sees the live campaigns that cover it."""
-        if not role_allows(user, action):
-            return self.none()
-        if getattr(user, "is_superuser", False):
-            return self
-        org = getattr(user, "organisation", None)
-        if org is None or org.is_archived:
-            return self.none()
-        if org.kind in GOVERNMENT_KINDS:
-            return self
-        if org.kind == OrganisationKind.ENTERPRISE and org.enterprise_id:
-            return self.covering(org.enterprise)
-        return self.none()
+class CampaignQuerySet(ScopedQuerySet):
+    """The door (`restrict`, `get_for`) decides who sees which campaigns (`Scope.campaigns`:
+    every government body and department sees every campaign, a unit the live campaigns
+    that cover it) and who manages them (the action "manage": the city government and the
+    city Safety Committee office)."""
+
+    def scope_filter(self, scope: Scope) -> Q:
+        if scope.campaigns == "all":
+            return Q()
+        if scope.campaigns == "covering" and scope.enterprise_id:
+            unit = Enterprise.objects.select_related("region").get(pk=scope.enterprise_id)
+            return self.covering_q(unit)
+        return Q(pk__in=[])
 
     def covering(self, enterprise: Enterprise) -> CampaignQuerySet:
         """Live campaigns whose scope takes in this unit (as `Campaign.enterprise_q`)."""
+        return self.filter(self.covering_q(enterprise))
+
+    @staticmethod
+    def covering_q(enterprise: Enterprise) -> Q:
         if enterprise.is_archived or enterprise.status == UnitStatus.CLOSED:
-            return self.none()
-        sectors = _any_of([Q(sectors__contains=f",{s},") for s in enterprise.sector_list])
+            return Q(pk__in=[])
+        sectors = CampaignSector.objects.filter(sector__in=enterprise.sector_list)
         path = enterprise.region.path
         parts = path.strip("/").split("/")
         ancestors = ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
         placed = Campaign.objects.filter(regions__path__in=ancestors).values("pk")
         anywhere = Campaign.objects.filter(regions__isnull=True).values("pk")
-        return self.filter(sectors, Q(pk__in=placed) | Q(pk__in=anywhere), is_archived=False)
+        return (
+            Q(pk__in=sectors.values("campaign_id"))
+            & (Q(pk__in=placed) | Q(pk__in=anywhere))
+            & Q(is_archived=False)
+        )
 
     def live(self) -> CampaignQuerySet:
         return self.filter(is_archived=False)
@@ -77,7 +83,8 @@ class CampaignQuerySet(models.QuerySet["Campaign"]):
 class Campaign(models.Model):
     name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("English name"), max_length=200, blank=True)
-    # Sector codes stored as ",fire,gas,", like a unit's: a sector filter is one LIKE.
+    # Sector codes as ",fire,gas,", like a unit's (read, shown, logged); filters read the
+    # campaign's `CampaignSector` rows, kept in step by `save()` and the service.
     sectors = models.CharField(_("sectors"), max_length=120)
     regions = models.ManyToManyField(
         Region,
@@ -107,6 +114,12 @@ class Campaign(models.Model):
         if (get_language() or "").startswith("en") and self.name_en:
             return self.name_en
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        fields = kwargs.get("update_fields")
+        if fields is None or "sectors" in fields:
+            CampaignSector.sync([self])
 
     # --- sectors, standards, targets ---------------------------------------------------
 
@@ -224,9 +237,6 @@ class Campaign(models.Model):
         """The paths of the campaign's regions; empty for the whole city (prefetch-aware)."""
         return sorted(r.path for r in self.regions.all())
 
-    def _sector_q(self, prefix: str) -> Q:
-        return _any_of([Q(**{f"{prefix}sectors__contains": f",{s},"}) for s in self.sector_list])
-
     def _region_q(self, field: str) -> Q:
         paths = self.region_paths()
         if not paths:
@@ -239,7 +249,7 @@ class Campaign(models.Model):
         if not self.sector_list:
             return Q(pk__in=[])
         start, end = self.period_bounds()
-        sector = Q(sector__in=self.sector_list) | self._sector_q("enterprise__")
+        sector = Q(sector__in=self.sector_list) | in_sectors_q(self.sector_list, "enterprise__")
         when = Q(reported_at__gte=start, reported_at__lt=end)
         return sector & self._region_q("region") & when
 
@@ -251,7 +261,7 @@ class Campaign(models.Model):
         return (
             Q(is_archived=False)
             & ~Q(status=UnitStatus.CLOSED)
-            & self._sector_q("")
+            & in_sectors_q(self.sector_list)
             & self._region_q("region")
         )
 
@@ -261,3 +271,15 @@ class Campaign(models.Model):
         if today < self.starts_on:
             return "upcoming"
         return "running" if today <= self.ends_on else "ended"
+
+
+class CampaignSector(SectorRow):
+    """One sector of a campaign: which campaigns cover a unit is read from these rows."""
+
+    owner = "campaign"
+    campaign = SectorRow.owner_field(Campaign)
+
+    class Meta:
+        verbose_name = _("sector of a campaign")
+        verbose_name_plural = _("sectors of campaigns")
+        constraints, indexes = SectorRow.keys("campaign")

@@ -352,8 +352,8 @@ def _groups(user: Any, campaign: Campaign, today: dt.date) -> list[_Group]:
         .values("region__path", "sector", "enterprise__sectors")
         .annotate(**counts)
     )
-    for row in grouped:
-        groups.append(_Group(row["region__path"], _hazard_sectors(row), row, HAZARD_FIELDS))
+    for found in grouped:
+        groups.append(_Group(found["region__path"], _hazard_sectors(found), found, HAZARD_FIELDS))
     items = campaign.item_ids()
     if items:
         majors = (
@@ -361,12 +361,12 @@ def _groups(user: Any, campaign: Campaign, today: dt.date) -> list[_Group]:
             .order_by()
             .values("region__path", "sector", "enterprise__sectors", "determination_items")
         )
-        for row in majors:
-            if items & set(row["determination_items"] or []):
+        for major in majors:
+            if items & set(major["determination_items"] or []):
                 groups.append(
                     _Group(
-                        row["region__path"],
-                        _hazard_sectors(row),
+                        major["region__path"],
+                        _hazard_sectors(major),
                         {"major_cited": 1},
                         ("major_cited",),
                     )

@@ -1,9 +1,10 @@
 """Writes to the special rectification campaigns. Web views, the API and the CLI call these.
 
-Who may create and edit a campaign is decided here, once (`may_manage`): the city
-government or the city Safety Committee office, by a user holding the manager or
-administrator role. Values are validated through the model (422 naming the field),
-updates carry the version read (409), and every change goes to the change log.
+Who may create and edit a campaign is the door's (the action "manage",
+`redline.organisations.access`): the city government or the city Safety Committee office,
+by a user holding the manager or administrator role. Values are validated through the
+model (422 naming the field), updates carry the version read (409), and every change goes
+to the change log.
 """
 
 from __future__ import annotations
@@ -15,13 +16,12 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from redline.campaigns.models import Campaign
+from redline.campaigns.models import Campaign, CampaignSector
 from redline.core import audit
-from redline.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from redline.core.errors import Conflict, PermissionDenied, ValidationFailed
 from redline.core.records import clean_or_fail, save_versioned
-from redline.organisations.access import user_roles
+from redline.organisations.access import can
 from redline.organisations.models import Region
-from redline.organisations.vocab import OrganisationKind, RegionLevel
 
 FIELDS = (
     "name",
@@ -35,26 +35,13 @@ FIELDS = (
     "description",
     "is_archived",
 )
-MANAGING_ROLES = frozenset({"manager", "admin"})
-MANAGING_KINDS = (OrganisationKind.GOVERNMENT, OrganisationKind.COMMITTEE_OFFICE)
 
 
 def may_manage(user: Any) -> bool:
-    """The one rule for creating and editing campaigns: a manager or administrator of the
-    city government or of the city Safety Committee office (or a superuser)."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    if getattr(user, "is_superuser", False):
-        return True
-    if not user_roles(user) & MANAGING_ROLES:
-        return False
-    org = getattr(user, "organisation", None)
-    return (
-        org is not None
-        and not org.is_archived
-        and org.kind in MANAGING_KINDS
-        and org.region.level == RegionLevel.CITY
-    )
+    """May the user create and edit campaigns (the door's action "manage": a manager or
+    administrator of the city government or of the city Safety Committee office, or a
+    superuser)?"""
+    return can(user, "manage")
 
 
 def ensure_may_manage(user: Any) -> None:
@@ -130,10 +117,7 @@ def campaign_save(
     if campaign_id is None:
         campaign, before, old_regions = Campaign(), None, []
     else:
-        try:
-            campaign = Campaign.objects.restrict(actor).get(pk=campaign_id)
-        except Campaign.DoesNotExist:
-            raise NotFound() from None
+        campaign = Campaign.objects.get_for(actor, "manage", pk=campaign_id)
         if version is None:
             raise ValidationFailed(fields={"version": _("Give the version you read.")})
         old_regions = list(campaign.regions.order_by("path"))
@@ -154,7 +138,11 @@ def campaign_save(
         if campaign.version != version:
             raise Conflict()
         return campaign
+    if version is None:
+        raise Conflict()  # (no row has no version)
     save_versioned(campaign, version)
+    if "sectors" in changed:
+        CampaignSector.sync([campaign])
     campaign.regions.set(regions)
     action = "update"
     if changed == {"is_archived"}:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -16,14 +16,14 @@ from redline.campaigns.models import Campaign, standard_title
 from redline.core import changelog
 from redline.core.errors import DomainError
 from redline.core.models import ChangeLog
-from redline.core.web import show_on_form
+from redline.core.web import PageRequest, show_on_form
 
 
-def _section(request: HttpRequest) -> None:
-    request.nav_section = "campaigns"  # type: ignore[attr-defined]
+def _section(request: PageRequest) -> None:
+    request.nav_section = "campaigns"
 
 
-def _visible(request: HttpRequest, campaign_id: int) -> Campaign:
+def _visible(request: PageRequest, campaign_id: int) -> Campaign:
     try:
         return selectors.campaign_get(request.user, campaign_id)
     except Campaign.DoesNotExist:
@@ -31,7 +31,7 @@ def _visible(request: HttpRequest, campaign_id: int) -> Campaign:
 
 
 @login_required
-def campaign_list(request: HttpRequest) -> HttpResponse:
+def campaign_list(request: PageRequest) -> HttpResponse:
     _section(request)
     archived = request.GET.get("archived") == "1"
     campaigns = list(selectors.campaign_list(request.user, archived=archived))
@@ -45,7 +45,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def campaign_detail(request: PageRequest, campaign_id: int) -> HttpResponse:
     _section(request)
     campaign = _visible(request, campaign_id)
     can_manage = services.may_manage(request.user)
@@ -74,7 +74,7 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
 
 
 @login_required
-def campaign_edit(request: HttpRequest, campaign_id: int | None = None) -> HttpResponse:
+def campaign_edit(request: PageRequest, campaign_id: int | None = None) -> HttpResponse:
     _section(request)
     campaign = _visible(request, campaign_id) if campaign_id else None
     if not services.may_manage(request.user):

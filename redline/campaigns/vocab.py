@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass(frozen=True)
 class TargetKind:
     key: str
-    label: Promise
+    label: StrOrPromise
     # ">=": the actual share must reach the target; "<=": it must not exceed it.
     direction: str
-    help: Promise
+    help: StrOrPromise
 
     @property
     def symbol(self) -> str:

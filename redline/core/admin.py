@@ -1,4 +1,7 @@
+from __future__ import annotations
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from redline.core.models import ChangeLog
 
@@ -9,11 +12,11 @@ class ChangeLogAdmin(admin.ModelAdmin):
     list_filter = ["action", "client", "model"]
     search_fields = ["object_repr", "actor_name", "request_id"]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: ChangeLog | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: ChangeLog | None = None) -> bool:
         return False

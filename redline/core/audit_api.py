@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
 from redline.core.api_pages import PageParams, paginate
 from redline.core.errors import PermissionDenied
 from redline.core.models import ChangeLog
+from redline.core.web import UserRequest
 from redline.organisations.access import role_allows
 
 router = Router(tags=["audit"])
@@ -72,6 +72,6 @@ def search(user: Any, filters: dict[str, Any]) -> Any:
 
 @router.get("/audit", response=ChangePage, summary="Search the change log (administrators)")
 def search_log(
-    request: HttpRequest, filters: Query[ChangeFilters], page: Query[PageParams]
+    request: UserRequest, filters: Query[ChangeFilters], page: Query[PageParams]
 ) -> dict[str, Any]:
     return paginate(search(request.user, filters.dict()), page)

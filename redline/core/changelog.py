@@ -18,26 +18,27 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeGuard
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import models
+from django.db.models.fields.related import RelatedField
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import dateformat, timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.dateparse import parse_date, parse_datetime, parse_time
 from django.utils.functional import Promise
-from django.utils.module_loading import import_string
 from django.utils.text import capfirst
 from django.utils.translation import gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from redline.core.audit import LABEL_SUFFIX
 from redline.core.models import ChangeLog
+from redline.core.workflow import machines
 
 PER_PAGE = 20
 PAGE_PARAM = "changes"  # ?changes=N: the page of the log, beside a page's own parameters
@@ -51,12 +52,7 @@ TIME_FORMAT = "H:i"
 # Bookkeeping every record has; the entry's own time and the version check say it already.
 HIDDEN_FIELDS = frozenset({"created_at", "updated_at", "version"})
 
-# The steps of each declared workflow, recorded as "<step>: <comment>" in the comment.
-STEP_LABELS = {
-    "hazards.Hazard": "redline.hazards.workflow.action_label",
-    "epidemic.Signal": "redline.epidemic.workflow.action_label",
-    "medical.CapacityAlert": "redline.medical.workflow.action_label",
-}
+# The steps of each declared workflow are recorded as "<step>: <comment>" in the comment.
 STEP = re.compile(r"^([a-z][a-z_]*)(?:: (.*))?$", re.DOTALL)
 
 # Comments that the system writes as codes (admin site, jobs, loaders).
@@ -118,6 +114,18 @@ def join(items: Iterable[object]) -> str:
 # --- pages -----------------------------------------------------------------------------
 
 
+class LogPage(Page[Any]):
+    """A page of the log as people read it: its entries `Shown` (its paginator counts the
+    stored entries), and the query string and page parameter its links keep."""
+
+    def __init__(
+        self, current: Page[ChangeLog], shown: list[Shown], *, query: str, param: str
+    ) -> None:
+        super().__init__(shown, current.number, current.paginator)
+        self.query = query
+        self.param = param
+
+
 def page(
     request: HttpRequest,
     entries: models.QuerySet[ChangeLog] | Sequence[ChangeLog],
@@ -125,17 +133,19 @@ def page(
     subject: models.Model | None = None,
     param: str = PAGE_PARAM,
     per_page: int = PER_PAGE,
-) -> Page:
+) -> LogPage:
     """The page of the log the request asks for (newest first), its entries shown."""
     if isinstance(entries, models.QuerySet):
         entries = entries.order_by("-at", "-id")
     current = Paginator(entries, per_page).get_page(request.GET.get(param))
-    current.object_list = present(list(current.object_list), subject=subject)
     query = request.GET.copy()
     query.pop(param, None)
-    current.query = query.urlencode()  # type: ignore[attr-defined]
-    current.param = param  # type: ignore[attr-defined]
-    return current
+    return LogPage(
+        current,
+        present(list(current.object_list), subject=subject),
+        query=query.urlencode(),
+        param=param,
+    )
 
 
 def fragment(
@@ -227,7 +237,9 @@ def _empty(value: object) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
-def _changed_fields(entry: ChangeLog, model: type[models.Model] | None) -> list[models.Field]:  # type: ignore[type-arg]
+def _changed_fields(
+    entry: ChangeLog, model: type[models.Model] | None
+) -> list[models.Field[Any, Any]]:
     before, after = entry.before or {}, entry.after or {}
     fields = []
     for key in dict.fromkeys([*before, *after]):
@@ -240,13 +252,17 @@ def _changed_fields(entry: ChangeLog, model: type[models.Model] | None) -> list[
     return fields
 
 
-def _is_reference(field: models.Field) -> bool:  # type: ignore[type-arg]
-    return bool(field.many_to_one or field.one_to_one) and field.related_model is not None
+def _is_reference(field: models.Field[Any, Any]) -> TypeGuard[RelatedField[Any, Any]]:
+    return (
+        isinstance(field, RelatedField)
+        and bool(field.many_to_one or field.one_to_one)
+        and field.related_model is not None
+    )
 
 
 def _resolve(
     rows: list[tuple[ChangeLog, type[models.Model] | None]],
-    changed: list[list[models.Field]],  # type: ignore[type-arg]
+    changed: list[list[models.Field[Any, Any]]],
 ) -> dict[type[models.Model], dict[Any, str]]:
     """Names of the records and people the page refers to by id, one query per kind."""
     user_model = get_user_model()
@@ -261,10 +277,10 @@ def _resolve(
                 value = side.get(field.name)
                 if value is not None and f"{field.name}{LABEL_SUFFIX}" not in side:
                     try:
-                        key = field.target_field.to_python(value)  # type: ignore[attr-defined]
+                        key = field.target_field.to_python(value)
                     except (ValidationError, TypeError, ValueError):
                         continue
-                    wanted[field.related_model].add(key)  # type: ignore[index]
+                    wanted[field.related_model].add(key)
     names: dict[type[models.Model], dict[Any, str]] = {}
     for model, keys in wanted.items():
         found = model._base_manager.in_bulk(list(keys))
@@ -310,16 +326,12 @@ def _action(entry: ChangeLog) -> tuple[str, str]:
     return str(entry.get_action_display()), comment
 
 
-_STEP_LOOKUPS: dict[str, Callable[[str], Any]] = {}
-
-
 def _step_labels(model_label: str) -> Callable[[str], Any] | None:
-    path = STEP_LABELS.get(model_label)
-    if path is None:
-        return None
-    if model_label not in _STEP_LOOKUPS:
-        _STEP_LOOKUPS[model_label] = import_string(path)
-    return _STEP_LOOKUPS[model_label]
+    """The step labels of the workflow declared on this model, if one is."""
+    for machine in machines():
+        if machine.model._meta.label == model_label:
+            return machine.action_label
+    return None
 
 
 # --- values ----------------------------------------------------------------------------
@@ -328,7 +340,7 @@ def _step_labels(model_label: str) -> Callable[[str], Any] | None:
 def _change(
     entry: ChangeLog,
     model: type[models.Model] | None,
-    field: models.Field,  # type: ignore[type-arg]
+    field: models.Field[Any, Any],
     names: dict[type[models.Model], dict[Any, str]],
 ) -> FieldChange:
     before, after = entry.before or {}, entry.after or {}
@@ -341,7 +353,7 @@ def _change(
 
 def display(
     model: type[models.Model] | None,
-    field: models.Field,  # type: ignore[type-arg]
+    field: models.Field[Any, Any],
     value: object,
     side: dict[str, Any],
     names: dict[type[models.Model], dict[Any, str]],
@@ -359,14 +371,14 @@ def display(
         if recorded:
             return recorded
         try:
-            key = field.target_field.to_python(value)  # type: ignore[attr-defined]
+            key = field.target_field.to_python(value)
         except (ValidationError, TypeError, ValueError):
             key = None
-        return names.get(field.related_model, {}).get(key) or gettext("(not found)")  # type: ignore[call-overload]
+        return names.get(field.related_model, {}).get(key) or gettext("(not found)")
     return _plain(field, value)
 
 
-def _plain(field: models.Field, value: object) -> object:  # type: ignore[type-arg]
+def _plain(field: models.Field[Any, Any], value: object) -> object:
     if isinstance(value, bool):
         return gettext("yes") if value else gettext("no")
     if isinstance(value, list | tuple):
@@ -384,7 +396,7 @@ def _plain(field: models.Field, value: object) -> object:  # type: ignore[type-a
     return value
 
 
-def _moment(field: models.Field, value: str) -> str:  # type: ignore[type-arg]
+def _moment(field: models.Field[Any, Any], value: str) -> str:
     """ISO dates and times as the pages show them, datetimes in local time."""
     try:
         if isinstance(field, models.DateTimeField):

@@ -16,7 +16,7 @@ class DomainError(Exception):
     status = 400
     default_message = _("The request could not be completed.")
 
-    def __init__(self, message: str | None = None, *, fields: Mapping[str, str] | None = None):
+    def __init__(self, message: object = None, *, fields: Mapping[str, object] | None = None):
         self.message = str(message if message is not None else self.default_message)
         self.fields = {k: str(v) for k, v in (fields or {}).items()}
         super().__init__(self.message)

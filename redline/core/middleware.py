@@ -9,6 +9,8 @@ from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
 from redline.core.context import acting
+from redline.core.errors import DomainError
+from redline.core.web import raise_for_access
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -47,3 +49,19 @@ class LanguageMiddleware(LocaleMiddleware):
                 chosen = translation.get_language_from_request(request) or chosen
         translation.activate(chosen)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class DomainErrorMiddleware:
+    """On pages, a domain 404 or 403 raised by a selector or a service (a record or a filter
+    outside the user's jurisdiction, an action the user may not take) answers as Django's
+    404 or 403; the API maps domain errors itself (`core.api`)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        if isinstance(exception, DomainError):
+            raise_for_access(exception)

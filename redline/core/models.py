@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from redline.organisations.models import ScopedQuerySet
+
+if TYPE_CHECKING:
+    from redline.organisations.access import Scope
 
 
 def who_field(label: Any) -> Any:
@@ -22,23 +27,39 @@ def who_field(label: Any) -> Any:
     )
 
 
-class ChangeLogQuerySet(models.QuerySet["ChangeLog"]):
-    def update(self, **kwargs):  # type: ignore[no-untyped-def]
+class CaseEvent(models.Model):
+    """One entry of a case's timeline (a hazard's, a signal's, an alert's...): who did what,
+    when, from which state to which, with what comment and data. Each case type keeps its own
+    table (a subclass with the foreign key to its record); the workflow kernel writes them
+    (`redline.core.workflow`) and one partial and one API schema show them."""
+
+    at = models.DateTimeField(_("when"))
+    actor = who_field(_("who"))
+    actor_name = models.CharField(_("who"), max_length=200, blank=True)
+    organisation_name = models.CharField(_("organisation"), max_length=200, blank=True)
+    action = models.CharField(_("action"), max_length=20)
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "id"]
+
+
+class ChangeLogQuerySet(ScopedQuerySet):
+    """The door (`restrict`): an entry follows the unit of the record it is of; entries of
+    no unit (campaigns, thresholds, ...) are read by those who see everything."""
+
+    def update(self, **kwargs: Any) -> NoReturn:
         raise TypeError("The change log is append-only.")
 
-    def delete(self):  # type: ignore[no-untyped-def]
+    def delete(self) -> NoReturn:
         raise TypeError("The change log is append-only.")
 
-    def restrict(self, user, action: str = "view") -> ChangeLogQuerySet:  # type: ignore[no-untyped-def]
-        """Entries the user may read: those of records in the user's jurisdiction."""
-        from redline.organisations.access import jurisdiction, role_allows
-
-        if not role_allows(user, action):
-            return self.none()
-        scope = jurisdiction(user)
-        if scope.everything:
-            return self
-        return self.filter(enterprise__isnull=False).filter(scope.enterprise_q("enterprise__"))
+    def scope_filter(self, scope: Scope) -> models.Q:
+        return models.Q(enterprise__isnull=False) & scope.enterprise_q("enterprise__")
 
 
 class ChangeLog(models.Model):
@@ -90,12 +111,12 @@ class ChangeLog(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise TypeError("The change log is append-only.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise TypeError("The change log is append-only.")
 
     @property

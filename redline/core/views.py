@@ -17,6 +17,7 @@ from redline.core import audit_api, changelog
 from redline.core.errors import PermissionDenied as DomainPermissionDenied
 from redline.core.models import ChangeLog
 from redline.core.sections import concerns
+from redline.core.web import PageRequest
 from redline.epidemic import selectors_signals
 from redline.medical import selectors as medical
 from redline.organisations import selectors
@@ -39,8 +40,8 @@ def favicon(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
-    request.nav_section = "home"  # type: ignore[attr-defined]
+def home(request: PageRequest) -> HttpResponse:
+    request.nav_section = "home"
     units = selectors.enterprise_list(request.user)
     by_status = dict(units.values("status").annotate(n=Count("id")).values_list("status", "n"))
     by_kind = dict(units.values("kind").annotate(n=Count("id")).values_list("kind", "n"))
@@ -51,10 +52,11 @@ def home(request: HttpRequest) -> HttpResponse:
     map_regions = [r for r in regions if r.depth == top_depth + 1 and r.boundary] or [
         r for r in regions if r.depth == top_depth and r.boundary
     ]
-    features = [
+    features: list[dict[str, Any]] = [
         {
             "type": "Feature",
-            "properties": {"name": str(r), "id": r.pk, "units": r.total_units},
+            # `region_tree` counts each region's units (its subtree's) into `total_units`.
+            "properties": {"name": str(r), "id": r.pk, "units": r.total_units},  # type: ignore[attr-defined]
             "geometry": r.boundary,
         }
         for r in map_regions
@@ -97,8 +99,8 @@ def _capacity_summary(user: Any) -> dict[str, int]:
 
 
 @login_required
-def audit_log(request: HttpRequest) -> HttpResponse:
-    request.nav_section = "audit"  # type: ignore[attr-defined]
+def audit_log(request: PageRequest) -> HttpResponse:
+    request.nav_section = "audit"
     if not role_allows(request.user, "administer"):
         raise PermissionDenied
     filters = {
@@ -121,5 +123,5 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             ChangeLog.objects.restrict(request.user).values_list("model", flat=True).distinct()
         ),
     }
-    template = "core/_audit_rows.html" if request.htmx else "core/audit_log.html"  # type: ignore[attr-defined]
+    template = "core/_audit_rows.html" if request.htmx else "core/audit_log.html"
     return render(request, template, context)

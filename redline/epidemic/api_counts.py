@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Header, Query, Router, Schema
 from pydantic import BaseModel, ConfigDict
 
 from redline.core.api import api, error_response
 from redline.core.api_pages import PageParams, paginate
+from redline.core.web import UserRequest
 from redline.epidemic import selectors, services
 from redline.epidemic.models import CaseCount, Condition
 from redline.epidemic.vocab import CountSource
@@ -161,7 +162,7 @@ class ConditionOut(Schema):
 # --- endpoints ---------------------------------------------------------------------------
 
 
-def _rows_invalid(request: HttpRequest, invalid: services.RowsInvalid) -> HttpResponse:
+def _rows_invalid(request: UserRequest, invalid: services.RowsInvalid) -> HttpResponse:
     body = {
         "error": {
             "code": invalid.code,
@@ -194,7 +195,7 @@ def _batch(result: dict[str, Any]) -> dict[str, Any]:
     ),
 )
 def post_counts(
-    request: HttpRequest, payload: CountBatchIn, idempotency_key: IdempotencyKey = ""
+    request: UserRequest, payload: CountBatchIn, idempotency_key: IdempotencyKey = ""
 ) -> HttpResponse:
     if not idempotency_key.strip():
         message = _("Send an Idempotency-Key header: a unique string per batch.")
@@ -238,7 +239,7 @@ def _count(row: CaseCount) -> dict[str, Any]:
     "values as known at the end of that day (for re-running past detection).",
 )
 def list_counts(
-    request: HttpRequest, filters: Query[CountFilters], page: Query[PageParams]
+    request: UserRequest, filters: Query[CountFilters], page: Query[PageParams]
 ) -> dict[str, Any]:
     counts = (
         selectors.case_counts(request.user, filters.dict())
@@ -256,5 +257,5 @@ def list_counts(
     description="Each condition's detection method, parameters, aggregation and time to "
     "verify a signal; `unconfirmed` says which facts behind it are not verified.",
 )
-def list_conditions(request: HttpRequest, include_inactive: bool = False) -> list[Condition]:
+def list_conditions(request: UserRequest, include_inactive: bool = False) -> list[Condition]:
     return list(selectors.conditions(active_only=not include_inactive).order_by("code"))

@@ -10,20 +10,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import BaseModel, ConfigDict
 
 from redline.core.api_pages import PageParams, paginate
 from redline.core.errors import NotFound, PermissionDenied
+from redline.core.web import UserRequest
+from redline.core.workflow import EventOut, event_out, events_of, steps_description
 from redline.epidemic import selectors_signals as selectors
 from redline.epidemic import services_signals as services
 from redline.epidemic.detection import detection_run
 from redline.epidemic.messages import translated
-from redline.epidemic.models import DetectionRun, Signal, SignalEvent
+from redline.epidemic.models import DetectionRun, Signal
 from redline.epidemic.vocab import SignalState
-from redline.epidemic.workflow import TRANSITIONS, available, may_run_detection
+from redline.epidemic.workflow import MACHINE, may_run_detection
 
 router = Router(tags=["epidemic signals"])
 
@@ -69,17 +70,6 @@ class SignalPage(Schema):
     page: int
     page_size: int
     pages: int
-
-
-class EventOut(Schema):
-    at: dt.datetime
-    actor_name: str
-    organisation_name: str
-    action: str
-    from_state: str
-    to_state: str
-    comment: str
-    data: dict[str, Any]
 
 
 class SignalDetailOut(SignalOut):
@@ -191,20 +181,7 @@ def _item(signal: Signal, now: dt.datetime) -> dict[str, Any]:
     }
 
 
-def _event(event: SignalEvent) -> dict[str, Any]:
-    return {
-        "at": event.at,
-        "actor_name": event.actor_name,
-        "organisation_name": event.organisation_name,
-        "action": event.action,
-        "from_state": event.from_state,
-        "to_state": event.to_state,
-        "comment": event.comment,
-        "data": event.data,
-    }
-
-
-def _detail(request: HttpRequest, signal_id: int) -> dict[str, Any]:
+def _detail(request: UserRequest, signal_id: int) -> dict[str, Any]:
     try:
         signal = selectors.signal_get(request.user, signal_id)
     except Signal.DoesNotExist:
@@ -215,8 +192,8 @@ def _detail(request: HttpRequest, signal_id: int) -> dict[str, Any]:
         "verified_at": signal.verified_at,
         "verified_by": (verifier.get_full_name() or verifier.get_username()) if verifier else None,
         "run_id": signal.run_id,
-        "timeline": [_event(e) for e in signal.events.all()],
-        "available_steps": [t.name for t in available(request.user, signal)],
+        "timeline": [event_out(MACHINE, e) for e in events_of(MACHINE, signal)],
+        "available_steps": [t.name for t in MACHINE.available(request.user, signal)],
     }
 
 
@@ -246,7 +223,7 @@ def _run(run: DetectionRun) -> dict[str, Any]:
 
 @router.get("/epidemic/signals", response=SignalPage, summary="Early-warning signals")
 def list_signals(
-    request: HttpRequest, filters: Query[SignalFilters], page: Query[PageParams]
+    request: UserRequest, filters: Query[SignalFilters], page: Query[PageParams]
 ) -> dict[str, Any]:
     now = timezone.now()
     signals = selectors.signal_list(request.user, filters.dict(), now=now).order_by(
@@ -257,7 +234,7 @@ def list_signals(
 
 
 @router.get("/epidemic/signals/{signal_id}", response=SignalDetailOut, summary="One signal")
-def get_signal(request: HttpRequest, signal_id: int) -> dict[str, Any]:
+def get_signal(request: UserRequest, signal_id: int) -> dict[str, Any]:
     return _detail(request, signal_id)
 
 
@@ -265,11 +242,9 @@ def get_signal(request: HttpRequest, signal_id: int) -> dict[str, Any]:
     "/epidemic/signals/{signal_id}/steps/{action}",
     response=SignalDetailOut,
     summary="Take a step of verification and response",
-    description="Steps and their fields besides `version`: "
-    + "; ".join(f"`{name}`: {', '.join(t.fields)}" for name, t in TRANSITIONS.items())
-    + ". A stale `version` answers 409, a step you may not take 403, a bad field 422.",
+    description=steps_description(MACHINE),
 )
-def take_step(request: HttpRequest, signal_id: int, action: str, payload: StepIn) -> dict[str, Any]:
+def take_step(request: UserRequest, signal_id: int, action: str, payload: StepIn) -> dict[str, Any]:
     declared = type(payload).model_fields
     sent = payload.model_dump(exclude_unset=True)
     data = {k: v for k, v in sent.items() if k not in declared or v is not None}
@@ -288,7 +263,7 @@ def take_step(request: HttpRequest, signal_id: int, action: str, payload: StepIn
 
 
 @router.get("/epidemic/runs", response=RunPage, summary="Detection runs, newest first")
-def list_runs(request: HttpRequest, page: Query[PageParams]) -> dict[str, Any]:
+def list_runs(request: UserRequest, page: Query[PageParams]) -> dict[str, Any]:
     found = paginate(selectors.runs(request.user), page)
     return found | {"items": [_run(r) for r in found["items"]]}
 
@@ -304,7 +279,7 @@ def list_runs(request: HttpRequest, page: Query[PageParams]) -> dict[str, Any]:
         "run (200 when it resumed an unfinished one)."
     ),
 )
-def start_run(request: HttpRequest, payload: RunIn) -> Status:
+def start_run(request: UserRequest, payload: RunIn) -> Status:
     if not may_run_detection(request.user):
         raise PermissionDenied()
     now = timezone.now()

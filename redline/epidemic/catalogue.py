@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from django.db.models import Field
 
 from redline.engines.detection.run import METHODS, PLANNED, DetectionInputError, parse_params
 from redline.epidemic.models import Condition
@@ -67,7 +68,8 @@ class Entry:
 
 
 def _limit(name: str) -> int:
-    return int(Condition._meta.get_field(name).max_length or 0)
+    field = Condition._meta.get_field(name)
+    return int(field.max_length or 0) if isinstance(field, Field) else 0
 
 
 def param_text(value: Any) -> str:
@@ -142,7 +144,7 @@ def _entry(position: int, raw: Any, problems: list[str]) -> Entry | None:
     active = raw.get("active", True)
     if not isinstance(active, bool):
         problem("active", "true or false")
-    if found:
+    if found or not isinstance(code, str):
         problems.extend(found)
         return None
     values = {MODEL_FIELDS[name]: (raw.get(name, "") or "").strip() for name in texts} | {

@@ -142,7 +142,8 @@ def _geography(builder: Any, units: list[Enterprise], plan: dict[str, Any]) -> G
     for sub in Region.objects.filter(level=RegionLevel.SUBDISTRICT, parent__in=districts).order_by(
         "code"
     ):
-        subdistricts[sub.parent_id].append(sub)  # type: ignore[index]
+        assert sub.parent_id is not None  # a subdistrict of one of the districts
+        subdistricts[sub.parent_id].append(sub)
     kinds = {kind for entry in plan["places"] for kind in entry["kinds"]}
     per_kind = PLACES_PER_KIND.get(builder.scale_name)
     chosen: list[Enterprise] = []
@@ -163,7 +164,7 @@ def _geography(builder: Any, units: list[Enterprise], plan: dict[str, Any]) -> G
 
 # Shares of a subdistrict's population (demo figures, in the range of China's 7th census
 # and chronic-disease surveys): aged 65+, underlying conditions, children under 6, pregnant.
-REGION_SHARES = {
+REGION_SHARES: dict[str, tuple[float, float]] = {
     KeyGroup.AGED_65: (0.13, 0.21),
     KeyGroup.UNDERLYING: (0.18, 0.27),
     KeyGroup.CHILDREN: (0.04, 0.07),
@@ -229,8 +230,8 @@ def _key_groups(builder: Any, geography: Geography, today: dt.date) -> int:
                 add(sub, None, group, count, census, source)
             unvaccinated = round(aged * rng.uniform(*UNVACCINATED_65))
             add(sub, None, KeyGroup.UNVACCINATED, unvaccinated, survey, source)
-    subs = [s.pk for items in geography.subdistricts.values() for s in items]
-    places = Enterprise.objects.filter(kind__in=list(PLACE_GROUPS), region_id__in=subs)
+    sub_ids = [s.pk for items in geography.subdistricts.values() for s in items]
+    places = Enterprise.objects.filter(kind__in=list(PLACE_GROUPS), region_id__in=sub_ids)
     for place in places.select_related("region").order_by("pk"):
         share, groups = PLACE_GROUPS[place.kind]
         headcount = place.headcount or 100

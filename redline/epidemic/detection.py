@@ -24,7 +24,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 from django.db import transaction
@@ -69,6 +69,16 @@ class Outcome:
     evidence: dict[str, Any] = field(default_factory=dict)
     not_evaluable: str = ""  # why the method gave nothing for the latest period
     failure: str = ""  # the method failed on this series (recorded as a run error)
+
+
+class _Latest(TypedDict):
+    """What an `Outcome` says of its series' latest period, whatever the method gave."""
+
+    key: str
+    region_id: int
+    place_id: int | None
+    period: dt.date
+    count: int
 
 
 def prepare(condition: Condition) -> tuple[Method, dict[str, Any]]:
@@ -229,7 +239,7 @@ def evaluate(
     """Run the method over one series (unless its `result` is given) and read its latest
     period (and the evidence)."""
     dates, counts = series.values(index)
-    base = {
+    base: _Latest = {
         "key": series.keys[index],
         "region_id": int(series.region_ids[index]),
         "place_id": series.place_id(index),

@@ -11,6 +11,7 @@ from django import forms
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from redline.core.forms import choice_field
 from redline.core.widgets import DateInput
 from redline.epidemic.models import Condition
 from redline.epidemic.reporting import Reporter
@@ -87,7 +88,7 @@ class WhereDayForm(forms.Form):
     def __init__(self, *args: Any, who: Reporter, today: dt.date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.today = today
-        self.fields["where"].choices = where_choices(who)
+        choice_field(self, "where").choices = where_choices(who)
 
     def clean_date(self) -> dt.date:
         day: dt.date = self.cleaned_data["date"]
@@ -181,7 +182,7 @@ class KeyGroupForm(forms.Form):
 
     def __init__(self, *args: Any, who: Reporter, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["where"].choices = where_choices(who)
+        choice_field(self, "where").choices = where_choices(who)
 
 
 class ImportForm(forms.Form):

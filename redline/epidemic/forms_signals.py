@@ -3,20 +3,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from redline.core.widgets import DateInput
+from redline.core.workflow import web as workflow_web
 from redline.epidemic.vocab import Verification
 from redline.epidemic.workflow import OUTCOMES
 
 
-class SignalStepForm(forms.Form):
+class SignalStepForm(workflow_web.StepForm):
     """Every step's fields; each step's form shows the ones it takes."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput)
     verification = forms.ChoiceField(
         label=_("Verification result"),
         choices=Verification.choices,
@@ -30,13 +28,6 @@ class SignalStepForm(forms.Form):
     outcome = forms.ChoiceField(
         label=_("Outcome"), choices=[("", "—"), *OUTCOMES.items()], required=False
     )
-
-    def data_for(self, names: tuple[str, ...]) -> dict[str, Any]:
-        return {
-            name: self.cleaned_data.get(name)
-            for name in names
-            if self.cleaned_data.get(name) not in (None, "")
-        }
 
 
 class RunForm(forms.Form):

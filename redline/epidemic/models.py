@@ -17,14 +17,14 @@ summed series) is seen by the governments and health authorities whose area cove
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from redline.core.language import in_language
-from redline.core.models import who_field
+from redline.core.models import CaseEvent, who_field
 from redline.epidemic.vocab import (
     Aggregation,
     ConditionKind,
@@ -56,13 +56,13 @@ class EpidemicQuerySet(ScopedQuerySet):
     place follow the place's jurisdiction, those of a region alone the region's."""
 
     def scope_filter(self, scope: Scope) -> Q:
-        at_place = Q(place__isnull=False) & scope.enterprise_q("place__")
+        at_place = Q(place__isnull=False) & scope.place_q("place__")
         of_region = Q(place__isnull=True) & scope.area_q("region__path")
         return at_place | of_region
 
 
-class ConditionQuerySet(models.QuerySet):
-    def active(self) -> ConditionQuerySet:
+class ConditionQuerySet(models.QuerySet["Condition"]):
+    def active(self) -> Self:
         return self.filter(is_active=True)
 
 
@@ -173,10 +173,10 @@ class IngestBatch(models.Model):
 
 
 class CaseCountQuerySet(EpidemicQuerySet):
-    def current(self) -> CaseCountQuerySet:
+    def current(self) -> Self:
         return self.filter(superseded_on__isnull=True)
 
-    def as_known_on(self, day: Any) -> CaseCountQuerySet:
+    def as_known_on(self, day: Any) -> Self:
         """The counts as they were known at the end of `day` (for re-running the past)."""
         return self.filter(known_from__lte=day).filter(
             Q(superseded_on__isnull=True) | Q(superseded_on__gt=day)
@@ -266,7 +266,7 @@ class DetectionRun(models.Model):
 
 
 class SignalQuerySet(EpidemicQuerySet):
-    def open(self) -> SignalQuerySet:
+    def open(self) -> Self:
         return self.exclude(state=SignalState.CLOSED)
 
 
@@ -347,22 +347,12 @@ class Signal(models.Model):
         super().save(*args, **kwargs)
 
 
-class SignalEvent(models.Model):
+class SignalEvent(CaseEvent):
     """One step of a signal's timeline."""
 
     signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(_("when"))
-    actor = who_field(_("who"))
-    actor_name = models.CharField(_("who"), max_length=200, blank=True)
-    organisation_name = models.CharField(_("organisation"), max_length=200, blank=True)
-    action = models.CharField(_("action"), max_length=20)
-    from_state = models.CharField(max_length=14, blank=True)
-    to_state = models.CharField(max_length=14, blank=True)
-    comment = models.TextField(_("comment"), blank=True)
-    data = models.JSONField(default=dict, blank=True)
 
-    class Meta:
-        ordering = ["at", "id"]
+    class Meta(CaseEvent.Meta):
         verbose_name = _("signal event")
         verbose_name_plural = _("signal events")
 

@@ -1,22 +1,22 @@
-"""Checking submitted surveillance rows (case counts, key-group counts) before anything is
-written: each value read leniently (spreadsheet cells, API JSON, form fields), checked
-against the catalogue, the registry and what the user may submit; every problem kept with
-its row number and field, so that a submission is refused whole with all of them
+"""Submitted surveillance rows (case counts, key-group counts): their declaration -- the
+columns of a file, of an API body and of a form's rows alike -- and their checks before
+anything is written: each value read by its column's type (`redline.core.spreadsheet`), then
+checked against the catalogue, the registry and what the user may submit; every problem kept
+on its row with the field, so that a submission is refused whole with all of them
 (`RowsInvalid`). The writes are in `services`."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
-from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from redline.core.errors import ValidationFailed
+from redline.core.spreadsheet import Choice, Column, Count, Date, Row, Table, Text
 from redline.epidemic.models import Condition, KeyGroupCount, series_key
 from redline.epidemic.reporting import Reporter
 from redline.epidemic.vocab import KeyGroup
@@ -25,9 +25,108 @@ from redline.organisations.vocab import UnitKind
 
 MAX_CASES = 1_000_000  # cases of one condition on one day in one series
 MAX_PEOPLE = 100_000_000  # people of one key group in one series
-COUNT_FIELDS = ("condition", "region", "place", "date", "count")
-GROUP_FIELDS = ("region", "place", "group", "count", "as_of", "source")
 CHUNK = 500
+
+# --- the declaration ---------------------------------------------------------------------
+
+REGION = Column(
+    "region",
+    "地区代码",
+    gettext_lazy("Region code"),
+    gettext_lazy("The region's administrative code."),
+    required=True,
+)
+PLACE = Column(
+    "place",
+    "重点场所",
+    gettext_lazy("Key place"),
+    gettext_lazy(
+        "The key place's id or unified social credit code for cases it reported (the "
+        "region is then the place's region); empty for cases counted at the region. "
+        "Count each case once: a district adds up its subdistricts and key places."
+    ),
+)
+COUNTS = Table(
+    "病例数 counts",
+    (
+        Column(
+            "condition",
+            "疾病/症候群",
+            gettext_lazy("Disease or syndrome"),
+            gettext_lazy("The catalogue code (e.g. hfmd) or the name."),
+            required=True,
+        ),
+        REGION,
+        PLACE,
+        Column(
+            "date",
+            "日期",
+            gettext_lazy("Date"),
+            gettext_lazy("YYYY-MM-DD, not in the future."),
+            Date(),
+            required=True,
+        ),
+        Column(
+            "count",
+            "病例数",
+            gettext_lazy("Cases"),
+            gettext_lazy(
+                "A whole number, 0 or more. A different number for a day already "
+                "reported is a correction."
+            ),
+            Count(maximum=MAX_CASES),
+            required=True,
+        ),
+    ),
+    coded=True,
+)
+GROUPS = Table(
+    "重点人群 key groups",
+    (
+        REGION,
+        PLACE,
+        Column(
+            "group",
+            "重点人群",
+            gettext_lazy("Key group"),
+            gettext_lazy("The key group's code or name."),
+            Choice(KeyGroup),
+            required=True,
+        ),
+        Column(
+            "count",
+            "人数",
+            gettext_lazy("Number of people"),
+            gettext_lazy("A whole number, 0 or more."),
+            Count(maximum=MAX_PEOPLE),
+            required=True,
+        ),
+        Column(
+            "as_of",
+            "统计日期",
+            gettext_lazy("As of"),
+            gettext_lazy(
+                "YYYY-MM-DD: the date the figure describes. A later figure for the same "
+                "date replaces it."
+            ),
+            Date(),
+            required=True,
+        ),
+        Column(
+            "source",
+            "数据来源",
+            pgettext_lazy("figure", "Source"),
+            gettext_lazy("Where the figure comes from (a register, a survey, ...)."),
+            Text(max_length=KeyGroupCount._meta.get_field("source").max_length),
+            required=True,
+            missing=gettext_lazy("Say where the figure comes from."),
+        ),
+    ),
+    coded=True,
+)
+PARTS = {"rows": COUNTS, "groups": GROUPS}
+COUNT_FIELDS = tuple(column.key for column in COUNTS.columns)
+GROUP_FIELDS = tuple(column.key for column in GROUPS.columns)
 
 
 # --- errors ------------------------------------------------------------------------------
@@ -53,10 +152,17 @@ class RowError:
 
 
 class RowsInvalid(ValidationFailed):
-    """Some rows are bad; nothing was saved. `errors` lists every problem in row order."""
+    """Some rows are bad; nothing was saved. `errors` lists every problem in row order, and
+    `rows` the rows that have them (by part)."""
 
-    def __init__(self, errors: list[RowError]) -> None:
-        self.errors = sorted(errors, key=lambda e: (e.part != "rows", e.row))
+    def __init__(self, rows: dict[str, list[Row]]) -> None:
+        self.rows = rows
+        self.errors = [
+            RowError(part, row.number, key, message)
+            for part in PARTS
+            for row in sorted(rows.get(part, ()), key=lambda row: row.number)
+            for key, message in row.problems()
+        ]
         fields: dict[str, str] = {}
         for error in self.errors:
             fields[error.key] = (
@@ -68,97 +174,6 @@ class RowsInvalid(ValidationFailed):
             len(self.errors),
         ) % {"n": len(self.errors)}
         super().__init__(message, fields=fields)
-
-
-# --- reading values ----------------------------------------------------------------------
-
-
-def as_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def parse_day(value: Any) -> dt.date | None:
-    """A date from a date, a datetime (a spreadsheet cell) or text YYYY-MM-DD / YYYY/M/D."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = as_text(value)
-    for separator in ("-", "/", "."):
-        parts = text.split(separator)
-        if len(parts) == 3 and all(p.isdigit() for p in parts) and len(parts[0]) == 4:
-            try:
-                return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
-            except ValueError:
-                return None
-    return None
-
-
-def whole(value: Any, maximum: int) -> tuple[int | None, str]:
-    """A whole number >= 0, or the reason it is not one."""
-    if isinstance(value, bool):
-        return None, _("Give a whole number.")
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, float):
-        if not value.is_integer():
-            return None, _("Give a whole number, not a fraction.")
-        number = int(value)
-    else:
-        text = as_text(value).replace(",", "")
-        if not text:
-            return None, _("This field is required.")
-        sign = -1 if text.startswith("-") else 1
-        digits = text.lstrip("+-")
-        if digits.isdigit():
-            number = sign * int(digits)
-        else:
-            try:
-                as_float = float(digits)
-            except ValueError:
-                return None, _("Give a whole number.")
-            if as_float != as_float or not as_float.is_integer():
-                return None, _("Give a whole number, not a fraction.")
-            number = sign * int(as_float)
-    if number < 0:
-        return None, _("A count cannot be negative.")
-    if number > maximum:
-        return None, _("More than the plausible maximum of %(max)s: %(value)s.") % {
-            "value": number,
-            "max": maximum,
-        }
-    return number, ""
-
-
-def read_row(raw: Any, fields: Sequence[str], position: int) -> tuple[int, dict[str, Any]]:
-    """A row as {field: value} and its number (a `row` given with it, else its position)."""
-    if isinstance(raw, Mapping):
-        number = raw.get("row")
-        values = {name: raw.get(name) for name in fields}
-    else:
-        items = list(raw)
-        number = None
-        values = {name: items[i] if i < len(items) else None for i, name in enumerate(fields)}
-    return (number if isinstance(number, int) and number > 0 else position), values
-
-
-def label_index(choices: Any) -> dict[str, str]:
-    """Codes and labels (in every site language), folded, to the code."""
-    index: dict[str, str] = {}
-    for value, label in choices.choices:
-        index[str(value).casefold()] = str(value)
-        for language, _name in settings.LANGUAGES:
-            with translation.override(language):
-                index.setdefault(str(label).casefold(), str(value))
-    return index
 
 
 @dataclass(frozen=True)
@@ -200,17 +215,15 @@ class GroupRow:
 
 @dataclass
 class Checker:
-    """Checks rows against the catalogue, the registry and what the user may submit; the
-    lookups are loaded once per submission."""
+    """Checks read rows against the catalogue, the registry and what the user may submit,
+    each problem on its row; the lookups are loaded once per submission."""
 
     user: Any
     who: Reporter
     today: dt.date
-    errors: list[RowError] = field(default_factory=list)
     conditions: dict[str, Condition] = field(default_factory=dict)
     regions: dict[str, Region] = field(default_factory=dict)
     places: dict[str, Enterprise] = field(default_factory=dict)
-    groups: dict[str, str] = field(default_factory=dict)
 
     def load(self, region_codes: set[str], place_refs: set[str]) -> None:
         everything = list(Condition.objects.all())
@@ -234,29 +247,21 @@ class Checker:
             for place in found:
                 self.places[str(place.pk)] = place
                 self.places[place.credit_code] = place
-        self.groups = label_index(KeyGroup)
+        self.who.reportable({place.pk for place in self.places.values()})
 
-    def error(self, part: str, row: int, name: str, message: str) -> None:
-        self.errors.append(RowError(part, row, name, message))
-
-    def condition(self, part: str, row: int, value: Any) -> Condition | None:
-        text = as_text(value)
+    def condition(self, row: Row) -> Condition | None:
+        text = row["condition"]
         if not text:
-            self.error(part, row, "condition", _("This field is required."))
             return None
         found = self.conditions.get(text.casefold())
         if found is None:
-            self.error(
-                part,
-                row,
+            row.error(
                 "condition",
                 _("No disease or syndrome %(code)s in the catalogue.") % {"code": text},
             )
             return None
         if not found.is_active:
-            self.error(
-                part,
-                row,
+            row.error(
                 "condition",
                 _("No longer under surveillance (inactive in the catalogue): %(name)s.")
                 % {"name": found.code},
@@ -264,28 +269,19 @@ class Checker:
             return None
         return found
 
-    def where(
-        self, part: str, row: int, region_value: Any, place_value: Any
-    ) -> tuple[Region | None, Enterprise | None, bool]:
+    def where(self, row: Row) -> tuple[Region | None, Enterprise | None, bool]:
         """The row's region and key place, checked against what the user may submit for;
         the flag says whether both are usable."""
-        code = as_text(region_value)
+        code = row["region"]
         region = self.regions.get(code) if code else None
-        ok = True
-        if not code:
-            self.error(part, row, "region", _("This field is required."))
-            ok = False
-        elif region is None:
-            self.error(part, row, "region", _("No region with the code %(code)s.") % {"code": code})
-            ok = False
-        reference = as_text(place_value)
-        place = None
+        ok = region is not None
+        if code and region is None:
+            row.error("region", _("No region with the code %(code)s.") % {"code": code})
+        reference = row["place"]
         if reference:
             place = self.places.get(reference.upper())
             if place is None:
-                self.error(
-                    part,
-                    row,
+                row.error(
                     "place",
                     _(
                         "No key place %(ref)s in your jurisdiction (give its id or its "
@@ -295,34 +291,22 @@ class Checker:
                 )
                 return region, None, False
             if place.kind not in UnitKind.key_places():
-                self.error(
-                    part,
-                    row,
+                row.error(
                     "place",
                     _("Not a key place: %(name)s is registered as %(kind)s.")
                     % {"name": place.name, "kind": place.get_kind_display()},
                 )
                 return region, None, False
             if place.is_archived:
-                self.error(
-                    part,
-                    row,
-                    "place",
-                    _("The key place %(name)s is archived.") % {"name": place.name},
-                )
+                row.error("place", _("The key place %(name)s is archived.") % {"name": place.name})
                 return region, None, False
             if not self.who.covers_place(place):
-                self.error(
-                    part,
-                    row,
-                    "place",
-                    _("You may not submit data for %(name)s.") % {"name": place.name},
+                row.error(
+                    "place", _("You may not submit data for %(name)s.") % {"name": place.name}
                 )
                 return region, None, False
             if region is not None and place.region_id != region.pk:
-                self.error(
-                    part,
-                    row,
+                row.error(
                     "region",
                     _(
                         "The key place %(name)s is in the region %(region)s (%(code)s), "
@@ -338,40 +322,20 @@ class Checker:
                 return region, None, False
             return region, place, ok
         if self.who.place_id is not None:
-            self.error(
-                part,
-                row,
-                "place",
-                _("A key place reports its own counts only: give your place."),
-            )
+            row.error("place", _("A key place reports its own counts only: give your place."))
             return region, None, False
         if region is not None and not self.who.covers_region(region):
-            self.error(
-                part,
-                row,
+            row.error(
                 "region",
                 _("The region %(code)s is outside your jurisdiction.") % {"code": code},
             )
             return region, None, False
         return region, None, ok
 
-    def day(self, part: str, row: int, name: str, value: Any) -> dt.date | None:
-        if as_text(value) == "":
-            self.error(part, row, name, _("This field is required."))
-            return None
-        day = parse_day(value)
-        if day is None:
-            self.error(
-                part,
-                row,
-                name,
-                _("Not a date: %(value)s. Give YYYY-MM-DD.") % {"value": as_text(value)},
-            )
-            return None
-        if day > self.today:
-            self.error(
-                part,
-                row,
+    def day(self, row: Row, name: str) -> dt.date | None:
+        day = row[name]
+        if day is not None and day > self.today:
+            row.error(
                 name,
                 _("The date %(day)s is in the future (today is %(today)s).")
                 % {"day": day.isoformat(), "today": self.today.isoformat()},
@@ -379,103 +343,70 @@ class Checker:
             return None
         return day
 
-    def number(self, part: str, row: int, value: Any, maximum: int) -> int | None:
-        number, problem = whole(value, maximum)
-        if number is None:
-            self.error(part, row, "count", problem)
-        return number
-
-    def count_row(self, row: int, cells: Mapping[str, Any]) -> CountRow | None:
-        condition = self.condition("rows", row, cells["condition"])
-        region, place, where_ok = self.where("rows", row, cells["region"], cells["place"])
-        day = self.day("rows", row, "date", cells["date"])
-        count = self.number("rows", row, cells["count"], MAX_CASES)
+    def count_row(self, row: Row) -> CountRow | None:
+        condition = self.condition(row)
+        region, place, where_ok = self.where(row)
+        day = self.day(row, "date")
+        count = row["count"]
         if condition is None or region is None or not where_ok or day is None or count is None:
             return None
-        return CountRow(row, condition, region, place, day, count)
+        return CountRow(row.number, condition, region, place, day, count)
 
-    def group_row(self, row: int, cells: Mapping[str, Any]) -> GroupRow | None:
-        region, place, where_ok = self.where("groups", row, cells["region"], cells["place"])
-        group_text = as_text(cells["group"])
-        group = self.groups.get(group_text.casefold()) if group_text else None
-        if not group_text:
-            self.error("groups", row, "group", _("This field is required."))
-        elif group is None:
-            self.error(
-                "groups",
-                row,
-                "group",
-                _("Not a key group: %(value)s (one of: %(codes)s).")
-                % {"value": group_text, "codes": ", ".join(KeyGroup.values)},
-            )
-        count = self.number("groups", row, cells["count"], MAX_PEOPLE)
-        as_of = self.day("groups", row, "as_of", cells["as_of"])
-        source = as_text(cells["source"])
-        limit = KeyGroupCount._meta.get_field("source").max_length or 200
-        if not source:
-            self.error("groups", row, "source", _("Say where the figure comes from."))
-        elif len(source) > limit:
-            self.error("groups", row, "source", _("At most %(n)d characters.") % {"n": limit})
-        if (
-            region is None
-            or not where_ok
-            or group is None
-            or count is None
-            or as_of is None
-            or not source
-            or len(source) > limit
-        ):
+    def group_row(self, row: Row) -> GroupRow | None:
+        region, place, where_ok = self.where(row)
+        as_of = self.day(row, "as_of")
+        group, count, source = row["group"], row["count"], row["source"]
+        if region is None or not where_ok or as_of is None or None in (group, count, source):
             return None
-        return GroupRow(row, region, place, group, count, as_of, source)
+        return GroupRow(row.number, region, place, group, count, as_of, source)
 
 
 def check(
-    user: Any,
-    who: Reporter,
-    today: dt.date,
-    count_rows: list[tuple[int, dict[str, Any]]],
-    group_rows: list[tuple[int, dict[str, Any]]],
+    user: Any, who: Reporter, today: dt.date, count_rows: list[Row], group_rows: list[Row]
 ) -> tuple[list[CountRow], list[GroupRow]]:
+    """The rows' records; RowsInvalid with every problem (the rows' own and the checks')."""
     checker = Checker(user=user, who=who, today=today)
     all_rows = [*count_rows, *group_rows]
     checker.load(
-        {as_text(cells["region"]) for _n, cells in all_rows},
-        {as_text(cells["place"]).upper() for _n, cells in all_rows if as_text(cells["place"])},
+        {row["region"] for row in all_rows if row["region"]},
+        {row["place"].upper() for row in all_rows if row["place"]},
     )
     counts: list[CountRow] = []
     seen: dict[tuple[int, str, dt.date], int] = {}
-    for number, cells in count_rows:
-        found = checker.count_row(number, cells)
+    for row in count_rows:
+        found = checker.count_row(row)
         if found is None:
             continue
         if found.ident in seen:
-            checker.error(
-                "rows",
-                number,
+            row.error(
                 "date",
                 _("Row %(row)d already gives this disease, region, place and date.")
                 % {"row": seen[found.ident]},
             )
             continue
-        seen[found.ident] = number
+        seen[found.ident] = row.number
         counts.append(found)
     groups: list[GroupRow] = []
     seen_groups: dict[tuple[str, str, dt.date], int] = {}
-    for number, cells in group_rows:
-        found_group = checker.group_row(number, cells)
+    for row in group_rows:
+        found_group = checker.group_row(row)
         if found_group is None:
             continue
         if found_group.ident in seen_groups:
-            checker.error(
-                "groups",
-                number,
+            row.error(
                 "as_of",
                 _("Row %(row)d already gives this key group, region, place and date.")
                 % {"row": seen_groups[found_group.ident]},
             )
             continue
-        seen_groups[found_group.ident] = number
+        seen_groups[found_group.ident] = row.number
         groups.append(found_group)
-    if checker.errors:
-        raise RowsInvalid(checker.errors)
+    if not all(row.ok for row in all_rows):
+        raise RowsInvalid({"rows": count_rows, "groups": group_rows})
     return counts, groups
+
+
+def read_rows(table: Table, given: Iterable[Any]) -> list[Row]:
+    """Rows as given to a service (mappings, sequences or rows read from a file), read by
+    the table; numbered by their position unless they carry a number."""
+    return [table.record(raw, position) for position, raw in enumerate(given, start=1)]

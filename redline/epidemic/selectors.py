@@ -13,6 +13,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from redline.epidemic.models import CaseCount, Condition, KeyGroupCount, Signal
 from redline.epidemic.vocab import KeyGroup
 from redline.organisations.models import Enterprise, Person, Region
+from redline.organisations.selectors import region_filter
 from redline.organisations.vocab import UnitKind
 
 RECENT_DAYS = 28
@@ -25,34 +26,22 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def region_by_ref(reference: Any) -> Region | None:
-    """A region by administrative code or id (regions are a public directory)."""
-    text = str(reference or "").strip()
-    if not text:
-        return None
-    found = Region.objects.filter(code=text).first()
-    if found is None and text.isdigit() and len(text) < 10:
-        found = Region.objects.filter(pk=int(text)).first()
-    return found
-
-
 # --- case counts -----------------------------------------------------------------------------
 
 
 def case_counts(user: Any, filters: dict[str, Any] | None = None) -> QuerySet[CaseCount]:
     """The counts the user may see: current values, or those known at the end of
     `as_known_on`; filtered by `condition` (code), `region` (code or id: its subtree),
-    `place` (id), `date_from`, `date_to` (dates)."""
+    `place` (id), `date_from`, `date_to` (dates). A region outside the user's jurisdiction
+    is NotFound (`region_filter`)."""
     filters = filters or {}
     counts = CaseCount.objects.restrict(user)
     day = filters.get("as_known_on")
     counts = counts.as_known_on(day) if day else counts.current()
     if filters.get("condition"):
         counts = counts.filter(condition__code=str(filters["condition"]).strip())
-    if filters.get("region"):
-        region = region_by_ref(filters["region"])
-        if region is None:
-            return counts.none()
+    region = region_filter(user, filters.get("region"), codes=True)
+    if region is not None:
         counts = counts.filter(region__path__startswith=region.path)
     if filters.get("place") not in (None, ""):
         place_id = _int(filters["place"])
@@ -99,11 +88,8 @@ def key_places(user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Ent
     )
     if filters.get("kind") in UnitKind.key_places():
         places = places.filter(kind=filters["kind"])
-    if filters.get("region"):
-        region_id = _int(filters["region"])
-        region = Region.objects.restrict(user).filter(pk=region_id).first() if region_id else None
-        if region is None:
-            return places.none()
+    region = region_filter(user, filters.get("region"))
+    if region is not None:
         places = places.filter(region__path__startswith=region.path)
     text = str(filters.get("q") or "").strip()
     if text:
@@ -134,8 +120,8 @@ def place_figures(user: Any, place_ids: list[int], today: dt.date) -> dict[int, 
         .values("place_id")
         .annotate(last=Max("day"))
     )
-    for row in latest:
-        figures[row["place_id"]]["last_day"] = row["last"]
+    for found in latest:
+        figures[found["place_id"]]["last_day"] = found["last"]
     return figures
 
 

@@ -35,7 +35,7 @@ from django.utils import timezone
 
 from redline.engines.detection.evaluate import Evaluation, combine, evaluate
 from redline.epidemic.detection import ConditionProblem, prepare, run_method
-from redline.epidemic.models import CaseCount, Condition, SimulatedOutbreak
+from redline.epidemic.models import CaseCount, CaseCountQuerySet, Condition, SimulatedOutbreak
 from redline.epidemic.series import PERIOD_DAYS, condition_series, district_map, monday
 from redline.epidemic.vocab import Aggregation
 
@@ -174,7 +174,7 @@ def simulation_evaluation(user: Any, *, as_known_on: dt.date | None = None) -> R
 def evaluate_simulations(
     *,
     outbreaks: QuerySet[SimulatedOutbreak],
-    counts: QuerySet[CaseCount],
+    counts: CaseCountQuerySet[CaseCount],
     as_known_on: dt.date | None = None,
 ) -> Report:
     """Score each condition's simulated series (those of `outbreaks`) on `counts`, as known
@@ -217,7 +217,7 @@ def _alarms(
     *,
     last: dt.date,
     as_known_on: dt.date,
-    counts: QuerySet[CaseCount],
+    counts: CaseCountQuerySet[CaseCount],
     districts: dict[int, int],
 ) -> dict[str, SeriesAlarms | None]:
     """The method's alarms on each of these series (None: no such series in the counts)."""
@@ -255,7 +255,7 @@ def _cache_key(condition: Condition, params: dict[str, Any], *parts: Any) -> str
 def _condition(
     condition: Condition,
     outbreaks: list[SimulatedOutbreak],
-    counts: QuerySet[CaseCount],
+    counts: CaseCountQuerySet[CaseCount],
     as_known_on: dt.date,
     districts: dict[int, int],
 ) -> ConditionResult:
@@ -269,7 +269,7 @@ def _condition(
         result.problem = str(error)
         result.outbreaks = unscored
         return result
-    mine = counts.as_known_on(as_known_on).filter(condition=condition)  # type: ignore[attr-defined]
+    mine = counts.as_known_on(as_known_on).filter(condition=condition)
     # The data's version: any new count or correction adds a row (and supersedes one).
     stats = mine.aggregate(last=Max("day"), rows=Count("pk"), top=Max("pk"))
     if stats["last"] is None:

@@ -24,10 +24,10 @@ from redline.epidemic.detection import (
 )
 from redline.epidemic.models import CaseCount, Condition, DetectionRun, Signal
 from redline.epidemic.series import FREQUENCY, condition_series, last_period
-from redline.epidemic.vocab import Aggregation, SignalState, Verification
-from redline.epidemic.workflow import action_label
+from redline.epidemic.vocab import Aggregation, SignalState
 from redline.organisations.access import is_government_side, jurisdiction
 from redline.organisations.models import Enterprise, Region
+from redline.organisations.selectors import region_filter
 from redline.organisations.vocab import RegionLevel
 
 SIGNAL_FILTERS = ("q", "state", "condition", "region", "overdue", "place")
@@ -64,10 +64,9 @@ def signal_list(
     if condition:
         number = _int(condition)
         signals = signals.filter(Q(condition__code=condition) | Q(condition_id=number or 0))
-    region_id = _int(filters.get("region"))
-    if region_id:
-        region = Region.objects.filter(pk=region_id).first()
-        signals = signals.filter(region__path__startswith=region.path) if region else signals.none()
+    region = region_filter(user, filters.get("region"))
+    if region is not None:
+        signals = signals.filter(region__path__startswith=region.path)
     place_id = _int(filters.get("place"))
     if place_id:
         signals = signals.filter(place_id=place_id)
@@ -96,19 +95,6 @@ def signal_get(user: Any, signal_id: int) -> Signal:
         .select_related("condition", "region", "place", "responsible", "verified_by", "run")
         .get(pk=signal_id)
     )
-
-
-def timeline(signal: Signal) -> list[Any]:
-    events = list(signal.events.all())
-    states = dict(SignalState.choices)
-    verdicts = dict(Verification.choices)
-    for event in events:
-        event.label = action_label(event.action)  # type: ignore[attr-defined]
-        verdict = event.data.get("verification") if isinstance(event.data, dict) else None
-        event.verification_label = verdicts.get(verdict, "")  # type: ignore[attr-defined]
-        changed = event.to_state and event.to_state != event.from_state
-        event.to_label = states.get(event.to_state, "") if changed else ""  # type: ignore[attr-defined]
-    return events
 
 
 def is_overdue(signal: Signal, now: dt.datetime) -> bool:
@@ -182,7 +168,7 @@ def _map_regions(user: Any) -> list[Region]:
     regions = list(visible.defer("boundary"))
     top = min((r.depth for r in regions), default=0)
     ids = [r.pk for r in regions if r.depth == top]
-    return list(Region.objects.filter(pk__in=ids).order_by("path"))
+    return list(visible.filter(pk__in=ids))
 
 
 def dashboard(user: Any, *, now: dt.datetime | None = None) -> Dashboard:
@@ -237,11 +223,11 @@ def dashboard(user: Any, *, now: dt.datetime | None = None) -> Dashboard:
         .values("region__path")
         .annotate(n=Count("id"), late=Count("id", filter=overdue_q(now)))
     )
-    for row in open_by_region:
-        for item in map_regions:
-            if row["region__path"].startswith(item.region.path):
-                item.open += row["n"]
-                item.overdue += row["late"]
+    for counted in open_by_region:
+        for shown in map_regions:
+            if counted["region__path"].startswith(shown.region.path):
+                shown.open += counted["n"]
+                shown.overdue += counted["late"]
                 break
     latest = None
     if is_government_side(user):
@@ -250,7 +236,9 @@ def dashboard(user: Any, *, now: dt.datetime | None = None) -> Dashboard:
             .order_by("-started_at", "-pk")
             .first()
         )
-    problems = [e for e in (latest.errors if latest else []) if isinstance(e, dict)]
+    problems: list[dict[str, Any]] = [
+        e for e in (latest.errors if latest else []) if isinstance(e, dict)
+    ]
     names = {
         c.code: str(c)
         for c in Condition.objects.filter(code__in={e.get("condition") for e in problems})
@@ -264,7 +252,7 @@ def dashboard(user: Any, *, now: dt.datetime | None = None) -> Dashboard:
         awaiting=awaiting,
         regions=map_regions,
         latest_run=latest,
-        run_problems=[{**e, "name": names.get(e.get("condition"), "")} for e in problems],
+        run_problems=[{**e, "name": names.get(e.get("condition", ""), "")} for e in problems],
     )
 
 
@@ -331,7 +319,7 @@ def series_view(
     its method's upper bound and alarms recomputed over the counts as known now. NotFound
     when the user may not see all of it."""
     condition = Condition.objects.filter(code=condition_code).first()
-    region = Region.objects.filter(pk=region_id).first()
+    region = Region.objects.restrict(user).filter(pk=region_id).first()
     if condition is None or region is None:
         raise NotFound()
     counts = CaseCount.objects.restrict(user)

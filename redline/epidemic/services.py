@@ -28,7 +28,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -39,6 +39,7 @@ from redline.core import audit
 from redline.core.context import current as current_context
 from redline.core.errors import Conflict, PermissionDenied, ValidationFailed
 from redline.core.models import ChangeLog
+from redline.core.spreadsheet import Row, as_text
 from redline.epidemic import catalogue
 from redline.epidemic.models import (
     CaseCount,
@@ -50,16 +51,20 @@ from redline.epidemic.models import (
 from redline.epidemic.reporting import reporter
 from redline.epidemic.rows import (
     COUNT_FIELDS,
+    COUNTS,
     GROUP_FIELDS,
+    GROUPS,
     CountRow,
     GroupRow,
     RowError,
     RowsInvalid,
-    as_text,
     check,
-    read_row,
+    read_rows,
 )
 from redline.epidemic.vocab import CountSource
+
+if TYPE_CHECKING:
+    from redline.accounts.models import User
 
 __all__ = [
     "MAX_ROWS",
@@ -93,7 +98,7 @@ class Recorded:
 # --- submissions -------------------------------------------------------------------------
 
 
-def _stored_key(user: Any, key: str) -> str:
+def _stored_key(user: User, key: str) -> str:
     raw = (key or "").strip()
     if not raw:
         raise ValidationFailed(
@@ -108,10 +113,12 @@ def _stored_key(user: Any, key: str) -> str:
     return stored
 
 
-def _digest(count_rows: list[dict[str, Any]], group_rows: list[dict[str, Any]]) -> str:
+def _digest(count_rows: list[Row], group_rows: list[Row]) -> str:
+    """The submission's content as given (before it is read), to tell a retry from another
+    submission under the same key."""
     canonical = [
-        ["rows", *(as_text(cells[name]) for name in COUNT_FIELDS)] for cells in count_rows
-    ] + [["groups", *(as_text(cells[name]) for name in GROUP_FIELDS)] for cells in group_rows]
+        ["rows", *(as_text(row.raw[name]) for name in COUNT_FIELDS)] for row in count_rows
+    ] + [["groups", *(as_text(row.raw[name]) for name in GROUP_FIELDS)] for row in group_rows]
     body = json.dumps(canonical, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(body.encode()).hexdigest()
 
@@ -136,7 +143,7 @@ def case_counts_record(
     rows: Iterable[Any],
     source: str,
     key: str,
-    user: Any,
+    user: User,
     now: dt.datetime | None = None,
     groups: Iterable[Any] = (),
     file_name: str = "",
@@ -146,10 +153,11 @@ def case_counts_record(
     `rows`: mappings with `condition` (catalogue code or name), `region` (administrative
     code), `place` (optional: a key place's id or unified social credit code), `date`,
     `count`, and optionally `row` (the number to report problems under); or sequences in
-    that order. `groups`: mappings with `region`, `place`, `group`, `count`, `as_of`,
-    `source`. All rows are checked first (RowsInvalid lists every problem); then all are
-    recorded in one transaction, or none. A retry with the same `key` answers the first
-    result (`replayed`) and records nothing."""
+    that order; or rows a file import has read (`rows.COUNTS`). `groups`: the same with
+    `region`, `place`, `group`, `count`, `as_of`, `source` (`rows.GROUPS`). All rows are
+    checked first (RowsInvalid lists every problem); then all are recorded in one
+    transaction, or none. A retry with the same `key` answers the first result (`replayed`)
+    and records nothing."""
     if source not in CountSource.values:
         raise ValueError(f"unknown source {source!r}")
     now = now or timezone.now()
@@ -157,15 +165,14 @@ def case_counts_record(
     if not who.may_submit:
         raise PermissionDenied(_("Your organisation and role may read surveillance data only."))
     stored_key = _stored_key(user, key)
-    count_rows = [read_row(raw, COUNT_FIELDS, n) for n, raw in enumerate(rows, start=1)]
-    group_rows = [read_row(raw, GROUP_FIELDS, n) for n, raw in enumerate(groups, start=1)]
+    count_rows, group_rows = read_rows(COUNTS, rows), read_rows(GROUPS, groups)
     if not count_rows and not group_rows:
         raise ValidationFailed(fields={"rows": _("Give at least one row.")})
     if len(count_rows) + len(group_rows) > MAX_ROWS:
         raise ValidationFailed(
             fields={"rows": _("At most %(n)d rows in one submission.") % {"n": MAX_ROWS}}
         )
-    digest = _digest([c for _n, c in count_rows], [c for _n, c in group_rows])
+    digest = _digest(count_rows, group_rows)
     earlier = _replay(stored_key, digest)
     if earlier is not None:
         return earlier
@@ -196,13 +203,13 @@ def case_counts_record(
     )
 
 
-def _actor(user: Any) -> Any:
+def _actor(user: User) -> User | None:
     return user if getattr(user, "pk", None) else None
 
 
 def _write(
     *,
-    user: Any,
+    user: User,
     stored_key: str,
     raw_key: str,
     source: str,
@@ -280,7 +287,7 @@ def _current(counts: list[CountRow]) -> dict[tuple[int, str, dt.date], tuple[int
 
 
 def _write_counts(
-    user: Any, batch: IngestBatch, counts: list[CountRow], now: dt.datetime, today: dt.date
+    user: User, batch: IngestBatch, counts: list[CountRow], now: dt.datetime, today: dt.date
 ) -> tuple[int, int, int]:
     current = _current(counts)
     new_rows: list[CaseCount] = []
@@ -346,7 +353,7 @@ def _superseded(
 
 
 def _log_corrections(
-    user: Any, batch: IngestBatch, olds: list[tuple[CaseCount, CountRow]], today: dt.date
+    user: User, batch: IngestBatch, olds: list[tuple[CaseCount, CountRow]], today: dt.date
 ) -> None:
     """One change-log entry per superseded count, as `audit.record` writes them, inserted
     together (a re-imported year of corrections is thousands of entries)."""
@@ -378,7 +385,7 @@ def _log_corrections(
     ChangeLog.objects.bulk_create(entries, batch_size=CHUNK)
 
 
-def _write_groups(user: Any, groups: list[GroupRow], now: dt.datetime) -> dict[str, int]:
+def _write_groups(user: User, groups: list[GroupRow], now: dt.datetime) -> dict[str, int]:
     tally = {"rows": len(groups), "created": 0, "replaced": 0, "unchanged": 0}
     for item in groups:
         outcome, _row = _write_group(user, item, now)
@@ -386,7 +393,7 @@ def _write_groups(user: Any, groups: list[GroupRow], now: dt.datetime) -> dict[s
     return tally
 
 
-def _write_group(user: Any, item: GroupRow, now: dt.datetime) -> tuple[str, KeyGroupCount]:
+def _write_group(user: User, item: GroupRow, now: dt.datetime) -> tuple[str, KeyGroupCount]:
     key = series_key(item.region.pk, item.place_id)
     existing = (
         KeyGroupCount.objects.order_by()
@@ -434,7 +441,7 @@ def _write_group(user: Any, item: GroupRow, now: dt.datetime) -> tuple[str, KeyG
 
 
 def key_group_count_record(
-    *, user: Any, data: Mapping[str, Any], now: dt.datetime | None = None
+    *, user: User, data: Mapping[str, Any], now: dt.datetime | None = None
 ) -> tuple[KeyGroupCount, str]:
     """Record one key-group count (`region`, `place`, `group`, `count`, `as_of`, `source`).
     A later count for the same series, group and date replaces it. Returns the row and
@@ -443,9 +450,8 @@ def key_group_count_record(
     who = reporter(user)
     if not who.may_submit:
         raise PermissionDenied(_("Your organisation and role may read surveillance data only."))
-    cells = {name: data.get(name) for name in GROUP_FIELDS}
     try:
-        _counts, groups = check(user, who, timezone.localdate(now), [], [(1, cells)])
+        _counts, groups = check(user, who, timezone.localdate(now), [], read_rows(GROUPS, [data]))
     except RowsInvalid as failure:
         raise ValidationFailed(
             failure.message, fields={e.field: e.message for e in failure.errors}

@@ -14,29 +14,29 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from redline.core import audit
-from redline.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from redline.core.notify import notify, users_of
-from redline.core.workflow import ensure_allowed
-from redline.epidemic.models import Condition, DetectionRun, Signal, SignalEvent, series_key
-from redline.epidemic.vocab import SignalState, Verification
-from redline.epidemic.workflow import OUTCOMES, TRANSITIONS, VERIFIED_STATE, blocked_reason
+from redline.core.workflow import system_event, take_step
+from redline.epidemic.models import Condition, DetectionRun, Signal, series_key
+from redline.epidemic.vocab import SignalState
+from redline.epidemic.workflow import MACHINE
 from redline.organisations.models import Organisation, Region
 from redline.organisations.vocab import DepartmentType, OrganisationKind, RegionLevel
 
+if TYPE_CHECKING:
+    from redline.accounts.models import User
+
 # Verification still not done this long after its deadline: the second escalation level.
 SECOND_ESCALATION = dt.timedelta(hours=24)
-AUDIT_EXCLUDE = ("evidence",)  # the triggering data is on the signal itself, not in the log
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -44,43 +44,6 @@ AUDIT_EXCLUDE = ("evidence",)  # the triggering data is on the signal itself, no
 
 def signal_url(signal: Signal) -> str:
     return reverse("epidemic:signal-detail", args=[signal.pk])
-
-
-def _actor_name(actor: Any) -> str:
-    if actor is None or not getattr(actor, "pk", None):
-        return ""
-    return actor.get_full_name() or actor.get_username()
-
-
-def _org_name(actor: Any) -> str:
-    org = getattr(actor, "organisation", None)
-    return str(org) if org else ""
-
-
-def timeline_event(
-    signal: Signal,
-    *,
-    actor: Any,
-    action: str,
-    at: dt.datetime,
-    from_state: str = "",
-    to_state: str = "",
-    comment: str = "",
-    data: Mapping[str, Any] | None = None,
-    actor_name: str = "",
-) -> SignalEvent:
-    return SignalEvent.objects.create(
-        signal=signal,
-        at=at,
-        actor=actor if getattr(actor, "pk", None) else None,
-        actor_name=actor_name or _actor_name(actor),
-        organisation_name=_org_name(actor),
-        action=action,
-        from_state=from_state,
-        to_state=to_state,
-        comment=comment,
-        data=dict(data or {}),
-    )
 
 
 def responsible_body(region: Region) -> Organisation | None:
@@ -213,12 +176,12 @@ def signal_raise(
         return _continue(current, period, count, upperbound, evidence, now, run)
     signal.number = f"EW-{timezone.localtime(now).year}-{signal.pk:06d}"
     Signal.objects.filter(pk=signal.pk).update(number=signal.number)
-    timeline_event(
+    system_event(
+        MACHINE,
         signal,
-        actor=None,
-        actor_name="Redline",
         action="raised",
         at=now,
+        before=None,
         to_state=signal.state,
         data={
             "period": period.isoformat(),
@@ -228,14 +191,7 @@ def signal_raise(
             "run": run.pk if run else None,
             "responsible": str(responsible) if responsible else "",
         },
-    )
-    audit.record(
-        actor=None,
-        action="create",
-        instance=signal,
-        before=None,
-        after=audit.snapshot(signal, exclude=AUDIT_EXCLUDE),
-        enterprise_id=place_id,
+        actor_label="Redline",
         comment=f"detection run {run.pk}" if run else "",
     )
     receivers = ([responsible.pk] if responsible else []) + district_government(region)
@@ -260,7 +216,7 @@ def _continue(
     """The open signal now runs to `period`: once per period (a rerun changes nothing)."""
     if period <= signal.last_date:
         return signal, "unchanged"
-    before = audit.snapshot(signal, exclude=AUDIT_EXCLUDE)
+    before = audit.snapshot(signal, exclude=MACHINE.audit_exclude)
     updated = (
         Signal.objects.filter(pk=signal.pk, last_date__lt=period)
         .exclude(state=SignalState.CLOSED)
@@ -271,26 +227,19 @@ def _continue(
     if updated != 1:
         return signal, "unchanged"
     signal.refresh_from_db()
-    timeline_event(
+    system_event(
+        MACHINE,
         signal,
-        actor=None,
-        actor_name="Redline",
         action="continued",
         at=now,
+        before=before,
         data={
             "period": period.isoformat(),
             "count": count,
             "upperbound": upperbound,
             "run": run.pk if run else None,
         },
-    )
-    audit.record(
-        actor=None,
-        action="update",
-        instance=signal,
-        before=before,
-        after=audit.snapshot(signal, exclude=AUDIT_EXCLUDE),
-        enterprise_id=signal.place_id,
+        actor_label="Redline",
         comment="alarm continued",
     )
     return signal, "continued"
@@ -299,173 +248,21 @@ def _continue(
 # --- steps -------------------------------------------------------------------------------
 
 
-def _signal_for(actor: Any, signal_id: int) -> Signal:
-    queryset = Signal.objects.restrict(actor).select_related(
-        "condition", "region", "place", "responsible"
-    )
-    try:
-        return queryset.get(pk=signal_id)
-    except Signal.DoesNotExist:
-        raise NotFound() from None
-
-
-def _text(data: Mapping[str, Any], name: str, *, required: bool, limit: int = 4000) -> str:
-    value = str(data.get(name) or "").strip()
-    if required and not value:
-        raise ValidationFailed(fields={name: _("This field is required.")})
-    if len(value) > limit:
-        raise ValidationFailed(fields={name: _("At most %(n)d characters.") % {"n": limit}})
-    return value
-
-
-def _check_fields(data: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
-    unknown = sorted(set(data) - set(allowed))
-    if unknown:
-        raise ValidationFailed(fields={name: _("Unknown field.") for name in unknown})
-
-
-def _step_values(
-    action: str, data: Mapping[str, Any], signal: Signal, actor: Any, now: dt.datetime
-) -> tuple[str | None, dict[str, Any], dict[str, Any], str]:
-    """(target state, changes to the signal, data for the timeline, comment)."""
-    transition = TRANSITIONS[action]
-    changes: dict[str, Any] = {}
-    shown: dict[str, Any] = {}
-    target = transition.target
-    if action == "verify":
-        verdict = str(data.get("verification") or "").strip()
-        if not verdict:
-            raise ValidationFailed(fields={"verification": _("This field is required.")})
-        if verdict not in Verification.values:
-            raise ValidationFailed(
-                fields={
-                    "verification": _("Choose one of: %(values)s.")
-                    % {"values": ", ".join(Verification.values)}
-                }
-            )
-        # A true signal needs no explanation; ruling one out or leaving it open does.
-        comment = _text(data, "comment", required=verdict != Verification.TRUE)
-        target = VERIFIED_STATE[Verification(verdict)]
-        changes |= {
-            "verification": verdict,
-            "verified_at": now,
-            "verified_by_id": actor.pk if getattr(actor, "pk", None) else None,
-        }
-        shown["verification"] = verdict
-    else:
-        comment = _text(data, "comment", required=transition.needs_comment)
-    if action == "respond" and data.get("cases") not in (None, ""):
-        try:
-            cases = int(data["cases"])
-        except (TypeError, ValueError):
-            cases = -1
-        if cases < 0:
-            raise ValidationFailed(fields={"cases": _("Give a whole number of 0 or more.")})
-        shown["cases"] = cases
-    if action == "close" and data.get("outcome") not in (None, ""):
-        outcome = str(data["outcome"])
-        if outcome not in OUTCOMES:
-            raise ValidationFailed(
-                fields={
-                    "outcome": _("Choose one of: %(values)s.") % {"values": ", ".join(OUTCOMES)}
-                }
-            )
-        shown["outcome"] = outcome
-    if target == SignalState.CLOSED:
-        changes["closed_at"] = now
-    if target is not None:
-        changes["state"] = target
-    return target, changes, shown, comment
-
-
-@transaction.atomic
 def signal_transition(
     *,
-    actor: Any,
+    actor: User,
     signal_id: int,
     action: str,
     version: int | None,
     data: Mapping[str, Any] | None = None,
     now: dt.datetime | None = None,
 ) -> Signal:
-    """Take one step of a signal's verification and response."""
-    now = now or timezone.now()
-    data = dict(data or {})
-    signal = _signal_for(actor, signal_id)
-    transition = TRANSITIONS.get(action)
-    if transition is None:
-        raise ValidationFailed(fields={"action": _("Unknown step.")})
-    ensure_allowed(transition, actor, signal)
-    _check_fields(data, transition.fields)
-    if version is None:
-        raise ValidationFailed(fields={"version": _("Give the version you read.")})
-    if int(version) != signal.version:
-        raise Conflict(
-            _(
-                "Someone else acted on this signal since you opened it (it is now %(state)s). "
-                "Reload it and check before acting."
-            )
-            % {"state": signal.get_state_display()}
-        )
-    reason = blocked_reason(transition, actor, signal)
-    if reason is not None:
-        if signal.state not in transition.sources:
-            raise ValidationFailed(str(reason))
-        raise PermissionDenied(str(reason))
-    target, changes, shown, comment = _step_values(action, data, signal, actor, now)
-    before = audit.snapshot(signal, exclude=AUDIT_EXCLUDE)
-    from_state = signal.state
-    updated = Signal.objects.filter(pk=signal.pk, version=signal.version, state=from_state).update(
-        **changes, version=F("version") + 1
+    """Take one step of a signal's verification and response (on the workflow kernel;
+    `epidemic/steps.py` says what each step changes and who hears of it)."""
+    signal: Signal = take_step(
+        MACHINE, actor=actor, pk=signal_id, action=action, version=version, data=data, now=now
     )
-    if updated != 1:
-        raise Conflict(
-            _("Someone else acted on this signal at the same moment. Reload it and check.")
-        )
-    signal.refresh_from_db()
-    timeline_event(
-        signal,
-        actor=actor,
-        action=action,
-        at=now,
-        from_state=from_state,
-        to_state=signal.state,
-        comment=comment,
-        data=shown,
-    )
-    audit.record(
-        actor=actor,
-        action="state" if from_state != signal.state else "update",
-        instance=signal,
-        before=before,
-        after=audit.snapshot(signal, exclude=AUDIT_EXCLUDE),
-        enterprise_id=signal.place_id,
-        comment=f"{action}: {comment}" if comment else action,
-    )
-    _after_step(signal, action, target)
     return signal
-
-
-def _after_step(signal: Signal, action: str, target: str | None) -> None:
-    """Who hears about a step: a confirmed signal goes to the district government and the
-    city CDC; a closed one to those who were told it was raised."""
-    if action == "verify" and target == SignalState.INVESTIGATING:
-        _announce(
-            signal,
-            district_government(signal.region) + city_cdc(signal.region),
-            key=f"v{signal.version}",
-            subject=gettext_lazy(
-                "Signal %(number)s confirmed (%(condition)s at %(where)s): field investigation"
-            ),
-        )
-    elif target == SignalState.CLOSED:
-        receivers = [signal.responsible_id] if signal.responsible_id else []
-        _announce(
-            signal,
-            receivers + district_government(signal.region),
-            key=f"v{signal.version}",
-            subject=gettext_lazy("Signal %(number)s closed (%(condition)s at %(where)s)"),
-        )
 
 
 # --- overdue verification ----------------------------------------------------------------
@@ -506,25 +303,19 @@ def signal_deadlines_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
                 signal = Signal.objects.select_related("condition", "region", "place").get(pk=pk)
                 receivers = _escalation_receivers(signal, level)
                 names = [str(o) for o in Organisation.objects.filter(pk__in=receivers)]
-                timeline_event(
+                system_event(
+                    MACHINE,
                     signal,
-                    actor=None,
-                    actor_name="Redline",
                     action="escalate",
                     at=now,
+                    before={"escalation_level": level - 1},
+                    after={"escalation_level": level},
                     data={
                         "level": level,
                         "to": names,
                         "due": timezone.localtime(signal.verify_due_at).isoformat(),
                     },
-                )
-                audit.record(
-                    actor=None,
-                    action="update",
-                    instance=signal,
-                    before={"escalation_level": level - 1},
-                    after={"escalation_level": level},
-                    enterprise_id=signal.place_id,
+                    actor_label="Redline",
                     comment="verification overdue",
                 )
                 _announce(

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,8 +21,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from redline.core import spreadsheet
 from redline.core.errors import Conflict, DomainError
-from redline.core.web import raise_for_access
+from redline.core.web import PageRequest, raise_for_access
 from redline.epidemic import imports, selectors, services
 from redline.epidemic.forms import (
     CountEntryForm,
@@ -41,11 +42,11 @@ from redline.organisations import selectors as org_selectors
 COUNT_FILTERS = ("condition", "region", "place", "from", "to", "as_known_on")
 
 
-def _section(request: HttpRequest) -> None:
-    request.nav_section = "epidemic"  # type: ignore[attr-defined]
+def _section(request: PageRequest) -> None:
+    request.nav_section = "epidemic"
 
 
-def submitter(request: HttpRequest) -> Reporter:
+def submitter(request: PageRequest) -> Reporter:
     """The user's submission rights; 403 for read-only users."""
     who = reporter(request.user)
     if not who.may_submit:
@@ -79,7 +80,7 @@ def recorded_message(result: dict[str, Any], replayed: bool) -> str:
 
 @login_required
 @require_GET
-def count_list(request: HttpRequest) -> HttpResponse:
+def count_list(request: PageRequest) -> HttpResponse:
     _section(request)
     raw = {key: request.GET.get(key, "") for key in COUNT_FILTERS}
     bad = [key for key in ("from", "to", "as_known_on") if raw[key] and _day(raw[key]) is None]
@@ -119,7 +120,7 @@ def count_list(request: HttpRequest) -> HttpResponse:
 # --- entering one day's counts -------------------------------------------------------------
 
 
-def _current_counts(request: HttpRequest, where: Where, day: dt.date) -> dict[int, int]:
+def _current_counts(request: PageRequest, where: Where, day: dt.date) -> dict[int, int]:
     rows = (
         CaseCount.objects.restrict(request.user)
         .current()
@@ -130,7 +131,7 @@ def _current_counts(request: HttpRequest, where: Where, day: dt.date) -> dict[in
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def count_entry(request: HttpRequest) -> HttpResponse:
+def count_entry(request: PageRequest) -> HttpResponse:
     """Step 1 (GET without a place or with a bad one): where and which day. Step 2: the
     counts of every condition for that day, prefilled with the values known now."""
     _section(request)
@@ -152,7 +153,7 @@ def count_entry(request: HttpRequest) -> HttpResponse:
     where = where_of(who, where_value) if choose.is_bound and choose.is_valid() else None
     if where is None:
         status = 422 if choose.is_bound else 200
-        context = {"choose": choose, "form": None}
+        context: dict[str, Any] = {"choose": choose, "form": None}
         return render(request, "epidemic/counts_entry.html", context, status=status)
     day: dt.date = choose.cleaned_data["date"]
     conditions = selectors.entry_conditions(place=where.place is not None)
@@ -174,7 +175,7 @@ def count_entry(request: HttpRequest) -> HttpResponse:
 
 
 def _record_entry(
-    request: HttpRequest, form: CountEntryForm, where: Where
+    request: PageRequest, form: CountEntryForm, where: Where
 ) -> tuple[int, HttpResponse | None]:
     rows = form.rows(where)
     if not rows:
@@ -195,6 +196,7 @@ def _record_entry(
     except Conflict:
         # Saved once from this form with other values (the browser's back button): saving
         # again, under a new key, records the values now shown as a correction.
+        assert isinstance(form.data, QueryDict)  # the POST
         form.data = form.data.copy()
         form.data["idempotency_key"] = uuid.uuid4().hex
         form.add_error(
@@ -222,7 +224,7 @@ def _record_entry(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def count_import(request: HttpRequest) -> HttpResponse:
+def count_import(request: PageRequest) -> HttpResponse:
     _section(request)
     submitter(request)
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -257,8 +259,8 @@ def count_import(request: HttpRequest) -> HttpResponse:
         "result": result,
         "count_columns": imports.COUNT_COLUMNS,
         "group_columns": imports.GROUP_COLUMNS,
-        "max_mb": imports.MAX_BYTES // (1024 * 1024),
-        "max_rows": services.MAX_ROWS,
+        "max_mb": spreadsheet.MAX_BYTES // (1024 * 1024),
+        "max_rows": spreadsheet.MAX_ROWS,
     }
     return render(request, "epidemic/import_counts.html", context, status=status)
 
@@ -272,13 +274,13 @@ TEMPLATES = {
 
 @login_required
 @require_GET
-def count_template(request: HttpRequest, name: str) -> HttpResponse:
+def count_template(request: PageRequest, name: str) -> HttpResponse:
     submitter(request)
     if name not in TEMPLATES:
         raise Http404
     kind, file_name = TEMPLATES[name]
     if kind == "xlsx":
-        response = HttpResponse(imports.template_xlsx(request.user), content_type=imports.XLSX_TYPE)
+        response = HttpResponse(imports.template_xlsx(request.user), content_type=spreadsheet.XLSX)
     else:
         response = HttpResponse(imports.template_csv(kind), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{file_name}"'
@@ -290,7 +292,7 @@ def count_template(request: HttpRequest, name: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def condition_catalogue(request: HttpRequest) -> HttpResponse:
+def condition_catalogue(request: PageRequest) -> HttpResponse:
     _section(request)
     rows = [
         {

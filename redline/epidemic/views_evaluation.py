@@ -4,14 +4,15 @@ series the engine detects, how soon, and how many false alarms it raises between
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
+from redline.core.web import PageRequest
 from redline.epidemic.selectors_evaluation import simulation_evaluation
 
 
 @login_required
-def evaluation(request: HttpRequest) -> HttpResponse:
-    request.nav_section = "epidemic"  # type: ignore[attr-defined]
+def evaluation(request: PageRequest) -> HttpResponse:
+    request.nav_section = "epidemic"
     report = simulation_evaluation(request.user)
     return render(request, "epidemic/evaluation.html", {"report": report})

@@ -8,31 +8,31 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from redline.core.errors import DomainError
-from redline.core.web import show_on_form
+from redline.core.web import PageRequest, show_on_form
 from redline.epidemic import selectors, services
 from redline.epidemic.forms import KeyGroupForm, condition_label, where_of
 from redline.epidemic.reporting import reporter
 from redline.epidemic.views_counts import submitter
 from redline.epidemic.vocab import KeyGroup
 from redline.organisations import selectors as org_selectors
-from redline.organisations.models import Enterprise, Region
+from redline.organisations.models import Enterprise
 from redline.organisations.vocab import UnitKind
 
 
-def _section(request: HttpRequest) -> None:
-    request.nav_section = "epidemic"  # type: ignore[attr-defined]
+def _section(request: PageRequest) -> None:
+    request.nav_section = "epidemic"
 
 
 @login_required
 @require_GET
-def place_list(request: HttpRequest) -> HttpResponse:
+def place_list(request: PageRequest) -> HttpResponse:
     _section(request)
     filters = {key: request.GET.get(key, "") for key in selectors.PLACE_FILTERS}
     places = selectors.key_places(request.user, filters)
@@ -56,7 +56,7 @@ def place_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def place_detail(request: HttpRequest, place_id: int) -> HttpResponse:
+def place_detail(request: PageRequest, place_id: int) -> HttpResponse:
     _section(request)
     try:
         place = selectors.key_place_get(request.user, place_id)
@@ -83,12 +83,10 @@ def place_detail(request: HttpRequest, place_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def group_summary(request: HttpRequest) -> HttpResponse:
+def group_summary(request: PageRequest) -> HttpResponse:
     _section(request)
     region_value = request.GET.get("region", "")
-    region = None
-    if region_value.isdigit():
-        region = Region.objects.restrict(request.user).filter(pk=int(region_value)).first()
+    region = org_selectors.region_filter(request.user, region_value)
     groups, rows = selectors.group_summary(request.user, region)
     labels = dict(KeyGroup.choices)
     context = {
@@ -106,7 +104,7 @@ def group_summary(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def group_entry(request: HttpRequest) -> HttpResponse:
+def group_entry(request: PageRequest) -> HttpResponse:
     _section(request)
     who = submitter(request)
     initial = {"as_of": timezone.localdate(), "where": request.GET.get("where", "")}

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,18 +20,18 @@ from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from redline.core.errors import DomainError, NotFound
-from redline.core.errors import PermissionDenied as DomainPermissionDenied
 from redline.core.sections import concerns, not_concerned
-from redline.core.web import show_on_form
+from redline.core.web import PageRequest
+from redline.core.workflow import Transition
+from redline.core.workflow.web import StepPage
 from redline.epidemic import selectors_signals as selectors
-from redline.epidemic import services_signals as services
 from redline.epidemic.detection import detection_run
 from redline.epidemic.forms_signals import RunForm, SignalStepForm
 from redline.epidemic.models import Condition, Signal
 from redline.epidemic.reporting import reporter
 from redline.epidemic.tasks import scheduled_day
 from redline.epidemic.vocab import SignalState
-from redline.epidemic.workflow import OUTCOMES, TRANSITIONS, available, may_run_detection
+from redline.epidemic.workflow import MACHINE, may_run_detection
 from redline.organisations import selectors as org_selectors
 
 PAGE_SIZE = 25
@@ -44,12 +44,12 @@ COMMENT_LABELS = {
 }
 
 
-def _section(request: HttpRequest) -> None:
-    request.nav_section = "epidemic"  # type: ignore[attr-defined]
+def _section(request: PageRequest) -> None:
+    request.nav_section = "epidemic"
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: PageRequest) -> HttpResponse:
     _section(request)
     if not concerns(request.user).epidemic and not selectors.anything_visible(request.user):
         return _nothing_to_show(request)
@@ -67,7 +67,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "epidemic/dashboard.html", context)
 
 
-def _nothing_to_show(request: HttpRequest) -> HttpResponse:
+def _nothing_to_show(request: PageRequest) -> HttpResponse:
     links = []
     if reporter(request.user).may_submit:
         links.append((reverse("epidemic:count-entry"), _("Enter case counts")))
@@ -86,7 +86,7 @@ def _nothing_to_show(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def run_now(request: HttpRequest) -> HttpResponse:
+def run_now(request: PageRequest) -> HttpResponse:
     """A detection run on demand, as the scheduled one but for the day chosen."""
     if not may_run_detection(request.user):
         raise PermissionDenied
@@ -121,12 +121,12 @@ def run_now(request: HttpRequest) -> HttpResponse:
     return redirect("epidemic:dashboard")
 
 
-def _filters(request: HttpRequest) -> dict[str, Any]:
+def _filters(request: PageRequest) -> dict[str, Any]:
     return {name: request.GET.get(name, "") for name in selectors.SIGNAL_FILTERS}
 
 
 @login_required
-def signal_list(request: HttpRequest) -> HttpResponse:
+def signal_list(request: PageRequest) -> HttpResponse:
     _section(request)
     filters = _filters(request)
     try:
@@ -157,37 +157,42 @@ def signal_list(request: HttpRequest) -> HttpResponse:
     return render(request, "epidemic/signal_list.html", context)
 
 
-def _visible(request: HttpRequest, signal_id: int) -> Signal:
+def _visible(request: PageRequest, signal_id: int) -> Signal:
     try:
         return selectors.signal_get(request.user, signal_id)
     except Signal.DoesNotExist:
         raise Http404 from None
 
 
-def _detail_context(
-    request: HttpRequest, signal: Signal, failed: str = "", form: SignalStepForm | None = None
-) -> dict[str, Any]:
-    now = timezone.now()
-    steps = []
-    for transition in available(request.user, signal):
-        step_form = (
-            form
-            if form is not None and transition.name == failed
-            else SignalStepForm(initial={"version": signal.version}, prefix=transition.name)
-        )
-        fields = [step_form[name] for name in transition.fields]
-        steps.append((transition, step_form, fields, COMMENT_LABELS[transition.name]))
+def _step_form(
+    request: PageRequest, signal: Signal, transition: Transition, data: QueryDict | None
+) -> SignalStepForm:
+    form = SignalStepForm(data, prefix=transition.name)
+    form.fields["comment"].label = COMMENT_LABELS[transition.name]
+    return form
+
+
+def _detail_context(request: PageRequest, signal: Signal) -> dict[str, Any]:
+    _section(request)
     return {
         "signal": signal,
-        "events": selectors.timeline(signal),
-        "steps": steps,
-        "failed": failed,
-        "overdue": selectors.is_overdue(signal, now),
+        "overdue": selectors.is_overdue(signal, timezone.now()),
         "chart": selectors.evidence_chart(signal),
         "rows": selectors.evidence_rows(signal),
-        "outcomes": OUTCOMES,
         "series_url": _series_url(signal),
     }
+
+
+PAGE = StepPage(
+    machine=MACHINE,
+    template="epidemic/signal_detail.html",
+    step_url="epidemic:signal-step",
+    detail_url="epidemic:signal-detail",
+    get=_visible,
+    form=_step_form,
+    context=_detail_context,
+    open_step="verify",
+)
 
 
 def _series_url(signal: Signal) -> str:
@@ -200,46 +205,17 @@ def _series_url(signal: Signal) -> str:
 
 
 @login_required
-def signal_detail(request: HttpRequest, signal_id: int) -> HttpResponse:
-    _section(request)
-    signal = _visible(request, signal_id)
-    return render(request, "epidemic/signal_detail.html", _detail_context(request, signal))
+def signal_detail(request: PageRequest, signal_id: int) -> HttpResponse:
+    return PAGE.detail(request, signal_id)
 
 
 @login_required
 @require_POST
-def signal_step(request: HttpRequest, signal_id: int, action: str) -> HttpResponse:
-    _section(request)
-    signal = _visible(request, signal_id)
-    transition = TRANSITIONS.get(action)
-    if transition is None:
-        raise Http404
-    form = SignalStepForm(request.POST, prefix=action)
-    status = 422
-    if form.is_valid():
-        try:
-            services.signal_transition(
-                actor=request.user,
-                signal_id=signal.pk,
-                action=action,
-                version=form.cleaned_data["version"],
-                data=form.data_for(transition.fields),
-            )
-        except DomainPermissionDenied as refused:
-            form.add_error(None, refused.message)
-            status = 403
-        except DomainError as failure:
-            status = show_on_form(form, failure)
-            signal = _visible(request, signal_id)
-        else:
-            messages.success(request, str(transition.label))
-            return redirect("epidemic:signal-detail", signal.pk)
-    context = _detail_context(request, signal, failed=action, form=form)
-    context["step_error"] = True
-    return render(request, "epidemic/signal_detail.html", context, status=status)
+def signal_step(request: PageRequest, signal_id: int, action: str) -> HttpResponse:
+    return PAGE.step(request, signal_id, action)
 
 
-def _day(request: HttpRequest) -> dt.date:
+def _day(request: PageRequest) -> dt.date:
     today = timezone.localdate()
     text = request.GET.get("day", "")
     if not text:
@@ -251,7 +227,7 @@ def _day(request: HttpRequest) -> dt.date:
     return min(day, today)
 
 
-def _series(request: HttpRequest, code: str, region_id: int, place_id: int | None) -> HttpResponse:
+def _series(request: PageRequest, code: str, region_id: int, place_id: int | None) -> HttpResponse:
     _section(request)
     day = _day(request)
     try:
@@ -271,10 +247,10 @@ def _series(request: HttpRequest, code: str, region_id: int, place_id: int | Non
 
 
 @login_required
-def series(request: HttpRequest, code: str, region_id: int) -> HttpResponse:
+def series(request: PageRequest, code: str, region_id: int) -> HttpResponse:
     return _series(request, code, region_id, None)
 
 
 @login_required
-def series_place(request: HttpRequest, code: str, region_id: int, place_id: int) -> HttpResponse:
+def series_place(request: PageRequest, code: str, region_id: int, place_id: int) -> HttpResponse:
     return _series(request, code, region_id, place_id)

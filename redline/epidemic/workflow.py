@@ -10,20 +10,19 @@
 
 Verification and the steps after it are the responsible public-health body's (or the city
 CDC's) operators and managers; comments are anyone's who may see the signal and write.
-`services_signals.signal_transition` applies a step with a conditional update on the
-version and state read, so of two people acting at once only one succeeds.
+Declared on the workflow kernel (`redline.core.workflow`), which applies a step with a
+conditional update on the version and state read, so of two people acting at once only one
+succeeds; the hooks in `epidemic/steps.py` say what each step changes and who hears of it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from redline.core.workflow import role_refusal
-from redline.epidemic.models import Signal
+from redline.core.workflow import Machine, Messages, Transition
+from redline.epidemic.models import Signal, SignalEvent
 from redline.epidemic.vocab import SignalState as S
 from redline.epidemic.vocab import Verification
 from redline.organisations.access import can, is_government_side, role_allows
@@ -80,69 +79,8 @@ def may_run_detection(actor: Any) -> bool:
     )
 
 
-@dataclass(frozen=True)
-class Transition:
-    name: str
-    label: Any
-    sources: frozenset[str]
-    target: str | None  # None: the state does not change (verify: decided by the outcome)
-    allowed: Callable[[Any, Signal], bool]
-    who: Any
-    fields: tuple[str, ...]
-    needs_comment: bool = False
+CDC = _("the responsible CDC's operators or managers, or the city CDC's")
 
-
-TRANSITIONS: dict[str, Transition] = {
-    t.name: t
-    for t in [
-        Transition(
-            "verify",
-            _("Verify the signal"),
-            frozenset({S.NEW, S.MONITORING}),
-            None,
-            cdc_staff,
-            _("the responsible CDC's operators or managers, or the city CDC's"),
-            ("verification", "comment"),
-        ),
-        Transition(
-            "respond",
-            _("Record the field investigation and start the response"),
-            frozenset({S.INVESTIGATING}),
-            S.RESPONDING,
-            cdc_staff,
-            _("the responsible CDC's operators or managers, or the city CDC's"),
-            ("comment", "cases"),
-            needs_comment=True,
-        ),
-        Transition(
-            "close",
-            _("Close with a conclusion"),
-            frozenset({S.INVESTIGATING, S.RESPONDING}),
-            S.CLOSED,
-            cdc_staff,
-            _("the responsible CDC's operators or managers, or the city CDC's"),
-            ("comment", "outcome"),
-            needs_comment=True,
-        ),
-        Transition(
-            "comment",
-            _("Add a comment"),
-            frozenset(S.values),
-            None,
-            writer,
-            _("government and public-health staff who may write"),
-            ("comment",),
-            needs_comment=True,
-        ),
-    ]
-}
-
-# Timeline entries the system writes (not steps people choose).
-SYSTEM_ACTIONS = {
-    "raised": _("Signal raised by the daily detection run"),
-    "continued": _("Alarm continued"),
-    "escalate": _("Verification overdue: escalated"),
-}
 
 # How a closed signal ended (the `outcome` of the close step).
 OUTCOMES = {
@@ -152,24 +90,97 @@ OUTCOMES = {
 }
 
 
-def action_label(action: str) -> Any:
-    if action in TRANSITIONS:
-        return TRANSITIONS[action].label
-    return SYSTEM_ACTIONS.get(action, action)
+VERIFICATION_LABELS = dict(Verification.choices)
 
 
-def blocked_reason(transition: Transition, actor: Any, signal: Signal) -> Any:
-    """Why the actor may not take this step now, or None (who they are first)."""
-    refused = role_refusal(transition, actor, signal)
-    if refused is not None:
-        return refused
-    if signal.state not in transition.sources:
-        return _("This signal is %(state)s; that step is not possible now.") % {
-            "state": signal.get_state_display()
-        }
-    return None
+def describe(event: SignalEvent) -> list[str]:
+    """An event's lines of detail on the timeline."""
+    data = event.data
+    lines: list[Any] = []
+    if data.get("verification") in VERIFICATION_LABELS:
+        lines.append(VERIFICATION_LABELS[data["verification"]])
+    if data.get("period"):
+        line = _("Period %(p)s: %(n)s cases") % {"p": data["period"], "n": data.get("count")}
+        if data.get("upperbound") is not None:
+            bound = _("upper bound %(u)s") % {"u": f"{data['upperbound']:.2f}"}
+            line = f"{line} · {bound}"
+        lines.append(line)
+    if data.get("to"):
+        lines.append(f"{_('To:')} {'、'.join(data['to'])}")
+    if event.action == "respond" and "cases" in data:
+        lines.append(_("Cases found: %(n)s") % {"n": data["cases"]})
+    if data.get("outcome") in OUTCOMES:
+        lines.append(OUTCOMES[data["outcome"]])
+    return lines
 
 
-def available(actor: Any, signal: Signal) -> list[Transition]:
-    """The steps this actor may take on this signal now (the service checks again)."""
-    return [t for t in TRANSITIONS.values() if blocked_reason(t, actor, signal) is None]
+MACHINE = Machine(
+    name="signal",
+    model=Signal,
+    event_model=SignalEvent,
+    event_record="signal",
+    transitions={
+        t.name: t
+        for t in [
+            Transition(
+                "verify",
+                _("Verify the signal"),
+                frozenset({S.NEW, S.MONITORING}),
+                None,  # where the verification leads (VERIFIED_STATE)
+                cdc_staff,
+                CDC,
+                fields=("verification", "comment"),
+                required=frozenset({"verification"}),
+            ),
+            Transition(
+                "respond",
+                _("Record the field investigation and start the response"),
+                frozenset({S.INVESTIGATING}),
+                S.RESPONDING,
+                cdc_staff,
+                CDC,
+                fields=("comment", "cases"),
+                required=frozenset({"comment"}),
+            ),
+            Transition(
+                "close",
+                _("Close with a conclusion"),
+                frozenset({S.INVESTIGATING, S.RESPONDING}),
+                S.CLOSED,
+                cdc_staff,
+                CDC,
+                fields=("comment", "outcome"),
+                required=frozenset({"comment"}),
+            ),
+            Transition(
+                "comment",
+                _("Add a comment"),
+                frozenset(S.values),
+                None,
+                writer,
+                _("government and public-health staff who may write"),
+                required=frozenset({"comment"}),
+            ),
+        ]
+    },
+    # Timeline entries the system writes (not steps people choose).
+    system_actions={
+        "raised": _("Signal raised by the daily detection run"),
+        "continued": _("Alarm continued"),
+        "escalate": _("Verification overdue: escalated"),
+    },
+    messages=Messages(
+        stale=_(
+            "Someone else acted on this signal since you opened it (it is now %(state)s). "
+            "Reload it and check before acting."
+        ),
+        raced=_("Someone else acted on this signal at the same moment. Reload it and check."),
+        wrong_state=_("This signal is %(state)s; that step is not possible now."),
+    ),
+    hooks="redline.epidemic.steps",
+    contract="redline.epidemic.tests.contract:SignalContract",
+    related=("condition", "region", "place", "responsible"),
+    audit_exclude=("evidence",),  # the triggering data is on the signal itself, not in the log
+    enterprise_of=lambda signal: signal.place_id,
+    describe=describe,
+)

@@ -11,19 +11,20 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypedDict
 
 from django.db.models import BooleanField, ExpressionWrapper, QuerySet
-from django.http import HttpRequest
-from django.urls import reverse
 from django.utils import timezone, translation
 from ninja import Field, Header, Query, Router, Schema, Status
 from pydantic import BaseModel, ConfigDict
 
 from redline.core.api_pages import PageParams, paginate
 from redline.core.errors import NotFound
+from redline.core.web import UserRequest
+from redline.core.workflow import EventOut, event_out, events_of, steps_description
+from redline.core.workflow.timeline import PhotoOut, photo_out
 from redline.hazards import inspection, selectors, services
-from redline.hazards.models import Hazard, HazardEvent, InspectionTask, Photo
+from redline.hazards.models import Hazard, InspectionTask
 from redline.hazards.vocab import (
     Classification,
     HazardLevel,
@@ -34,8 +35,11 @@ from redline.hazards.vocab import (
     TaskResult,
     TaskStatus,
 )
-from redline.hazards.workflow import available
+from redline.hazards.workflow import MACHINE
 from redline.organisations.vocab import Sector
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 router = Router(tags=["hazards"])
 
@@ -59,12 +63,6 @@ def _one_of(choices: Any) -> str:
 class PhotoIn(Schema):
     name: str = ""
     content_base64: str = Field(..., description="A JPEG or PNG of at most 5 MB, base64.")
-
-
-class PhotoOut(Schema):
-    url: str
-    content_type: str
-    size: int
 
 
 class Ref(Schema):
@@ -117,18 +115,6 @@ class FireCompositeOut(Schema):
     place_type: str
     is_major: bool
     rules: list[RuleOutcomeOut]
-
-
-class EventOut(Schema):
-    at: dt.datetime
-    actor_name: str
-    organisation_name: str
-    action: str
-    from_state: str
-    to_state: str
-    comment: str
-    data: dict[str, Any]
-    photos: list[PhotoOut]
 
 
 class HazardDetailOut(HazardOut):
@@ -332,15 +318,13 @@ def _person(user: Any) -> str | None:
     return (user.get_full_name() or user.get_username()) if user is not None else None
 
 
-def _photo(photo: Photo) -> dict[str, Any]:
-    return {
-        "url": reverse("evidence-photo", args=[photo.token]),
-        "content_type": photo.content_type,
-        "size": photo.size,
-    }
+class _Overdue(TypedDict):
+    is_overdue: bool
 
 
-def _with_overdue(hazards: QuerySet[Hazard]) -> QuerySet[Hazard]:
+def _with_overdue(
+    hazards: QuerySet[Hazard],
+) -> QuerySet[WithAnnotations[Hazard, _Overdue]]:
     overdue = selectors.overdue_q(timezone.localdate())
     return hazards.annotate(is_overdue=ExpressionWrapper(overdue, output_field=BooleanField()))
 
@@ -367,32 +351,20 @@ def _item(hazard: Hazard) -> dict[str, Any]:
     }
 
 
-def _event(event: HazardEvent) -> dict[str, Any]:
-    return {
-        "at": event.at,
-        "actor_name": event.actor_name,
-        "organisation_name": event.organisation_name,
-        "action": event.action,
-        "from_state": event.from_state,
-        "to_state": event.to_state,
-        "comment": event.comment,
-        "data": event.data,
-        "photos": [_photo(p) for p in event.photos.all()],
-    }
-
-
-def _visible(request: HttpRequest, hazard_id: int) -> Hazard:
+def _visible(request: UserRequest, hazard_id: int) -> Hazard:
     try:
         hazard = selectors.hazard_get(request.user, hazard_id)
     except Hazard.DoesNotExist:
         raise NotFound() from None
     hazard.is_overdue = (  # type: ignore[attr-defined]
-        _with_overdue(Hazard.objects.filter(pk=hazard.pk)).values_list("is_overdue", flat=True)[0]
+        _with_overdue(Hazard.objects.restrict(request.user).filter(pk=hazard.pk)).values_list(
+            "is_overdue", flat=True
+        )[0]
     )
     return hazard
 
 
-def _detail(request: HttpRequest, hazard: Hazard) -> dict[str, Any]:
+def _detail(request: UserRequest, hazard: Hazard) -> dict[str, Any]:
     english = (translation.get_language() or "").startswith("en")
     composite = selectors.fire_composite(hazard)
     return _item(hazard) | {
@@ -442,9 +414,9 @@ def _detail(request: HttpRequest, hazard: Hazard) -> dict[str, Any]:
         "supervision_level": hazard.supervision_level,
         "supervision_deadline": hazard.supervision_deadline,
         "public_note": hazard.public_note,
-        "timeline": [_event(e) for e in selectors.timeline(hazard)],
-        "photos": [_photo(p) for p in hazard.photos.all()],
-        "available_steps": [t.name for t in available(request.user, hazard)],
+        "timeline": [event_out(MACHINE, e) for e in events_of(MACHINE, hazard)],
+        "photos": [photo_out(p) for p in hazard.photos.all()],
+        "available_steps": [t.name for t in MACHINE.available(request.user, hazard)],
     }
 
 
@@ -472,7 +444,7 @@ def _local_midnight(day: dt.date) -> dt.datetime:
 
 @router.get("/hazards", response=HazardPage, summary="The hidden-hazard ledger")
 def list_hazards(
-    request: HttpRequest, filters: Query[HazardFilters], page: Query[PageParams]
+    request: UserRequest, filters: Query[HazardFilters], page: Query[PageParams]
 ) -> dict[str, Any]:
     hazards = selectors.hazard_list(request.user, filters.dict()).order_by("-reported_at", "-id")
     found = paginate(_with_overdue(hazards), page)
@@ -485,7 +457,7 @@ def list_hazards(
     summary="Open, overdue and closed hazards, by level and by region",
     description="Regions are those one level below the top of your jurisdiction.",
 )
-def hazard_dashboard(request: HttpRequest, filters: Query[DashboardFilters]) -> dict[str, Any]:
+def hazard_dashboard(request: UserRequest, filters: Query[DashboardFilters]) -> dict[str, Any]:
     data = selectors.dashboard(request.user, filters.dict())
     return {
         "totals": data["totals"],
@@ -506,7 +478,7 @@ def hazard_dashboard(request: HttpRequest, filters: Query[DashboardFilters]) -> 
 
 
 @router.get("/hazards/{hazard_id}", response=HazardDetailOut, summary="One hazard")
-def get_hazard(request: HttpRequest, hazard_id: int) -> dict[str, Any]:
+def get_hazard(request: UserRequest, hazard_id: int) -> dict[str, Any]:
     return _detail(request, _visible(request, hazard_id))
 
 
@@ -521,7 +493,7 @@ def get_hazard(request: HttpRequest, hazard_id: int) -> dict[str, Any]:
     ),
 )
 def report_hazard(
-    request: HttpRequest, payload: ReportIn, idempotency_key: IdempotencyKey = ""
+    request: UserRequest, payload: ReportIn, idempotency_key: IdempotencyKey = ""
 ) -> Status:
     hazard, created = services.hazard_report(
         actor=request.user,
@@ -537,11 +509,9 @@ def report_hazard(
     "/hazards/{hazard_id}/steps/{action}",
     response=HazardDetailOut,
     summary="Take a step of the closed loop",
-    description="Steps and their fields besides `version` and `photos`: "
-    + "; ".join(f"`{name}`: {', '.join(fields)}" for name, fields in services.STEP_FIELDS.items())
-    + ". A stale `version` answers 409, a step you may not take 403, a bad field 422.",
+    description=steps_description(MACHINE),
 )
-def take_step(request: HttpRequest, hazard_id: int, action: str, payload: StepIn) -> dict[str, Any]:
+def take_step(request: UserRequest, hazard_id: int, action: str, payload: StepIn) -> dict[str, Any]:
     data = _fields(payload)
     data.pop("version")
     services.hazard_transition(
@@ -560,7 +530,7 @@ def take_step(request: HttpRequest, hazard_id: int, action: str, payload: StepIn
 
 @router.get("/tasks", response=TaskPage, summary="Inspection tasks in your jurisdiction")
 def list_tasks(
-    request: HttpRequest, filters: Query[TaskFilters], page: Query[PageParams]
+    request: UserRequest, filters: Query[TaskFilters], page: Query[PageParams]
 ) -> dict[str, Any]:
     now = timezone.now()
     tasks = selectors.tasks_for(request.user).order_by("due_at", "id")
@@ -586,7 +556,7 @@ def list_tasks(
     ),
 )
 def record_task(
-    request: HttpRequest, task_id: int, payload: TaskRecordIn, idempotency_key: IdempotencyKey = ""
+    request: UserRequest, task_id: int, payload: TaskRecordIn, idempotency_key: IdempotencyKey = ""
 ) -> dict[str, Any]:
     task = inspection.task_record(
         actor=request.user,

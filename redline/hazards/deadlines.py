@@ -15,9 +15,11 @@ from django.utils.translation import gettext_lazy
 
 from redline.core import audit
 from redline.core.notify import notify, users_of
+from redline.core.workflow import system_event
 from redline.hazards.models import Hazard
-from redline.hazards.services import hazard_url, timeline_event, unit_users
+from redline.hazards.services import hazard_url, unit_users
 from redline.hazards.vocab import HazardState
+from redline.hazards.workflow import MACHINE
 from redline.organisations import selectors as org_selectors
 from redline.organisations.vocab import RegionLevel
 
@@ -107,17 +109,15 @@ def _run(step: Step, candidates: Any, now: dt.datetime) -> int:
                 recipients = unit_users(hazard)
                 data = {"deadline": deadline}
                 key = f"hazard:{pk}:{step.action}:{deadline}"
-            timeline_event(
-                hazard, actor=None, action=step.action, actor_name="Redline", at=now, data=data
-            )
-            audit.record(
-                actor=None,
-                action="update",
-                instance=hazard,
+            system_event(
+                MACHINE,
+                hazard,
+                action=step.action,
+                at=now,
                 before=audit.plain(step.claim),
                 after=audit.plain(step.mark),
-                enterprise_id=hazard.enterprise_id,
-                comment=step.action,
+                data=data,
+                actor_label="Redline",
             )
             with translation.override(settings.LANGUAGE_CODE):
                 subject = str(step.subject) % {

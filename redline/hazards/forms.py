@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -12,7 +13,9 @@ from django.core import signing
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from redline.core.forms import choice_field
 from redline.core.widgets import DateInput
+from redline.core.workflow import web as workflow_web
 from redline.engines.fire_composite import PLACE_TYPES
 from redline.hazards.standards import determination_standards
 from redline.hazards.vocab import (
@@ -101,14 +104,14 @@ class HazardReportForm(forms.Form):
 
     def __init__(self, *args: Any, units: list[Any], government: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["enterprise"].choices = [(u.pk, str(u)) for u in units]
+        choice_field(self, "enterprise").choices = [(u.pk, str(u)) for u in units]
         sources = HazardSource.self_inspection() if not government else [HazardSource.GOVERNMENT]
-        self.fields["source"].choices = [(s, HazardSource(s).label) for s in sources]
-        self.fields["determination_items"].choices = determination_choices()
-        self.fields["fire_place_type"].choices = [("", "—")] + [
+        choice_field(self, "source").choices = [(s, HazardSource(s).label) for s in sources]
+        choice_field(self, "determination_items").choices = determination_choices()
+        choice_field(self, "fire_place_type").choices = [("", "—")] + [
             (p, PLACE_TYPE_LABELS[p]) for p in PLACE_TYPES
         ]
-        self.fields["fire_elements"].choices = element_choices()
+        choice_field(self, "fire_elements").choices = element_choices()
         if not self.is_bound and not self.initial.get("idempotency_key"):
             self.initial["idempotency_key"] = uuid.uuid4().hex
 
@@ -118,13 +121,9 @@ class HazardReportForm(forms.Form):
         return {k: v for k, v in data.items() if v not in (None, "", [])}
 
 
-class StepForm(forms.Form):
-    """Every step's fields; each step's template shows the ones it needs."""
+class StepForm(workflow_web.StepForm):
+    """Every step's fields; each step's form shows the ones it takes."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput)
-    comment = forms.CharField(
-        label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
     deadline = forms.DateField(label=_("Rectify by"), required=False, widget=DateInput())
     rectifier = forms.TypedChoiceField(
         label=_("Responsible for rectification"), coerce=int, required=False, empty_value=None
@@ -165,29 +164,22 @@ class StepForm(forms.Form):
     def __init__(
         self,
         *args: Any,
-        rectifiers: list[Any] = (),
-        units: list[Any] = (),
-        bodies: list[Any] = (),
+        rectifiers: Sequence[Any] = (),
+        units: Sequence[Any] = (),
+        bodies: Sequence[Any] = (),
         supervision_level: str = "",
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["rectifier"].choices = [("", "—")] + [(u.pk, str(u)) for u in rectifiers]
-        self.fields["enterprise"].choices = [("", "—")] + [(u.pk, str(u)) for u in units]
-        self.fields["supervising_body"].choices = [(b.pk, str(b)) for b in bodies]
+        choice_field(self, "rectifier").choices = [("", "—")] + [(u.pk, str(u)) for u in rectifiers]
+        choice_field(self, "enterprise").choices = [("", "—")] + [(u.pk, str(u)) for u in units]
+        choice_field(self, "supervising_body").choices = [(b.pk, str(b)) for b in bodies]
         if not self.is_bound:
             # Listing defaults to the actor's own body (the first) at the actor's level.
             if bodies:
                 self.initial.setdefault("supervising_body", bodies[0].pk)
             if supervision_level:
                 self.initial.setdefault("supervision_level", supervision_level)
-
-    def data_for(self, names: tuple[str, ...]) -> dict[str, Any]:
-        return {
-            name: self.cleaned_data.get(name)
-            for name in names
-            if self.cleaned_data.get(name) not in (None, "")
-        }
 
 
 class TaskRecordForm(forms.Form):
@@ -234,10 +226,10 @@ class PublicReportForm(forms.Form):
         regions = Region.objects.filter(
             level__in=[RegionLevel.DISTRICT, RegionLevel.SUBDISTRICT]
         ).order_by("path")
-        self.fields["region"].choices = [("", "—")] + [
+        choice_field(self, "region").choices = [("", "—")] + [
             (r.pk, ("　" if r.level == RegionLevel.SUBDISTRICT else "") + str(r)) for r in regions
         ]
-        self.fields["sector"].choices = [("", "—"), *Sector.choices]
+        choice_field(self, "sector").choices = [("", "—"), *Sector.choices]
         if not self.is_bound:
             self.initial["stamp"] = signing.dumps(time.time(), salt=STAMP_SALT)
 

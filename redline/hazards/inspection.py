@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -32,6 +32,9 @@ from redline.hazards.vocab import CalendarDayKind, TaskResult, TaskStatus
 from redline.organisations.access import can
 from redline.risk.models import InspectionCycle, UnitShutdown
 from redline.risk.vocab import ControlMode
+
+if TYPE_CHECKING:
+    from redline.accounts.models import User
 
 
 def work_calendar() -> WorkCalendar:
@@ -214,7 +217,7 @@ RECORD_FIELDS = ("result", "checked_at", "note", "inspector_name", "inspector_ph
 @transaction.atomic
 def task_record(
     *,
-    actor: Any,
+    actor: User,
     task_id: int,
     data: Mapping[str, Any],
     photos: Iterable[Any] = (),

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from functools import reduce
+from operator import or_
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from redline.core.models import who_field
+from redline.core.models import CaseEvent, who_field
 from redline.hazards.vocab import (
     CalendarDayKind,
     Classification,
@@ -117,19 +120,19 @@ class HazardQuerySet(ScopedQuerySet):
 
 def copies_q(scope: Scope) -> models.Q:
     """A scope as a filter on a unit's copies: region_id, unit_sectors, unit_kind (and
-    enterprise_id, for a unit's own scope)."""
+    enterprise_id, for a unit's own scope). A mandate's sectors are an equality on the
+    copy of the unit's sectors (`Sector.texts_with_any`), which `hazard_scope_walk` serves
+    and the planner estimates from the column's statistics; rows of their own per hazard
+    (as units have) measured slower (README.md, "Measured")."""
     parts: list[models.Q] = []
     if scope.enterprise_id:
         parts.append(models.Q(enterprise_id=scope.enterprise_id))
     if scope.region_paths:
         parts.append(models.Q(region_id__in=scope.regions_under(scope.region_paths)))
-    for mandate in scope.mandates:
-        what = (
-            models.Q(unit_sectors__contains=f",{mandate.sector},")
-            if mandate.sector
-            else models.Q(unit_kind=mandate.unit_kind)
-        )
-        parts.append(models.Q(region_id__in=scope.regions_under([mandate.path])) & what)
+    for path, (sectors, kinds) in scope.mandates_by_path().items():
+        what = [models.Q(unit_sectors__in=Sector.texts_with_any(sectors))] if sectors else []
+        what += [models.Q(unit_kind__in=kinds)] if kinds else []
+        parts.append(models.Q(region_id__in=scope.regions_under([path])) & reduce(or_, what))
     if scope.key_place_paths:
         parts.append(
             models.Q(region_id__in=scope.regions_under(scope.key_place_paths))
@@ -137,17 +140,14 @@ def copies_q(scope: Scope) -> models.Q:
         )
     if not parts:
         return models.Q(pk__in=[])
-    combined = parts[0]
-    for part in parts[1:]:
-        combined |= part
-    return combined
+    return reduce(or_, parts)
 
 
 def unit_copies(enterprise: Enterprise | None, sector: str = "") -> dict[str, str]:
     """What a hazard keeps of its unit for scoping (see HazardQuerySet)."""
     if enterprise is None:
-        return {"unit_sectors": f",{sector}," if sector else "", "unit_kind": ""}
-    return {"unit_sectors": enterprise.sectors or "", "unit_kind": enterprise.kind}
+        return {"unit_sectors": Sector.text([sector]), "unit_kind": ""}
+    return {"unit_sectors": Sector.text(enterprise.sector_list), "unit_kind": enterprise.kind}
 
 
 def sync_unit_copies(enterprise: Enterprise) -> int:
@@ -173,9 +173,11 @@ class Hazard(models.Model):
         Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
     )
     sector = models.CharField(_("sector"), max_length=20, choices=Sector.choices, blank=True)
-    # Copies of the unit's sectors (",a,b,") and kind, for scoping without a join.
+    # Copies of the unit's sectors (",a,b,", as `Sector.text` writes them) and kind, for
+    # scoping without a join.
     unit_sectors = models.CharField(max_length=120, blank=True, editable=False)
     unit_kind = models.CharField(max_length=20, blank=True, editable=False)
+    # Searched with icontains: a trigram index serves it on PostgreSQL (migration 0008).
     name = models.CharField(_("hazard"), max_length=200)
     description = models.TextField(_("description"))
     hazard_type = models.CharField(_("type"), max_length=12, choices=HazardType.choices)
@@ -298,7 +300,20 @@ class Hazard(models.Model):
                 ],
                 name="hazard_overdue_cover",
             ),
-            models.Index(fields=["sector", "state"]),
+            # A sector's hazards in a state, newest first: the ledger's sector filter walks
+            # only those, so a department's filter that matches nothing ends quickly.
+            models.Index(
+                fields=["sector", "state", "-reported_at", "-id"],
+                include=["region", "unit_sectors", "unit_kind", "enterprise", "level", "listed"],
+                name="hazard_sector_walk",
+            ),
+            # The hazards of units in some sectors (a department's mandate), by state, newest
+            # first: a department of a small sector reads its own hazards, not the city's.
+            models.Index(
+                fields=["unit_sectors", "state", "-reported_at", "-id"],
+                include=["region", "unit_kind", "enterprise", "level", "sector", "deadline"],
+                name="hazard_scope_walk",
+            ),
             # The ledger walks hazards newest first and filters on these columns: on
             # PostgreSQL the scan reads only the index (see selectors.hazard_list).
             models.Index(
@@ -368,22 +383,12 @@ class Hazard(models.Model):
         )
 
 
-class HazardEvent(models.Model):
+class HazardEvent(CaseEvent):
     """One step of a hazard's timeline: who did what, when, with what comment and evidence."""
 
     hazard = models.ForeignKey(Hazard, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(_("when"))
-    actor = who_field(_("who"))
-    actor_name = models.CharField(_("who"), max_length=200, blank=True)
-    organisation_name = models.CharField(_("organisation"), max_length=200, blank=True)
-    action = models.CharField(_("action"), max_length=20)
-    from_state = models.CharField(max_length=10, blank=True)
-    to_state = models.CharField(max_length=10, blank=True)
-    comment = models.TextField(_("comment"), blank=True)
-    data = models.JSONField(default=dict, blank=True)
 
-    class Meta:
-        ordering = ["at", "id"]
+    class Meta(CaseEvent.Meta):
         verbose_name = _("hazard event")
         verbose_name_plural = _("hazard events")
 
@@ -424,6 +429,9 @@ class Photo(models.Model):
 
     def __str__(self) -> str:
         return self.original_name or self.token
+
+    def get_absolute_url(self) -> str:
+        return reverse("evidence-photo", args=[self.token])
 
     @property
     def extension(self) -> str:

@@ -18,9 +18,10 @@ from django.utils.translation import gettext as _
 
 from redline.core import audit
 from redline.core.errors import Conflict, ValidationFailed
+from redline.core.workflow import text
 from redline.hazards import evidence
 from redline.hazards.models import Hazard, unit_copies
-from redline.hazards.services import announce_report, check_fields, choice, text, timeline_event
+from redline.hazards.services import announce_report, check_fields, choice, timeline_event
 from redline.hazards.tally import tally_add
 from redline.hazards.vocab import HazardLevel, HazardSource, HazardState, HazardType
 from redline.organisations import selectors as org_selectors

@@ -5,7 +5,7 @@ read starts from `restrict(user)`."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,12 +13,14 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Quer
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from redline.core.trigram import contains_q
 from redline.engines.fire_composite import CompositeResult, composite_determination
-from redline.hazards.models import Hazard, HazardEvent, HazardTally, InspectionTask
+from redline.hazards.models import Hazard, HazardTally, InspectionTask
 from redline.hazards.standards import Item, determination_standards, fire_rules, item
 from redline.hazards.vocab import HazardLevel, HazardSource, HazardState
 from redline.organisations.access import jurisdiction
-from redline.organisations.models import Region
+from redline.organisations.models import Enterprise, Region
+from redline.organisations.selectors import region_filter
 from redline.organisations.vocab import RegionLevel, Sector
 
 LEDGER_FILTERS = ("q", "state", "level", "sector", "region", "overdue", "source", "listed", "unit")
@@ -36,16 +38,16 @@ def overdue_q(today: dt.date) -> Q:
     return Q(state__in=[HazardState.REPORTED, HazardState.RECTIFYING], deadline__lt=today)
 
 
-def _common_filters(queryset: Any, filters: Mapping[str, Any]) -> Any:
-    """The listed-only and region filters, on hazards or on the tally (same columns)."""
+def _common_filters[QS: QuerySet[Any, Any]](
+    user: Any, queryset: QS, filters: Mapping[str, Any]
+) -> QS:
+    """The listed-only and region filters, on hazards or on the tally (same columns); a
+    region outside the user's jurisdiction is NotFound (`region_filter`)."""
     if filters.get("listed") in ("1", "yes", "true", True):
         queryset = queryset.filter(listed=True)
-    region_id = _int(filters.get("region"))
-    if region_id:
-        region = Region.objects.filter(pk=region_id).first()
-        queryset = (
-            queryset.filter(region__path__startswith=region.path) if region else queryset.none()
-        )
+    region = region_filter(user, filters.get("region"))
+    if region is not None:
+        queryset = queryset.filter(region__path__startswith=region.path)
     return queryset
 
 
@@ -66,7 +68,7 @@ def hazard_list(user: Any, filters: Mapping[str, Any] | None = None) -> QuerySet
         hazards = hazards.filter(source=filters["source"])
     if filters.get("overdue") in ("1", "yes", "true", True):
         hazards = hazards.filter(overdue_q(timezone.localdate()))
-    hazards = _common_filters(hazards, filters)
+    hazards = _common_filters(user, hazards, filters)
     unit_id = _int(filters.get("unit"))
     if unit_id:
         hazards = hazards.filter(enterprise_id=unit_id)
@@ -78,11 +80,25 @@ def hazard_list(user: Any, filters: Mapping[str, Any] | None = None) -> QuerySet
     if query:
         number = query.upper().removeprefix("YH")
         number_id = _int(number.split("-")[-1]) if "-" in number or number.isdigit() else None
-        match = Q(name__icontains=query) | Q(enterprise__name__icontains=query)
+        match = contains_q("name", query) | _of_units_named(user, query)
         if number_id:
             match |= Q(pk=number_id)
         hazards = hazards.filter(match)
     return hazards.select_related("enterprise", "region")
+
+
+# A name search matches the hazards of at most this many units by their ids (see below).
+UNITS_NAMED_AT_MOST = 500
+
+
+def _of_units_named(user: Any, query: str) -> Q:
+    """Hazards of the units (the user sees) whose name contains `query`. The units come
+    first, in a query of their own (on PostgreSQL from the trigram index of their names), so
+    that the hazards' indexes serve `enterprise_id IN (ids)` alongside the trigram index of
+    the hazards' names; a term that names more units is matched by a subquery instead."""
+    units = Enterprise.objects.restrict(user).filter(contains_q("name", query)).order_by()
+    ids = list(units.values_list("pk", flat=True)[: UNITS_NAMED_AT_MOST + 1])
+    return Q(enterprise_id__in=ids if len(ids) <= UNITS_NAMED_AT_MOST else units.values("pk"))
 
 
 def hazard_page(
@@ -96,7 +112,7 @@ def hazard_page(
         .order_by("-reported_at", "-id")
         .values_list("pk", flat=True)[offset : offset + limit]
     )
-    rows = Hazard.objects.filter(pk__in=ids).select_related("enterprise", "region")
+    rows = Hazard.objects.restrict(user).filter(pk__in=ids).select_related("enterprise", "region")
     return sorted(rows, key=lambda h: (h.reported_at, h.pk), reverse=True)
 
 
@@ -118,10 +134,6 @@ def hazard_get(user: Any, hazard_id: int) -> Hazard:
         )
         .get(pk=hazard_id)
     )
-
-
-def timeline(hazard: Hazard) -> list[HazardEvent]:
-    return list(hazard.events.select_related("actor").prefetch_related("photos"))
 
 
 @dataclass(frozen=True)
@@ -238,14 +250,15 @@ def _hazard_groups(user: Any, filters: Mapping[str, Any]) -> list[dict[str, Any]
     closed = Q(state=HazardState.CLOSED, closed_at__isnull=False)
     duration = ExpressionWrapper(F("closed_at") - F("reported_at"), output_field=DurationField())
     hazards = hazard_list(user, filters).order_by()
-    return list(
-        hazards.values("region_id", "level").annotate(
+    return [
+        dict(row)
+        for row in hazards.values("region_id", "level").annotate(
             **_state_counts(lambda q=None: Count("pk", filter=q)),
             **_overdue_counts(hazards, today),
             timed=Count("pk", filter=closed),
             time_to_close=Sum(duration, filter=closed),
         )
-    )
+    ]
 
 
 def _tally_groups(user: Any, filters: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -253,9 +266,9 @@ def _tally_groups(user: Any, filters: Mapping[str, Any]) -> list[dict[str, Any]]
     for name in ("level", "sector"):
         if filters.get(name):
             tallies = tallies.filter(**{name: filters[name]})
-    tallies = _common_filters(tallies, filters)
-    groups = {
-        (g["region_id"], g["level"]): g
+    tallies = _common_filters(user, tallies, filters)
+    groups: dict[tuple[int, str], dict[str, Any]] = {
+        (g["region_id"], g["level"]): dict(g)
         for g in tallies.order_by()
         .values("region_id", "level")
         .annotate(
@@ -266,7 +279,10 @@ def _tally_groups(user: Any, filters: Mapping[str, Any]) -> list[dict[str, Any]]
     }
     today = timezone.localdate()
     late = hazard_list(user, filters).filter(overdue_q(today)).order_by()
-    for row in late.values("region_id", "level").annotate(**_overdue_counts(late, today)):
+    late_counts: Iterable[Mapping[str, Any]] = (  # with the counts `_overdue_counts` names
+        late.values("region_id", "level").annotate(**_overdue_counts(late, today))
+    )
+    for row in late_counts:
         group = groups.setdefault(
             (row["region_id"], row["level"]),
             {
@@ -309,7 +325,9 @@ def _by_region(user: Any, groups: list[dict[str, Any]]) -> list[RegionRow]:
     rows = {r.pk: RegionRow(region=r) for r in level_rows}
     depth = level_rows[0].depth
     paths = dict(
-        Region.objects.filter(pk__in={g["region_id"] for g in groups}).values_list("pk", "path")
+        Region.objects.restrict(user)
+        .filter(pk__in={g["region_id"] for g in groups})
+        .values_list("pk", "path")
     )
     for group in groups:
         parts = paths.get(group["region_id"], "").strip("/").split("/")

@@ -13,41 +13,40 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from redline.core import audit
-from redline.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from redline.core.errors import NotFound, PermissionDenied, ValidationFailed
 from redline.core.notify import notify, users_of
-from redline.core.workflow import ensure_allowed
+from redline.core.workflow import actor_name, take_step, text, write_event
 from redline.engines.fire_composite import composite_determination
 from redline.hazards import evidence
 from redline.hazards.models import Hazard, HazardEvent, InspectionTask, unit_copies
 from redline.hazards.standards import fire_rules, item
-from redline.hazards.tally import closed_part, key_of, tally_add, tally_move
+from redline.hazards.tally import tally_add
 from redline.hazards.vocab import (
     Classification,
     HazardLevel,
     HazardSource,
     HazardState,
     HazardType,
-    ManageType,
-    SupervisionLevel,
 )
-from redline.hazards.workflow import TRANSITIONS, blocked_reason
+from redline.hazards.workflow import MACHINE
 from redline.organisations import selectors as org_selectors
 from redline.organisations.access import can, is_government_side
-from redline.organisations.models import Enterprise, Organisation
-from redline.organisations.vocab import OrganisationKind, RegionLevel, Sector
+from redline.organisations.models import Enterprise
+from redline.organisations.vocab import RegionLevel, Sector
 from redline.risk.models import ControlMeasure
+
+if TYPE_CHECKING:
+    from redline.accounts.models import User
 
 REPORT_FIELDS = (
     "enterprise",
@@ -67,15 +66,6 @@ REPORT_FIELDS = (
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-
-def text(data: Mapping[str, Any], name: str, *, required: bool, limit: int = 0) -> str:
-    value = str(data.get(name) or "").strip()
-    if required and not value:
-        raise ValidationFailed(fields={name: _("This field is required.")})
-    if limit and len(value) > limit:
-        raise ValidationFailed(fields={name: _("At most %(n)d characters.") % {"n": limit}})
-    return value
 
 
 def choice(data: Mapping[str, Any], name: str, choices: Any, *, required: bool) -> str:
@@ -121,17 +111,6 @@ def check_fields(data: Mapping[str, Any], allowed: Iterable[str]) -> None:
         raise ValidationFailed(fields={name: _("Unknown field.") for name in unknown})
 
 
-def _org_name(actor: Any) -> str:
-    org = getattr(actor, "organisation", None)
-    return str(org) if org else ""
-
-
-def _actor_name(actor: Any) -> str:
-    if actor is None or not getattr(actor, "pk", None):
-        return ""
-    return actor.get_full_name() or actor.get_username()
-
-
 def timeline_event(
     hazard: Hazard,
     *,
@@ -144,25 +123,27 @@ def timeline_event(
     at: dt.datetime | None = None,
     actor_name: str = "",
 ) -> HazardEvent:
-    return HazardEvent.objects.create(
-        hazard=hazard,
-        at=at or timezone.now(),
-        actor=actor if getattr(actor, "pk", None) else None,
-        actor_name=actor_name or _actor_name(actor),
-        organisation_name=_org_name(actor),
+    event = write_event(
+        MACHINE,
+        hazard,
+        actor=actor,
         action=action,
+        at=at or timezone.now(),
         from_state=from_state,
         to_state=to_state,
         comment=comment,
-        data=dict(data or {}),
+        data=data,
+        actor_label=actor_name,
     )
+    assert isinstance(event, HazardEvent)  # the machine's event table
+    return event
 
 
 def hazard_url(hazard: Hazard) -> str:
     return reverse("hazard-detail", args=[hazard.pk])
 
 
-def _hazard_for(actor: Any, hazard_id: int) -> Hazard:
+def _hazard_for(actor: User, hazard_id: int) -> Hazard:
     queryset = Hazard.objects.restrict(actor).select_related("enterprise", "region")
     try:
         return queryset.get(pk=hazard_id)
@@ -214,15 +195,17 @@ def determination(
 
 
 def _reported_hazard(
-    actor: Any, data: Mapping[str, Any], *, source_default: str
+    actor: User, data: Mapping[str, Any], *, source_default: str
 ) -> tuple[Hazard, Any]:
     """A new hazard from a unit's or a government's report (not saved)."""
     enterprise_value = data.get("enterprise")
     if enterprise_value in (None, ""):
         raise ValidationFailed(fields={"enterprise": _("This field is required.")})
     try:
-        enterprise = Enterprise.objects.restrict(actor).get(pk=int(enterprise_value))
-    except (Enterprise.DoesNotExist, TypeError, ValueError):
+        # Reported by those who may inspect the unit (a unit itself, or the government side
+        # where it supervises, not where it only reads); their roles are checked below.
+        enterprise = Enterprise.objects.get_for(actor, "inspect", roles=False, pk=enterprise_value)
+    except NotFound:
         raise NotFound(_("No such unit in your jurisdiction.")) from None
     own = getattr(getattr(actor, "organisation", None), "enterprise_id", None) == enterprise.pk
     may_report = (own or getattr(actor, "is_superuser", False)) and (
@@ -285,7 +268,7 @@ def _reported_hazard(
         else [],
         state=HazardState.REPORTED,
         reported_by=actor if getattr(actor, "pk", None) else None,
-        reporter_name=_actor_name(actor),
+        reporter_name=actor_name(actor),
         reported_at=timezone.now(),
     )
     return hazard, composite
@@ -314,7 +297,7 @@ def _sector_of(enterprise: Enterprise, items: list[str]) -> str:
 @transaction.atomic
 def hazard_report(
     *,
-    actor: Any,
+    actor: User,
     data: Mapping[str, Any],
     photos: Iterable[Any] = (),
     idempotency_key: str = "",
@@ -324,7 +307,7 @@ def hazard_report(
     with the same idempotency key returns the hazard the first one created."""
     key = f"{actor.pk}:{idempotency_key.strip()}"[:120] if idempotency_key.strip() else None
     if key:
-        existing = Hazard.objects.filter(idempotency_key=key).first()
+        existing = Hazard.objects.restrict(actor).filter(idempotency_key=key).first()
         if existing is not None:
             return existing, False
     check_fields(data, REPORT_FIELDS)
@@ -336,7 +319,9 @@ def hazard_report(
             hazard.save()
     except IntegrityError:
         # The same key won a race a moment ago: that hazard is the answer.
-        existing = Hazard.objects.filter(idempotency_key=key).first() if key else None
+        existing = (
+            Hazard.objects.restrict(actor).filter(idempotency_key=key).first() if key else None
+        )
         if existing is None:
             raise
         return existing, False
@@ -349,7 +334,7 @@ def hazard_report(
         data=_determination_data(hazard, composite),
     )
     evidence.store(uploads, actor=actor, hazard=hazard, event=event)
-    if hazard.task_id:
+    if hazard.task is not None:
         # The inspection's photos are the hazard's evidence too.
         evidence.share(hazard.task.photos.all(), hazard=hazard)
     tally_add(hazard)
@@ -403,6 +388,7 @@ def announce_report(hazard: Hazard, actor: Any) -> None:
     if not hazard.is_major:
         return
     departments = org_selectors.supervising_departments(hazard.enterprise, hazard.sector)
+    assert hazard.enterprise is not None  # (enterprise_id checked above)
     governments = org_selectors.governments_at(
         hazard.enterprise.region, (RegionLevel.SUBDISTRICT, RegionLevel.DISTRICT)
     )
@@ -436,10 +422,15 @@ def _notify_orgs(hazard: Hazard, org_ids: list[int], *, key: str, subject: str) 
 
 
 def unit_users(hazard: Hazard) -> list[Any]:
-    users = get_user_model().objects.filter(
-        organisation__enterprise_id=hazard.enterprise_id, is_active=True
-    )
-    found = list(users)
+    """The active users of the hazard's unit, and its rectifier (a hazard of no unit has
+    only its rectifier)."""
+    found: list[Any] = []
+    if hazard.enterprise_id is not None:
+        found = list(
+            get_user_model().objects.filter(
+                organisation__enterprise_id=hazard.enterprise_id, is_active=True
+            )
+        )
     if hazard.rectifier_id and all(u.pk != hazard.rectifier_id for u in found):
         found.append(hazard.rectifier)
     return found
@@ -447,449 +438,25 @@ def unit_users(hazard: Hazard) -> list[Any]:
 
 # --- transitions -----------------------------------------------------------------------
 
-STEP_FIELDS: dict[str, tuple[str, ...]] = {
-    "fix_on_spot": ("comment",),
-    "assign": ("comment", "deadline", "rectifier"),
-    "plan": (
-        "comment",
-        "plan_responsible",
-        "plan_measures",
-        "plan_funds",
-        "plan_deadline",
-        "plan_contingency",
-        "rectifier",
-    ),
-    "submit": ("comment",),
-    "accept": ("comment", "public_note"),
-    "sign_off": ("comment", "public_note"),
-    "reject": ("comment",),
-    "reopen": ("comment", "deadline"),
-    "list": ("comment", "supervising_body", "supervision_level", "supervision_deadline"),
-    "dismiss": ("comment", "public_note"),
-    "assign_unit": ("comment", "enterprise", "level"),
-    "comment": ("comment",),
-}
 
-
-def _rectifier(actor: Any, hazard: Hazard, value: Any) -> Any:
-    if value in (None, ""):
-        return (
-            actor
-            if getattr(actor, "organisation", None)
-            and (actor.organisation.enterprise_id == hazard.enterprise_id)
-            else hazard.rectifier
-        )
-    user = (
-        get_user_model()
-        .objects.filter(
-            pk=_int(value, "rectifier"),
-            organisation__enterprise_id=hazard.enterprise_id,
-            is_active=True,
-        )
-        .first()
-    )
-    if user is None:
-        raise ValidationFailed(fields={"rectifier": _("Choose a user of this unit.")})
-    return user
-
-
-def _money(value: Any, field: str) -> Decimal:
-    try:
-        amount = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise ValidationFailed(fields={field: _("Give an amount in 10,000 CNY.")}) from None
-    if amount < 0 or amount >= Decimal("10000000000"):
-        raise ValidationFailed(fields={field: _("Give an amount in 10,000 CNY.")})
-    return amount.quantize(Decimal("0.01"))
-
-
-def _changes_for(
-    name: str, actor: Any, hazard: Hazard, data: Mapping[str, Any], now: dt.datetime
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The fields a step sets, and what its timeline entry records."""
-    changes: dict[str, Any] = {}
-    shown: dict[str, Any] = {}
-    if name == "fix_on_spot":
-        changes |= {
-            "manage_type": ManageType.ON_THE_SPOT,
-            "rectified_by": actor,
-            "rectified_at": now,
-            "rectifier": actor,
-        }
-    elif name == "assign":
-        deadline = _future_date(data, "deadline")
-        changes |= {
-            "manage_type": ManageType.BY_DEADLINE,
-            "deadline": deadline,
-            "rectifier": _rectifier(actor, hazard, data.get("rectifier")),
-        }
-        shown["deadline"] = deadline.isoformat()
-    elif name == "plan":
-        plan = _five_implementations(data)
-        changes |= plan | {
-            "manage_type": ManageType.BY_DEADLINE,
-            "deadline": plan["plan_deadline"],
-            "rectifier": _rectifier(actor, hazard, data.get("rectifier")),
-        }
-        shown |= {k: str(v) if not isinstance(v, str) else v for k, v in plan.items()}
-    elif name == "submit":
-        changes |= {"rectified_by": actor, "rectified_at": now}
-    elif name == "accept":
-        if hazard.is_major and actor.pk in {hazard.rectified_by_id, hazard.rectifier_id}:
-            raise PermissionDenied(
-                _(
-                    "The person who rectified a major hazard cannot accept it: acceptance "
-                    "needs someone else."
-                )
-            )
-        changes |= {"accepted_by": actor, "accepted_at": now}
-        if hazard.listed:
-            changes["state"] = HazardState.AWAITING_SIGNOFF
-    elif name == "sign_off":
-        changes |= {"signed_off_by": actor, "signed_off_at": now}
-    elif name == "reject":
-        changes |= {"accepted_by": None, "accepted_at": None}
-    elif name == "reopen":
-        changes |= {
-            "closed_at": None,
-            "accepted_by": None,
-            "accepted_at": None,
-            "signed_off_by": None,
-            "signed_off_at": None,
-            "overdue_since": None,
-            "reminded_at": None,
-            "escalation_level": 0,
-        }
-        if str(data.get("deadline") or "").strip():
-            changes["deadline"] = _future_date(data, "deadline")
-            shown["deadline"] = changes["deadline"].isoformat()
-    elif name == "list":
-        body, level, deadline = _listing(actor, hazard, data)
-        changes |= {
-            "listed": True,
-            "listed_by": body,
-            "listed_at": now,
-            "supervision_level": level,
-            "supervision_deadline": deadline,
-        }
-        shown |= {
-            "supervising_body": str(body),
-            "supervision_level": level,
-            "supervision_deadline": deadline.isoformat(),
-        }
-    elif name == "assign_unit":
-        value = data.get("enterprise")
-        try:
-            enterprise = Enterprise.objects.restrict(actor).get(pk=int(value or 0))
-        except (Enterprise.DoesNotExist, TypeError, ValueError):
-            raise ValidationFailed(
-                fields={"enterprise": _("Choose a unit in your jurisdiction.")}
-            ) from None
-        changes |= {"enterprise": enterprise, "region": enterprise.region} | unit_copies(enterprise)
-        if not hazard.sector and enterprise.sector_list:
-            changes["sector"] = enterprise.sector_list[0]
-        level = choice(data, "level", HazardLevel, required=False)
-        if level:
-            changes["level"] = level
-        shown["enterprise"] = str(enterprise)
-    if "public_note" in STEP_FIELDS[name]:
-        note = text(data, "public_note", required=False, limit=2000)
-        if note and not hazard.tracking_code:
-            raise ValidationFailed(
-                fields={"public_note": _("Only a public report has a reporter to answer.")}
-            )
-        if note and not is_government_side(actor):
-            raise ValidationFailed(
-                fields={"public_note": _("Only a government body answers the reporter.")}
-            )
-        if note:
-            changes["public_note"] = note
-            shown["public_note"] = note
-    return changes, shown
-
-
-# --- listed supervision ------------------------------------------------------------------
-
-SUPERVISING_KINDS = (
-    OrganisationKind.GOVERNMENT,
-    OrganisationKind.COMMITTEE_OFFICE,
-    OrganisationKind.DEPARTMENT,
-)
-
-
-def supervising_bodies(actor: Any, hazard: Hazard) -> list[Organisation]:
-    """The bodies an actor may name as the supervising body of a hazard listed for
-    supervision: their own organisation first, then the governments and Safety Committee
-    offices over the hazard's region and the departments supervising its unit, at the
-    actor's level or below (in the actor's region)."""
-    own = getattr(actor, "organisation", None)
-    superuser = getattr(actor, "is_superuser", False)
-    if own is None and not superuser:
-        return []
-    region = hazard.enterprise.region if hazard.enterprise_id else hazard.region
-    governments = Organisation.objects.filter(
-        region__in=region.ancestors(),
-        kind__in=[OrganisationKind.GOVERNMENT, OrganisationKind.COMMITTEE_OFFICE],
-        is_archived=False,
-    ).select_related("region")
-    departments = org_selectors.supervising_departments(hazard.enterprise, hazard.sector)
-    bodies: dict[int, Organisation] = {}
-    if own is not None and own.kind in SUPERVISING_KINDS:
-        bodies[own.pk] = own
-    for body in [*governments.order_by("region__path", "kind", "id"), *departments]:
-        if superuser or (own is not None and body.region.path.startswith(own.region.path)):
-            bodies.setdefault(body.pk, body)
-    return list(bodies.values())
-
-
-def default_supervision_level(actor: Any) -> str:
-    """An actor lists at their own organisation's level by default."""
-    own = getattr(actor, "organisation", None)
-    level = own.level if own is not None else ""
-    return level if level in SupervisionLevel.values else ""
-
-
-def _listing(
-    actor: Any, hazard: Hazard, data: Mapping[str, Any]
-) -> tuple[Organisation, str, dt.date]:
-    """The supervising body, level and deadline of a listing, each checked; every bad one
-    is named."""
-    errors: dict[str, str] = {}
-    bodies = supervising_bodies(actor, hazard)
-    body: Organisation | None = None
-    chosen = data.get("supervising_body")
-    if chosen in (None, ""):
-        own = getattr(actor, "organisation", None)
-        body = own if own is not None and any(b.pk == own.pk for b in bodies) else None
-        if body is None:
-            errors["supervising_body"] = str(_("This field is required."))
-    else:
-        try:
-            wanted = int(chosen)
-        except (TypeError, ValueError):
-            wanted = 0
-        body = next((b for b in bodies if b.pk == wanted), None)
-        if body is None:
-            errors["supervising_body"] = str(
-                _(
-                    "Choose your own body, or a government body or supervising department of "
-                    "this unit at your level or below."
-                )
-            )
-    level = ""
-    try:
-        level = choice(data, "supervision_level", SupervisionLevel, required=False)
-        level = level or default_supervision_level(actor) or (body.region.level if body else "")
-        if not level:
-            raise ValidationFailed(fields={"supervision_level": _("This field is required.")})
-        own = getattr(actor, "organisation", None)
-        if not getattr(actor, "is_superuser", False) and SupervisionLevel.rank(
-            level
-        ) > SupervisionLevel.rank(own.level if own is not None else ""):
-            raise ValidationFailed(
-                fields={
-                    "supervision_level": _(
-                        "You cannot list above your own level (%(level)s): choose it or a "
-                        "lower one."
-                    )
-                    % {"level": own.region.get_level_display() if own is not None else "—"}
-                }
-            )
-    except ValidationFailed as failure:
-        errors |= failure.fields
-    deadline: dt.date | None = None
-    try:
-        deadline = _date(data, "supervision_deadline", required=True)
-    except ValidationFailed as failure:
-        errors |= failure.fields
-    if deadline is not None and deadline < timezone.localdate():
-        errors["supervision_deadline"] = _("The supervision deadline cannot be in the past.")
-    if errors:
-        raise ValidationFailed(fields=errors)
-    assert body is not None and deadline is not None
-    return body, level, deadline
-
-
-def _five_implementations(data: Mapping[str, Any]) -> dict[str, Any]:
-    """The plan's five implementations, each required; every missing one is named."""
-    readers = {
-        "plan_responsible": lambda: text(data, "plan_responsible", required=True, limit=200),
-        "plan_measures": lambda: text(data, "plan_measures", required=True),
-        "plan_funds": lambda: (
-            _money(data.get("plan_funds"), "plan_funds")
-            if str(data.get("plan_funds") or "").strip()
-            else _required("plan_funds")
-        ),
-        "plan_deadline": lambda: _future_date(data, "plan_deadline"),
-        "plan_contingency": lambda: text(data, "plan_contingency", required=True),
-    }
-    plan: dict[str, Any] = {}
-    errors: dict[str, str] = {}
-    for name, read in readers.items():
-        try:
-            plan[name] = read()
-        except ValidationFailed as failure:
-            errors |= failure.fields
-    if errors:
-        raise ValidationFailed(fields=errors)
-    return plan
-
-
-def _required(field: str) -> Any:
-    raise ValidationFailed(fields={field: _("This field is required.")})
-
-
-@transaction.atomic
 def hazard_transition(
     *,
-    actor: Any,
+    actor: User,
     hazard_id: int,
     action: str,
     version: int | None,
     data: Mapping[str, Any] | None = None,
     photos: Iterable[Any] = (),
 ) -> Hazard:
-    """Take one step of the closed loop."""
-    data = dict(data or {})
-    hazard = _hazard_for(actor, hazard_id)
-    transition = TRANSITIONS.get(action)
-    if transition is None:
-        raise ValidationFailed(fields={"action": _("Unknown step.")})
-    ensure_allowed(transition, actor, hazard)
-    check_fields(data, STEP_FIELDS[action])
-    if version is None:
-        raise ValidationFailed(fields={"version": _("Give the version you read.")})
-    if int(version) != hazard.version:
-        raise Conflict(
-            _(
-                "Someone else acted on this hazard since you opened it (it is now "
-                "%(state)s). Reload it and check before acting."
-            )
-            % {"state": hazard.get_state_display()}
-        )
-    reason = blocked_reason(transition, actor, hazard)
-    if reason is not None:
-        if hazard.state not in transition.sources:
-            raise ValidationFailed(str(reason))
-        raise PermissionDenied(str(reason))
-    comment = text(data, "comment", required=transition.needs_comment, limit=4000)
-    uploads = evidence.check_uploads(photos)
-    if (
-        action == "submit"
-        and not uploads
-        and not hazard.photos.filter(event__action="submit").exists()
-    ):
-        if hazard.is_major:
-            raise ValidationFailed(
-                fields={"photos": _("Attach photos of the rectification as evidence.")}
-            )
-    now = timezone.now()
-    changes, shown = _changes_for(action, actor, hazard, data, now)
-    if action == "plan" and "rectifier" in changes and changes["rectifier"] is None:
-        changes["rectifier"] = actor
-    target = changes.pop("state", transition.target)
-    if target is not None:
-        changes["state"] = target
-        if target == HazardState.CLOSED:
-            changes["closed_at"] = now
-    before = audit.snapshot(hazard)
-    before_key, before_closed = key_of(hazard), closed_part(hazard)
-    from_state = hazard.state
-    values = {(k + "_id" if _is_relation(k) else k): _pk(v, k) for k, v in changes.items()}
-    updated = Hazard.objects.filter(pk=hazard.pk, version=hazard.version, state=from_state).update(
-        **values, version=F("version") + 1, updated_at=now
-    )
-    if updated != 1:
-        raise Conflict(
-            _("Someone else acted on this hazard at the same moment. Reload it and check.")
-        )
-    hazard.refresh_from_db()
-    tally_move(before_key, before_closed, hazard)
-    event = timeline_event(
-        hazard,
+    """Take one step of the closed loop (on the workflow kernel; `hazards/steps.py` says what
+    each step changes and who hears of it)."""
+    hazard: Hazard = take_step(
+        MACHINE,
         actor=actor,
+        pk=hazard_id,
         action=action,
-        from_state=from_state,
-        to_state=hazard.state,
-        comment=comment,
-        data=shown,
-        at=now,
+        version=version,
+        data=data,
+        files=photos,
     )
-    evidence.store(uploads, actor=actor, hazard=hazard, event=event)
-    audit.record(
-        actor=actor,
-        action="state" if from_state != hazard.state else "update",
-        instance=hazard,
-        before=before,
-        after=audit.snapshot(hazard),
-        enterprise_id=hazard.enterprise_id,
-        comment=f"{action}: {comment}" if comment else action,
-    )
-    _after_transition(hazard, action, actor, from_state)
     return hazard
-
-
-RELATIONS = {
-    "rectifier",
-    "rectified_by",
-    "accepted_by",
-    "listed_by",
-    "signed_off_by",
-    "enterprise",
-    "region",
-}
-
-
-def _is_relation(name: str) -> bool:
-    return name in RELATIONS
-
-
-def _pk(value: Any, name: str) -> Any:
-    if name in RELATIONS:
-        return getattr(value, "pk", value)
-    return value
-
-
-def _after_transition(hazard: Hazard, action: str, actor: Any, from_state: str) -> None:
-    """Who hears about a step."""
-    body = ""
-    with translation.override(settings.LANGUAGE_CODE):
-        state = hazard.get_state_display()
-        subject = f"{hazard.number} {hazard.name}: {state}"
-        if action == "list":
-            subject = _("%(name)s: placed under listed supervision") % {
-                "name": f"{hazard.number} {hazard.name}"
-            }
-            body = _(
-                "Supervising body: %(body)s. Level: %(level)s. Supervision deadline: %(deadline)s."
-            ) % {
-                "body": hazard.listed_by,
-                "level": hazard.get_supervision_level_display(),
-                "deadline": hazard.supervision_deadline,
-            }
-    if action == "assign_unit":
-        announce_report(hazard, actor)
-    if action in {"submit", "fix_on_spot", "reject", "reopen", "accept", "sign_off", "list"}:
-        notify(
-            unit_users(hazard),
-            key=f"hazard:{hazard.pk}:v{hazard.version}",
-            subject=subject,
-            body=body,
-            url=hazard_url(hazard),
-        )
-    if (
-        hazard.state == HazardState.AWAITING_SIGNOFF
-        or action == "list"
-        or (hazard.is_major and action in {"submit", "plan"})
-    ):
-        departments = org_selectors.supervising_departments(hazard.enterprise, hazard.sector)
-        org_ids = [o.pk for o in departments]
-        if hazard.listed_by_id:
-            org_ids.append(hazard.listed_by_id)
-        notify(
-            users_of(org_ids),
-            key=f"hazard:{hazard.pk}:v{hazard.version}",
-            subject=subject,
-            body=body,
-            url=hazard_url(hazard),
-        )

@@ -10,22 +10,22 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from redline.core.errors import DomainError
-from redline.core.errors import PermissionDenied as DomainPermissionDenied
-from redline.core.web import show_on_form
-from redline.hazards import selectors, services
+from redline.core.web import PageRequest, show_on_form
+from redline.core.workflow import Transition
+from redline.core.workflow.web import StepPage
+from redline.hazards import selectors, services, steps
 from redline.hazards.exports import ledger_xlsx
 from redline.hazards.forms import PLACE_TYPE_LABELS, HazardReportForm, StepForm, item_text
 from redline.hazards.models import Hazard, InspectionTask, Photo
-from redline.hazards.services import STEP_FIELDS
-from redline.hazards.vocab import HazardLevel, HazardSource, HazardState, SupervisionLevel
-from redline.hazards.workflow import TRANSITIONS, action_label, available
+from redline.hazards.vocab import HazardLevel, HazardSource, HazardState
+from redline.hazards.workflow import MACHINE
 from redline.organisations import selectors as org_selectors
 from redline.organisations.access import can, is_government_side
 from redline.organisations.models import Enterprise
@@ -34,7 +34,7 @@ from redline.organisations.vocab import Sector
 PAGE_SIZE = 25
 
 
-def _filters(request: HttpRequest) -> dict[str, Any]:
+def _filters(request: PageRequest) -> dict[str, Any]:
     """The ledger's filters from the query string. `campaign` names a campaign: the ledger
     then shows the hazards in its scope (none, if the user may not see that campaign)."""
     filters: dict[str, Any] = {k: request.GET.get(k, "") for k in selectors.LEDGER_FILTERS}
@@ -47,8 +47,8 @@ def _filters(request: HttpRequest) -> dict[str, Any]:
 
 
 @login_required
-def ledger(request: HttpRequest) -> HttpResponse:
-    request.nav_section = "hazards"  # type: ignore[attr-defined]
+def ledger(request: PageRequest) -> HttpResponse:
+    request.nav_section = "hazards"
     filters = _filters(request)
     try:
         number = max(1, int(request.GET.get("page", "1")))
@@ -79,12 +79,12 @@ def ledger(request: HttpRequest) -> HttpResponse:
         if is_government_side(request.user)
         else can(request.user, "change") or can(request.user, "inspect"),
     }
-    template = "hazards/_ledger_rows.html" if request.htmx else "hazards/ledger.html"  # type: ignore[attr-defined]
+    template = "hazards/_ledger_rows.html" if request.htmx else "hazards/ledger.html"
     return render(request, template, context)
 
 
 @login_required
-def ledger_export(request: HttpRequest) -> HttpResponse:
+def ledger_export(request: PageRequest) -> HttpResponse:
     hazards = selectors.hazard_list(request.user, _filters(request)).order_by("-reported_at", "-id")
     content = ledger_xlsx(hazards)
     response = HttpResponse(
@@ -97,8 +97,8 @@ def ledger_export(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    request.nav_section = "hazards"  # type: ignore[attr-defined]
+def dashboard(request: PageRequest) -> HttpResponse:
+    request.nav_section = "hazards"
     filters = _filters(request)
     data = selectors.dashboard(request.user, filters)
     context = {
@@ -117,20 +117,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "hazards/dashboard.html", context)
 
 
-def _reporting_units(request: HttpRequest) -> list[Enterprise]:
+def _reporting_units(request: PageRequest) -> list[Enterprise]:
     org = getattr(request.user, "organisation", None)
     if org is not None and org.enterprise_id:
-        return list(Enterprise.objects.filter(pk=org.enterprise_id))
+        return list(Enterprise.objects.restrict(request.user).filter(pk=org.enterprise_id))
     if is_government_side(request.user) and can(request.user, "inspect"):
         chosen = request.GET.get("enterprise") or request.POST.get("enterprise") or ""
         if chosen.isdigit():
-            return list(Enterprise.objects.restrict(request.user).filter(pk=int(chosen)))
+            # 404 outside the jurisdiction, 403 for a unit the user reads but does not inspect
+            return [Enterprise.objects.get_for(request.user, "inspect", pk=int(chosen))]
     return []
 
 
 @login_required
-def report(request: HttpRequest) -> HttpResponse:
-    request.nav_section = "hazards"  # type: ignore[attr-defined]
+def report(request: PageRequest) -> HttpResponse:
+    request.nav_section = "hazards"
     units = _reporting_units(request)
     government = is_government_side(request.user)
     if not units:
@@ -176,7 +177,7 @@ def report(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _prefill_task(request: HttpRequest, initial: dict[str, Any]) -> InspectionTask | None:
+def _prefill_task(request: PageRequest, initial: dict[str, Any]) -> InspectionTask | None:
     """ "Hazard found" on an inspection task opens this form filled from its measure."""
     task_id = request.GET.get("task")
     if not task_id:
@@ -211,20 +212,17 @@ def _rectifiers(hazard: Hazard) -> list[Any]:
     )
 
 
-@login_required
-def detail(request: HttpRequest, hazard_id: int) -> HttpResponse:
-    request.nav_section = "hazards"  # type: ignore[attr-defined]
+def _visible(request: PageRequest, hazard_id: int) -> Hazard:
     try:
-        hazard = selectors.hazard_get(request.user, hazard_id)
+        return selectors.hazard_get(request.user, hazard_id)
     except Hazard.DoesNotExist:
         raise Http404 from None
-    return render(request, "hazards/detail.html", _detail_context(request, hazard))
 
 
 UNIT_CHOICES = 1000
 
 
-def _assignable_units(request: HttpRequest, hazard: Hazard) -> list[Enterprise]:
+def _assignable_units(request: PageRequest, hazard: Hazard) -> list[Enterprise]:
     """The units a public report may be assigned to: those of its region the user sees
     (the first UNIT_CHOICES by name)."""
     units = Enterprise.objects.restrict(request.user).filter(
@@ -233,131 +231,76 @@ def _assignable_units(request: HttpRequest, hazard: Hazard) -> list[Enterprise]:
     return list(units.order_by("name")[:UNIT_CHOICES])
 
 
-def _detail_context(
-    request: HttpRequest, hazard: Hazard, failed: str = "", form: StepForm | None = None
-) -> dict[str, Any]:
-    steps = available(request.user, hazard)
-    units = (
-        _assignable_units(request, hazard) if any(t.name == "assign_unit" for t in steps) else []
+def _step_form(
+    request: PageRequest, hazard: Hazard, transition: Transition, data: QueryDict | None
+) -> StepForm:
+    """A step's form, with the choices that step offers."""
+    name = transition.name
+    listing = name == "list"
+    return StepForm(
+        data,
+        rectifiers=_rectifiers(hazard) if "rectifier" in transition.fields else [],
+        units=_assignable_units(request, hazard) if name == "assign_unit" else [],
+        bodies=steps.supervising_bodies(request.user, hazard) if listing else [],
+        supervision_level=steps.default_supervision_level(request.user) if listing else "",
+        prefix=name,
     )
-    listing = _listing_choices(request, hazard) if any(t.name == "list" for t in steps) else {}
-    forms = []
-    for transition in steps:
-        step_form = (
-            form
-            if form is not None and transition.name == failed
-            else StepForm(
-                initial={"version": hazard.version},
-                rectifiers=_rectifiers(hazard),
-                units=units,
-                prefix=transition.name,
-                **listing,
-            )
-        )
-        required = _required_fields(transition)
-        fields = [
-            (step_form[name], name in required)
-            for name in STEP_FIELDS[transition.name]
-            # Only a public report has a reporter to answer, and a government body answers.
-            if name != "public_note" or (hazard.tracking_code and is_government_side(request.user))
-        ]
-        forms.append((transition, step_form, fields))
-    composite = selectors.fire_composite(hazard)
-    events = selectors.timeline(hazard)
-    states = dict(HazardState.choices)
-    for event in events:
-        event.label = action_label(event.action)  # type: ignore[attr-defined]
-        changed = event.to_state and event.to_state != event.from_state
-        event.to_label = states.get(event.to_state, "") if changed else ""  # type: ignore[attr-defined]
-        level = event.data.get("supervision_level", "")
-        event.supervision_label = (  # type: ignore[attr-defined]
-            SupervisionLevel(level).label if level in SupervisionLevel.values else ""
-        )
+
+
+def _step_fields(request: PageRequest, hazard: Hazard, transition: Transition) -> list[str]:
+    # Only a public report has a reporter to answer, and a government body answers.
+    answers = bool(hazard.tracking_code and is_government_side(request.user))
+    return [name for name in transition.fields if name != "public_note" or answers]
+
+
+def _detail_context(request: PageRequest, hazard: Hazard) -> dict[str, Any]:
+    request.nav_section = "hazards"
     return {
         "hazard": hazard,
-        "events": events,
-        "steps": forms,
-        "failed": failed,
         "citations": [(c, item_text(c.item)) for c in selectors.citations(hazard)],
-        "composite": composite,
+        "composite": selectors.fire_composite(hazard),
         "place_types": PLACE_TYPE_LABELS,
         "photos": list(hazard.photos.filter(event__isnull=True)),
         "overdue": hazard.overdue_on(timezone.localdate()),
-        "transitions": TRANSITIONS,
+        "transitions": MACHINE.transitions,
     }
 
 
-def _required_fields(transition: Any) -> set[str]:
-    required = {"comment"} if transition.needs_comment else set()
-    if transition.name == "plan":
-        required |= {n for n in STEP_FIELDS["plan"] if n.startswith("plan_")}
-    if transition.name == "assign":
-        required.add("deadline")
-    if transition.name == "assign_unit":
-        required.add("enterprise")
-    if transition.name == "list":
-        required |= {"supervising_body", "supervision_level", "supervision_deadline"}
-    return required
+PAGE = StepPage(
+    machine=MACHINE,
+    template="hazards/detail.html",
+    step_url="hazard-step",
+    detail_url="hazard-detail",
+    get=_visible,
+    form=_step_form,
+    context=_detail_context,
+    fields=_step_fields,
+)
 
 
-def _listing_choices(request: HttpRequest, hazard: Hazard) -> dict[str, Any]:
-    """The listing step's supervising bodies and default level, for the step's form."""
-    return {
-        "bodies": services.supervising_bodies(request.user, hazard),
-        "supervision_level": services.default_supervision_level(request.user),
-    }
+@login_required
+def detail(request: PageRequest, hazard_id: int) -> HttpResponse:
+    return PAGE.detail(request, hazard_id)
 
 
 @login_required
 @require_POST
-def step(request: HttpRequest, hazard_id: int, action: str) -> HttpResponse:
-    try:
-        hazard = selectors.hazard_get(request.user, hazard_id)
-    except Hazard.DoesNotExist:
-        raise Http404 from None
-    if action not in TRANSITIONS:
-        raise Http404
-    units = _assignable_units(request, hazard) if action == "assign_unit" else []
-    listing = _listing_choices(request, hazard) if action == "list" else {}
-    form = StepForm(
-        request.POST, rectifiers=_rectifiers(hazard), units=units, prefix=action, **listing
-    )
-    status = 422
-    if form.is_valid():
-        try:
-            services.hazard_transition(
-                actor=request.user,
-                hazard_id=hazard.pk,
-                action=action,
-                version=form.cleaned_data["version"],
-                data=form.data_for(STEP_FIELDS[action]),
-                photos=request.FILES.getlist(f"{action}-photos"),
-            )
-        except DomainPermissionDenied as refused:
-            # Shown on the page: the reader sees why (e.g. a rectifier accepting their own work).
-            form.add_error(None, refused.message)
-            status = 403
-        except DomainError as failure:
-            status = show_on_form(form, failure)
-            hazard = selectors.hazard_get(request.user, hazard_id)
-        else:
-            messages.success(request, str(TRANSITIONS[action].label))
-            return redirect("hazard-detail", hazard.pk)
-    context = _detail_context(request, hazard, failed=action, form=form)
-    context["step_error"] = True
-    return render(request, "hazards/detail.html", context, status=status)
+def step(request: PageRequest, hazard_id: int, action: str) -> HttpResponse:
+    return PAGE.step(request, hazard_id, action)
 
 
 @login_required
-def photo(request: HttpRequest, token: str) -> HttpResponse:
+def photo(request: PageRequest, token: str) -> FileResponse:
     """An evidence photo, for those who may see what it belongs to."""
     item = Photo.objects.filter(token=token).select_related("hazard", "task").first()
     if item is None:
         raise Http404
     if item.hazard_id:
         visible = Hazard.objects.restrict(request.user).filter(pk=item.hazard_id).exists()
-    else:
+    elif item.task_id is not None:
         visible = InspectionTask.objects.restrict(request.user).filter(pk=item.task_id).exists()
+    else:
+        visible = False
     if not visible:
         raise Http404
     response = FileResponse(item.file.open("rb"), content_type=item.content_type)

@@ -10,10 +10,11 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from redline.core.web import PageRequest
 from redline.hazards import inspection, selectors
 from redline.hazards.vocab import TaskStatus
 from redline.organisations import selectors as org_selectors
@@ -24,15 +25,13 @@ MISSED_DAYS = 7
 MISSED_ROWS = 50
 
 
-def _unit_search(request: HttpRequest) -> dict[str, Any]:
-    """Units of the user's jurisdiction matching the search (name or credit code), through
-    the one door (`enterprise_list` reads `restrict`), the first UNIT_RESULTS by name."""
+def _unit_search(request: PageRequest, action: str = "view") -> dict[str, Any]:
+    """Units of the user's jurisdiction (those they may take `action` on) matching the
+    search (name or credit code), through the one door (`enterprise_list` reads
+    `restrict`), the first UNIT_RESULTS by name."""
     query = request.GET.get("q", "").strip()
-    found = list(
-        org_selectors.enterprise_list(request.user, {"q": query}).order_by("name", "id")[
-            : UNIT_RESULTS + 1
-        ]
-    )
+    units = org_selectors.enterprise_list(request.user, {"q": query}, action)
+    found = list(units.order_by("name", "id")[: UNIT_RESULTS + 1])
     return {
         "q": query,
         "units": found[:UNIT_RESULTS],
@@ -42,28 +41,28 @@ def _unit_search(request: HttpRequest) -> dict[str, Any]:
 
 
 @login_required
-def report_unit(request: HttpRequest) -> HttpResponse:
+def report_unit(request: PageRequest) -> HttpResponse:
     """Step 1 of a government report: the unit (step 2 is `hazard-report?enterprise=`)."""
-    request.nav_section = "hazards"  # type: ignore[attr-defined]
+    request.nav_section = "hazards"
     org = getattr(request.user, "organisation", None)
     if org is not None and org.enterprise_id:
         return redirect("hazard-report")  # a unit reports for itself
     if not (is_government_side(request.user) and can(request.user, "inspect")):
         raise PermissionDenied
-    context = _unit_search(request)
-    template = "hazards/_unit_results.html" if request.htmx else "hazards/report_unit.html"  # type: ignore[attr-defined]
+    context = _unit_search(request, "inspect")
+    template = "hazards/_unit_results.html" if request.htmx else "hazards/report_unit.html"
     return render(request, template, context)
 
 
 @login_required
-def government_tasks(request: HttpRequest) -> HttpResponse:
+def government_tasks(request: PageRequest) -> HttpResponse:
     """`/tasks/` for a government user: what the inspection tasks are, the units' missed
     self-inspections of the last days, finding a unit's record, reporting a hazard."""
-    request.nav_section = "tasks"  # type: ignore[attr-defined]
+    request.nav_section = "tasks"
     if not is_government_side(request.user):
         raise PermissionDenied
     context = _unit_search(request) if "q" in request.GET else {"q": "", "units": None}
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "hazards/_unit_results.html", context)
     now = timezone.now()
     context |= {

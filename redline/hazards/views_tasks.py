@@ -7,14 +7,14 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from redline.core.errors import DomainError
-from redline.core.web import show_on_form
+from redline.core.web import PageRequest, show_on_form
 from redline.hazards import inspection, selectors, views_inspect
 from redline.hazards.forms import TaskRecordForm
 from redline.hazards.vocab import TaskResult, TaskStatus
@@ -23,9 +23,9 @@ from redline.risk.views import visible_enterprise
 
 
 @login_required
-def my_tasks(request: HttpRequest) -> HttpResponse:
+def my_tasks(request: PageRequest) -> HttpResponse:
     """Due and missed tasks first (the phone's to-do list), then the next upcoming ones."""
-    request.nav_section = "tasks"  # type: ignore[attr-defined]
+    request.nav_section = "tasks"
     now = timezone.now()
     tasks = selectors.tasks_for(request.user)
     org = getattr(request.user, "organisation", None)
@@ -43,7 +43,7 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     upcoming = list(
         tasks.filter(inspection.status_q(TaskStatus.UPCOMING, now)).order_by("due_at")[:20]
     )
-    phone = (request.user.phone or "").strip()  # type: ignore[union-attr]
+    phone = (request.user.phone or "").strip()
     for task in [*due, *missed, *upcoming]:
         responsible = task.measure.responsible
         task.mine = bool(phone and responsible and responsible.phone == phone)  # type: ignore[attr-defined]
@@ -56,8 +56,8 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def record(request: HttpRequest, task_id: int) -> HttpResponse:
-    request.nav_section = "tasks"  # type: ignore[attr-defined]
+def record(request: PageRequest, task_id: int) -> HttpResponse:
+    request.nav_section = "tasks"
     task = selectors.tasks_for(request.user).filter(pk=task_id).first()
     if task is None:
         raise Http404
@@ -91,10 +91,10 @@ def record(request: HttpRequest, task_id: int) -> HttpResponse:
 
 
 @login_required
-def enterprise_tasks(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+def enterprise_tasks(request: PageRequest, enterprise_id: int) -> HttpResponse:
     """A unit's inspection statistics for a period (default: the last 30 days) and its
     missed tasks."""
-    request.nav_section = "enterprises"  # type: ignore[attr-defined]
+    request.nav_section = "enterprises"
     enterprise = visible_enterprise(request, enterprise_id)
     now = timezone.now()
     try:

@@ -11,22 +11,23 @@
     any open state of a major hazard --list (government: supervising body, level not above
         the actor's, supervision deadline)--> the same state, listed (once)
 
-Each transition names the states it leaves, the state it reaches, who may take it and what
-it needs. `services.hazard_transition` applies it with a conditional update, so of two
-people acting at once only one succeeds.
+Declared on the workflow kernel (`redline.core.workflow`): each transition names the states it
+leaves, the state it reaches, who may take it, the fields it takes and needs, and what must
+hold of the hazard besides its state. The kernel applies a step (`services.hazard_transition`
+calls `take_step`) with a conditional update, so of two people acting at once only one
+succeeds; the hooks in `hazards/steps.py` say what each step changes and who hears of it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from redline.core.workflow import role_refusal
-from redline.hazards.models import Hazard
-from redline.hazards.vocab import HazardSource
+from redline.core.workflow import Machine, Messages, Transition, either
+from redline.hazards.models import Hazard, HazardEvent
+from redline.hazards.vocab import HazardSource, SupervisionLevel
 from redline.hazards.vocab import HazardState as S
 from redline.organisations.access import can, is_government_side, role_allows
 from redline.organisations.vocab import OrganisationKind
@@ -75,180 +76,243 @@ def acceptor(actor: Any, hazard: Hazard) -> bool:
     return enterprise_manager(actor, hazard) or government(actor, hazard)
 
 
-def either(*checks: Callable[[Any, Hazard], bool]) -> Callable[[Any, Hazard], bool]:
-    return lambda actor, hazard: any(check(actor, hazard) for check in checks)
+def _levels(*levels: str) -> Callable[[Hazard], Any]:
+    def guard(hazard: Hazard) -> Any:
+        if hazard.level not in levels:
+            return _("That step is not for a hazard of this level.")
+        return None
+
+    return guard
 
 
-@dataclass(frozen=True)
-class Transition:
-    name: str
-    label: Any
-    sources: frozenset[str]
-    target: str | None  # None: the state does not change
-    allowed: Callable[[Any, Hazard], bool]
-    who: Any  # for people: who may take it
-    levels: frozenset[str] = frozenset({"general", "major"})
-    needs_unit: bool = True
-    needs_comment: bool = False
+def _has_unit(hazard: Hazard) -> Any:
+    return None if hazard.enterprise_id else _("Assign the hazard to a unit first.")
 
 
-OPEN = frozenset(S.open_states())
-
-TRANSITIONS: dict[str, Transition] = {
-    t.name: t
-    for t in [
-        Transition(
-            "fix_on_spot",
-            _("Rectified on the spot"),
-            frozenset({S.REPORTED}),
-            S.AWAITING_ACCEPTANCE,
-            enterprise_operator,
-            _("the unit's operators"),
-            levels=frozenset({"general"}),
-        ),
-        Transition(
-            "assign",
-            _("Set a rectification deadline"),
-            frozenset({S.REPORTED}),
-            S.RECTIFYING,
-            either(enterprise_operator, government),
-            _("the unit's operators or a government inspector"),
-            levels=frozenset({"general"}),
-        ),
-        Transition(
-            "plan",
-            _("Submit the rectification plan (five implementations)"),
-            frozenset({S.REPORTED, S.RECTIFYING}),
-            S.RECTIFYING,
-            enterprise_operator,
-            _("the unit's operators"),
-            levels=frozenset({"major"}),
-        ),
-        Transition(
-            "submit",
-            _("Submit the rectification for acceptance"),
-            frozenset({S.RECTIFYING}),
-            S.AWAITING_ACCEPTANCE,
-            enterprise_operator,
-            _("the unit's operators"),
-            needs_comment=True,
-        ),
-        Transition(
-            "accept",
-            _("Accept the rectification"),
-            frozenset({S.AWAITING_ACCEPTANCE}),
-            S.CLOSED,  # or awaiting sign-off when listed: see services
-            acceptor,
-            _("the unit's managers or a government inspector (not the rectifier)"),
-        ),
-        Transition(
-            "sign_off",
-            _("Sign off (supervising department)"),
-            frozenset({S.AWAITING_SIGNOFF}),
-            S.CLOSED,
-            department,
-            _("the supervising department"),
-            levels=frozenset({"major"}),
-        ),
-        Transition(
-            "reject",
-            _("Reject: back to rectification"),
-            frozenset({S.AWAITING_ACCEPTANCE, S.AWAITING_SIGNOFF}),
-            S.RECTIFYING,
-            acceptor,
-            _("the unit's managers or a government inspector"),
-            needs_comment=True,
-        ),
-        Transition(
-            "reopen",
-            _("Re-open"),
-            frozenset({S.CLOSED}),
-            S.RECTIFYING,
-            either(enterprise_manager, government),
-            _("the unit's managers or a government inspector"),
-            needs_comment=True,
-        ),
-        Transition(
-            "list",
-            _("Place under listed supervision"),
-            OPEN,
-            None,
-            government,
-            _("a government inspector or manager"),
-            levels=frozenset({"major"}),
-            needs_comment=True,
-        ),
-        Transition(
-            "dismiss",
-            _("Dismiss"),
-            frozenset({S.REPORTED}),
-            S.DISMISSED,
-            government,
-            _("a government inspector or manager"),
-            needs_unit=False,
-            needs_comment=True,
-        ),
-        Transition(
-            "assign_unit",
-            _("Assign to a unit"),
-            frozenset({S.REPORTED}),
-            None,
-            government,
-            _("a government inspector or manager"),
-            needs_unit=False,
-        ),
-        Transition(
-            "comment",
-            _("Add a comment or evidence"),
-            frozenset(S.values),
-            None,
-            either(unit_staff, government),
-            _("the unit or a government inspector"),
-            needs_unit=False,
-            needs_comment=True,
-        ),
-    ]
-}
-
-# Timeline-only actions the system takes (not transitions people choose).
-SYSTEM_ACTIONS = {
-    "report": _("Reported"),
-    "auto_report": _("Reported to the supervising department and the territorial government"),
-    "remind": _("Deadline reminder sent"),
-    "overdue": _("Deadline passed: overdue"),
-    "escalate": _("Escalated"),
-}
+def _not_listed(hazard: Hazard) -> Any:
+    return _("This hazard is already under listed supervision.") if hazard.listed else None
 
 
-def action_label(action: str) -> Any:
-    if action in TRANSITIONS:
-        return TRANSITIONS[action].label
-    return SYSTEM_ACTIONS.get(action, action)
-
-
-def available(actor: Any, hazard: Hazard) -> list[Transition]:
-    """The transitions this actor may take on this hazard now (for showing the buttons;
-    the service checks again when one is taken)."""
-    return [t for t in TRANSITIONS.values() if blocked_reason(t, actor, hazard) is None]
-
-
-def blocked_reason(transition: Transition, actor: Any, hazard: Hazard) -> Any:
-    """Why the actor may not take this transition now, or None (who they are first)."""
-    refused = role_refusal(transition, actor, hazard)
-    if refused is not None:
-        return refused
-    if hazard.state not in transition.sources:
-        return _("This hazard is %(state)s; that step is not possible now.") % {
-            "state": hazard.get_state_display()
-        }
-    if hazard.level not in transition.levels:
-        return _("That step is not for a hazard of this level.")
-    if transition.needs_unit and not hazard.enterprise_id:
-        return _("Assign the hazard to a unit first.")
-    if transition.name == "list" and hazard.listed:
-        return _("This hazard is already under listed supervision.")
-    if transition.name == "dismiss" and hazard.source != HazardSource.PUBLIC:
+def _public_report(hazard: Hazard) -> Any:
+    if hazard.source != HazardSource.PUBLIC:
         return _("Only public reports can be dismissed; a unit's hazard is rectified.")
-    if transition.name == "assign_unit" and hazard.enterprise_id:
-        return _("This hazard already belongs to a unit.")
     return None
+
+
+def _without_unit(hazard: Hazard) -> Any:
+    return _("This hazard already belongs to a unit.") if hazard.enterprise_id else None
+
+
+def _not_the_rectifier(actor: Any, hazard: Hazard) -> Any:
+    """A major hazard's rectification is accepted by someone other than its rectifier."""
+    if hazard.is_major and actor.pk in {hazard.rectified_by_id, hazard.rectifier_id}:
+        return _(
+            "The person who rectified a major hazard cannot accept it: acceptance needs "
+            "someone else."
+        )
+    return None
+
+
+GENERAL = _levels("general")
+MAJOR = _levels("major")
+OPEN = frozenset(S.open_states())
+PLAN_FIELDS = (
+    "plan_responsible",
+    "plan_measures",
+    "plan_funds",
+    "plan_deadline",
+    "plan_contingency",
+)
+LISTING_FIELDS = ("supervising_body", "supervision_level", "supervision_deadline")
+
+MACHINE = Machine(
+    name="hazard",
+    model=Hazard,
+    event_model=HazardEvent,
+    event_record="hazard",
+    transitions={
+        t.name: t
+        for t in [
+            Transition(
+                "fix_on_spot",
+                _("Rectified on the spot"),
+                frozenset({S.REPORTED}),
+                S.AWAITING_ACCEPTANCE,
+                enterprise_operator,
+                _("the unit's operators"),
+                guards=(GENERAL, _has_unit),
+                photos=True,
+            ),
+            Transition(
+                "assign",
+                _("Set a rectification deadline"),
+                frozenset({S.REPORTED}),
+                S.RECTIFYING,
+                either(enterprise_operator, government),
+                _("the unit's operators or a government inspector"),
+                fields=("comment", "deadline", "rectifier"),
+                required=frozenset({"deadline"}),
+                guards=(GENERAL, _has_unit),
+                photos=True,
+            ),
+            Transition(
+                "plan",
+                _("Submit the rectification plan (five implementations)"),
+                frozenset({S.REPORTED, S.RECTIFYING}),
+                S.RECTIFYING,
+                enterprise_operator,
+                _("the unit's operators"),
+                fields=("comment", *PLAN_FIELDS, "rectifier"),
+                required=frozenset(PLAN_FIELDS),
+                guards=(MAJOR, _has_unit),
+                photos=True,
+            ),
+            Transition(
+                "submit",
+                _("Submit the rectification for acceptance"),
+                frozenset({S.RECTIFYING}),
+                S.AWAITING_ACCEPTANCE,
+                enterprise_operator,
+                _("the unit's operators"),
+                required=frozenset({"comment"}),
+                guards=(_has_unit,),
+                photos=True,
+            ),
+            Transition(
+                "accept",
+                _("Accept the rectification"),
+                frozenset({S.AWAITING_ACCEPTANCE}),
+                S.CLOSED,  # or awaiting sign-off when listed: see steps.prepare
+                acceptor,
+                _("the unit's managers or a government inspector (not the rectifier)"),
+                fields=("comment", "public_note"),
+                guards=(_has_unit,),
+                separation=_not_the_rectifier,
+                photos=True,
+            ),
+            Transition(
+                "sign_off",
+                _("Sign off (supervising department)"),
+                frozenset({S.AWAITING_SIGNOFF}),
+                S.CLOSED,
+                department,
+                _("the supervising department"),
+                fields=("comment", "public_note"),
+                guards=(MAJOR, _has_unit),
+                photos=True,
+            ),
+            Transition(
+                "reject",
+                _("Reject: back to rectification"),
+                frozenset({S.AWAITING_ACCEPTANCE, S.AWAITING_SIGNOFF}),
+                S.RECTIFYING,
+                acceptor,
+                _("the unit's managers or a government inspector"),
+                required=frozenset({"comment"}),
+                guards=(_has_unit,),
+                photos=True,
+            ),
+            Transition(
+                "reopen",
+                _("Re-open"),
+                frozenset({S.CLOSED}),
+                S.RECTIFYING,
+                either(enterprise_manager, government),
+                _("the unit's managers or a government inspector"),
+                fields=("comment", "deadline"),
+                required=frozenset({"comment"}),
+                guards=(_has_unit,),
+                photos=True,
+            ),
+            Transition(
+                "list",
+                _("Place under listed supervision"),
+                OPEN,
+                None,
+                government,
+                _("a government inspector or manager"),
+                fields=("comment", *LISTING_FIELDS),
+                # The body and level default to the actor's own.
+                required=frozenset({"comment", "supervision_deadline"}),
+                guards=(MAJOR, _has_unit, _not_listed),
+            ),
+            Transition(
+                "dismiss",
+                _("Dismiss"),
+                frozenset({S.REPORTED}),
+                S.DISMISSED,
+                government,
+                _("a government inspector or manager"),
+                fields=("comment", "public_note"),
+                required=frozenset({"comment"}),
+                guards=(_public_report,),
+            ),
+            Transition(
+                "assign_unit",
+                _("Assign to a unit"),
+                frozenset({S.REPORTED}),
+                None,
+                government,
+                _("a government inspector or manager"),
+                fields=("comment", "enterprise", "level"),
+                required=frozenset({"enterprise"}),
+                guards=(_without_unit,),
+            ),
+            Transition(
+                "comment",
+                _("Add a comment or evidence"),
+                frozenset(S.values),
+                None,
+                either(unit_staff, government),
+                _("the unit or a government inspector"),
+                required=frozenset({"comment"}),
+                photos=True,
+            ),
+        ]
+    },
+    # Timeline-only actions the system takes (not transitions people choose).
+    system_actions={
+        "report": _("Reported"),
+        "auto_report": _("Reported to the supervising department and the territorial government"),
+        "remind": _("Deadline reminder sent"),
+        "overdue": _("Deadline passed: overdue"),
+        "escalate": _("Escalated"),
+    },
+    messages=Messages(
+        stale=_(
+            "Someone else acted on this hazard since you opened it (it is now %(state)s). "
+            "Reload it and check before acting."
+        ),
+        raced=_("Someone else acted on this hazard at the same moment. Reload it and check."),
+        wrong_state=_("This hazard is %(state)s; that step is not possible now."),
+    ),
+    hooks="redline.hazards.steps",
+    contract="redline.hazards.tests.contract:HazardContract",
+    related=("enterprise", "region"),
+    enterprise_of=lambda hazard: hazard.enterprise_id,
+    touch=("updated_at",),
+    describe=lambda event: describe(event),
+)
+
+
+def describe(event: HazardEvent) -> list[str]:
+    """An event's lines of detail on the timeline."""
+    data = event.data
+    lines = []
+    if data.get("to"):
+        lines.append(f"{_('To:')} {'、'.join(data['to'])}")
+    if data.get("deadline"):
+        lines.append(f"{_('Deadline:')} {data['deadline']}")
+    if data.get("enterprise"):
+        lines.append(f"{_('Unit:')} {data['enterprise']}")
+    if data.get("supervising_body"):
+        parts = [str(data["supervising_body"])]
+        level = data.get("supervision_level", "")
+        if level in SupervisionLevel.values:
+            parts.append(str(SupervisionLevel(level).label))
+        if data.get("supervision_deadline"):
+            parts.append(f"{_('Supervision deadline:')} {data['supervision_deadline']}")
+        lines.append(f"{_('Supervising body:')} {' · '.join(parts)}")
+    if data.get("public_note"):
+        lines.append(f"{_('Note for the reporter:')} {data['public_note']}")
+    return lines

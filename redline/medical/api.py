@@ -12,17 +12,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Header, Query, Router, Schema, Status
 from pydantic import BaseModel, ConfigDict
 
 from redline.core.api_pages import PageParams, paginate
 from redline.core.errors import NotFound, ValidationFailed
+from redline.core.web import UserRequest
+from redline.core.workflow import EventOut, event_out, events_of, steps_description
 from redline.medical import selectors, services
-from redline.medical.models import CapacityAlert, CapacityAlertEvent, CapacityReport
+from redline.medical.models import CapacityAlert, CapacityReport
 from redline.medical.vocab import AlertState, Level, Metric, ReportSource, Scope
-from redline.medical.workflow import available
+from redline.medical.workflow import MACHINE
 from redline.organisations.models import Region
 
 router = Router(tags=["medical capacity"])
@@ -138,23 +139,9 @@ class AlertOut(Schema):
     version: int
 
 
-class AlertEventOut(Schema):
-    at: dt.datetime
-    actor_name: str
-    organisation_name: str
-    action: str
-    from_state: str
-    to_state: str
-    level: str
-    value: float | None
-    day: dt.date | None
-    comment: str
-    data: dict[str, Any]
-
-
 class AlertDetailOut(AlertOut):
     evidence: dict[str, Any]
-    timeline: list[AlertEventOut]
+    timeline: list[EventOut]
     available_steps: list[str] = Field(
         ..., description="The steps you may take now: POST /medical/alerts/{id}/steps/{action}."
     )
@@ -277,31 +264,15 @@ def _alert(alert: CapacityAlert) -> dict[str, Any]:
     }
 
 
-def _event(event: CapacityAlertEvent) -> dict[str, Any]:
-    return {
-        "at": event.at,
-        "actor_name": event.actor_name,
-        "organisation_name": event.organisation_name,
-        "action": event.action,
-        "from_state": event.from_state,
-        "to_state": event.to_state,
-        "level": event.level,
-        "value": event.value,
-        "day": event.day,
-        "comment": event.comment,
-        "data": event.data,
-    }
-
-
-def _alert_detail(request: HttpRequest, alert_id: int) -> dict[str, Any]:
+def _alert_detail(request: UserRequest, alert_id: int) -> dict[str, Any]:
     try:
         alert = selectors.alert_get(request.user, alert_id)
     except CapacityAlert.DoesNotExist:
         raise NotFound() from None
     return _alert(alert) | {
         "evidence": alert.evidence,
-        "timeline": [_event(e) for e in selectors.alert_timeline(alert)],
-        "available_steps": [t.name for t in available(request.user, alert)],
+        "timeline": [event_out(MACHINE, e) for e in events_of(MACHINE, alert)],
+        "available_steps": [t.name for t in MACHINE.available(request.user, alert)],
     }
 
 
@@ -324,7 +295,7 @@ def _region(region: Region | None) -> dict[str, Any] | None:
     ),
 )
 def submit_report(
-    request: HttpRequest, payload: ReportIn, idempotency_key: IdempotencyKey = ""
+    request: UserRequest, payload: ReportIn, idempotency_key: IdempotencyKey = ""
 ) -> Status:
     declared = type(payload).model_fields
     sent = payload.model_dump(exclude_unset=True)
@@ -338,7 +309,7 @@ def submit_report(
 
 @router.get("/medical/reports", response=ReportPage, summary="Daily capacity reports")
 def list_reports(
-    request: HttpRequest, filters: Query[ReportFilters], page: Query[PageParams]
+    request: UserRequest, filters: Query[ReportFilters], page: Query[PageParams]
 ) -> dict[str, Any]:
     values = {
         "hospital": filters.hospital,
@@ -357,7 +328,7 @@ def list_reports(
 
 @router.get("/medical/alerts", response=AlertPage, summary="Capacity alerts")
 def list_alerts(
-    request: HttpRequest, filters: Query[AlertFilters], page: Query[PageParams]
+    request: UserRequest, filters: Query[AlertFilters], page: Query[PageParams]
 ) -> dict[str, Any]:
     state = filters.state or "active"
     if state not in (*AlertState.values, "active", "all"):
@@ -371,7 +342,7 @@ def list_alerts(
 
 
 @router.get("/medical/alerts/{alert_id}", response=AlertDetailOut, summary="One capacity alert")
-def get_alert(request: HttpRequest, alert_id: int) -> dict[str, Any]:
+def get_alert(request: UserRequest, alert_id: int) -> dict[str, Any]:
     return _alert_detail(request, alert_id)
 
 
@@ -379,13 +350,10 @@ def get_alert(request: HttpRequest, alert_id: int) -> dict[str, Any]:
     "/medical/alerts/{alert_id}/steps/{action}",
     response=AlertDetailOut,
     summary="Acknowledge or close a capacity alert",
-    description=(
-        "`acknowledge` (open alerts) or `close` (with a `comment`), by the health authority "
-        "(CDC or a department with a mandate over hospitals). A stale `version` answers 409, "
-        "a step you may not take 403."
-    ),
+    description="By the health authority (CDC or a department with a mandate over hospitals). "
+    + steps_description(MACHINE),
 )
-def take_step(request: HttpRequest, alert_id: int, action: str, payload: StepIn) -> dict[str, Any]:
+def take_step(request: UserRequest, alert_id: int, action: str, payload: StepIn) -> dict[str, Any]:
     extra = sorted(set(payload.model_dump(exclude_unset=True)) - {"version", "comment"})
     if extra:
         raise ValidationFailed(fields={name: _("Unknown field.") for name in extra})
@@ -408,7 +376,7 @@ def take_step(request: HttpRequest, alert_id: int, action: str, payload: StepIn)
         "below `region` (default: the top of your jurisdiction), and altogether."
     ),
 )
-def regions(request: HttpRequest, query: Query[RegionsQuery]) -> dict[str, Any]:
+def regions(request: UserRequest, query: Query[RegionsQuery]) -> dict[str, Any]:
     day = query.day or selectors.latest_day(request.user)
     view = selectors.regional_view(request.user, day, query.region)
     if query.region and (view.focus is None or view.focus.pk != query.region):

@@ -36,10 +36,10 @@ from django.utils.translation import gettext as _
 
 from redline.core import audit
 from redline.core.notify import notify, users_of
+from redline.core.workflow import system_event
 from redline.medical.metrics import BASELINE_DAYS, Baseline, baseline_ok, crosses, metric_value
 from redline.medical.models import (
     CapacityAlert,
-    CapacityAlertEvent,
     CapacityReport,
     CapacityThreshold,
     subject_key,
@@ -53,6 +53,7 @@ from redline.medical.vocab import (
     Metric,
     Scope,
 )
+from redline.medical.workflow import MACHINE
 from redline.organisations.models import Organisation, Region
 from redline.organisations.vocab import OrganisationKind, RegionLevel, UnitKind
 
@@ -189,12 +190,13 @@ def _region_subjects(day: dt.date, rows: Mapping[str, Any]) -> list[Subject]:
     totals: dict[int, dict[str, int]] = {}
     reporting: dict[int, int] = defaultdict(int)
     carried: dict[int, int] = defaultdict(int)
-    for row in (
+    by_region_and_kind: Iterable[Mapping[str, Any]] = (  # with the sums of SUMS
         reports.latest_within(day)
         .order_by()
         .values("hospital__region_id", "hospital__kind")
         .annotate(n=Count("id"), fresh=Count("id", filter=Q(day=day)), **SUMS)
-    ):
+    )
+    for row in by_region_and_kind:
         for region_id in _ancestor_ids(paths.get(row["hospital__region_id"], "")):
             if region_id not in targets:
                 continue
@@ -338,6 +340,7 @@ class _Run:
         self._event(
             alert,
             "raise",
+            before=None,
             to_state=AlertState.OPEN,
             value=value,
             day=day,
@@ -346,7 +349,6 @@ class _Run:
                 "to": [str(o) for o in receivers],
             },
         )
-        self._audit(alert, None, "create")
         self.result.raised += 1
         self._announce(alert, receivers)
 
@@ -383,6 +385,7 @@ class _Run:
         self._event(
             alert,
             "escalate",
+            before=before,
             from_state=from_state,
             to_state=alert.state,
             value=value,
@@ -392,7 +395,6 @@ class _Run:
                 "to": [str(o) for o in receivers],
             },
         )
-        self._audit(alert, before, "state")
         self.result.escalated += 1
         self._announce(alert, receivers)
 
@@ -412,36 +414,47 @@ class _Run:
         from_state = alert.state
         _reload(alert)
         self._event(
-            alert, "auto_close", from_state=from_state, to_state=alert.state, value=value, day=day
+            alert,
+            "auto_close",
+            before=before,
+            from_state=from_state,
+            to_state=alert.state,
+            value=value,
+            day=day,
         )
-        self._audit(alert, before, "state")
         self.result.closed += 1
 
     # -- side records ----------------------------------------------------------------------
 
-    def _event(self, alert: CapacityAlert, action: str, **fields: Any) -> None:
-        CapacityAlertEvent.objects.create(
-            alert=alert,
+    def _event(
+        self,
+        alert: CapacityAlert,
+        action: str,
+        *,
+        before: dict[str, Any] | None,
+        value: float,
+        day: dt.date,
+        from_state: str = "",
+        to_state: str = "",
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        """The alert's timeline entry and change-log row, by the evaluation."""
+        figures = {"level": alert.level, "value": value, "day": day.isoformat()}
+        system_event(
+            MACHINE,
+            alert,
+            action=action,
             at=self.now,
-            actor_name=SYSTEM_NAME,
-            action=action,
-            level=alert.level,
-            **fields,
-        )
-
-    def _audit(self, alert: CapacityAlert, before: dict[str, Any] | None, action: str) -> None:
-        audit.record(
-            actor=None,
-            action=action,
-            instance=alert,
             before=before,
-            after=audit.snapshot(alert),
-            enterprise_id=alert.hospital_id,
+            from_state=from_state,
+            to_state=to_state,
+            data=figures | (data or {}),
+            actor_label=SYSTEM_NAME,
             comment="capacity evaluation",
         )
 
     def authorities(self, alert: CapacityAlert) -> list[Organisation]:
-        kinds = (alert.hospital.kind,) if alert.hospital_id else HEALTH_UNIT_KINDS
+        kinds = (alert.hospital.kind,) if alert.hospital is not None else HEALTH_UNIT_KINDS
         cache_key = (alert.region_id, tuple(kinds))
         if cache_key not in self._authorities:
             self._authorities[cache_key] = authorities_over(alert.region, kinds)

@@ -80,10 +80,3 @@ class CapacityReportForm(forms.Form):
         if self.cleaned_data.get("version") is not None:
             data["version"] = self.cleaned_data["version"]
         return data
-
-
-class AlertStepForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
-    comment = forms.CharField(
-        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )

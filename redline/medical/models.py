@@ -7,7 +7,7 @@ replaces is kept and marked `superseded_at` (as `epidemic.CaseCount` does). At m
 per hospital and day is current.
 
 Who sees what (one door, `restrict(user, action)`):
-- reports and a hospital's alerts follow the hospital's jurisdiction (`enterprise_path`):
+- reports and a hospital's alerts follow the hospital's jurisdiction (`Scope.place_q`):
   governments their region subtree, public-health bodies the key places (hospitals are key
   places) of their region, departments whose mandates cover the hospital, the hospital's
   own account itself;
@@ -19,14 +19,14 @@ Who sees what (one door, `restrict(user, action)`):
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from redline.core.language import in_language
-from redline.core.models import who_field
+from redline.core.models import CaseEvent, who_field
 from redline.medical.vocab import (
     REPORT_FIELDS,
     AlertState,
@@ -53,12 +53,14 @@ CARRY_DAYS = 2
 
 
 class CapacityReportQuerySet(ScopedQuerySet):
-    enterprise_path = "hospital__"
+    def scope_filter(self, scope: Jurisdiction) -> Q:
+        # A report follows its hospital, as a key place's epidemic record (`Scope.place_q`).
+        return scope.place_q("hospital__")
 
-    def current(self) -> CapacityReportQuerySet:
+    def current(self) -> Self:
         return self.filter(superseded_at__isnull=True)
 
-    def latest_within(self, day: Any, days: int = CARRY_DAYS) -> CapacityReportQuerySet:
+    def latest_within(self, day: Any, days: int = CARRY_DAYS) -> Self:
         """Of these reports, each unit's current one of `day`, or, when it has none, its
         latest current one of the `days` days before."""
         start = day - dt.timedelta(days=days)
@@ -200,10 +202,10 @@ class CapacityAlertQuerySet(ScopedQuerySet):
     def scope_filter(self, scope: Jurisdiction) -> Q:
         # A hospital's alert follows the hospital; a region's, the region (`Scope.area_q`:
         # its governments and health authorities).
-        hospitals = Q(hospital__isnull=False) & scope.enterprise_q("hospital__")
+        hospitals = Q(hospital__isnull=False) & scope.place_q("hospital__")
         return hospitals | (Q(hospital__isnull=True) & scope.area_q("region__path"))
 
-    def active(self) -> CapacityAlertQuerySet:
+    def active(self) -> Self:
         return self.filter(state__in=AlertState.active())
 
 
@@ -296,25 +298,12 @@ class CapacityAlert(models.Model):
         return in_language(self.unconfirmed, self.unconfirmed_en)
 
 
-class CapacityAlertEvent(models.Model):
+class CapacityAlertEvent(CaseEvent):
     """One step of an alert's timeline."""
 
     alert = models.ForeignKey(CapacityAlert, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(_("when"))
-    actor = who_field(_("who"))
-    actor_name = models.CharField(_("who"), max_length=200, blank=True)
-    organisation_name = models.CharField(_("organisation"), max_length=200, blank=True)
-    action = models.CharField(_("action"), max_length=20)
-    from_state = models.CharField(max_length=12, blank=True)
-    to_state = models.CharField(max_length=12, blank=True)
-    level = models.CharField(max_length=8, blank=True)
-    value = models.FloatField(null=True, blank=True)
-    day = models.DateField(null=True, blank=True)
-    comment = models.TextField(_("comment"), blank=True)
-    data = models.JSONField(default=dict, blank=True)
 
-    class Meta:
-        ordering = ["at", "id"]
+    class Meta(CaseEvent.Meta):
         verbose_name = _("capacity alert event")
         verbose_name_plural = _("capacity alert events")
 

@@ -17,7 +17,6 @@ from redline.medical.metrics import metric_value
 from redline.medical.models import (
     CARRY_DAYS,
     CapacityAlert,
-    CapacityAlertEvent,
     CapacityReport,
     CapacityThreshold,
 )
@@ -31,6 +30,7 @@ from redline.medical.vocab import (
     Scope,
 )
 from redline.organisations.models import Enterprise, Region
+from redline.organisations.selectors import region_filter
 from redline.organisations.vocab import UnitStatus
 
 TREND_DAYS = 60
@@ -65,14 +65,9 @@ def report_list(user: Any, filters: Mapping[str, Any] | None = None) -> QuerySet
     hospital_id = _int(filters.get("hospital"))
     if hospital_id:
         reports = reports.filter(hospital_id=hospital_id)
-    region_id = _int(filters.get("region"))
-    if region_id:
-        region = Region.objects.filter(pk=region_id).first()
-        reports = (
-            reports.filter(hospital__region__path__startswith=region.path)
-            if region
-            else reports.none()
-        )
+    region = region_filter(user, filters.get("region"))
+    if region is not None:
+        reports = reports.filter(hospital__region__path__startswith=region.path)
     for name, lookup in (("day", "day"), ("from", "day__gte"), ("to", "day__lte")):
         day = _date(filters.get(name)) if filters.get(name) else None
         if day:
@@ -101,7 +96,8 @@ def own_health_unit(user: Any) -> Enterprise | None:
     if org is None or not org.enterprise_id:
         return None
     return (
-        Enterprise.objects.filter(pk=org.enterprise_id, kind__in=HEALTH_UNIT_KINDS)
+        Enterprise.objects.restrict(user)
+        .filter(pk=org.enterprise_id, kind__in=HEALTH_UNIT_KINDS)
         .select_related("region")
         .first()
     )
@@ -197,10 +193,9 @@ def alert_list(user: Any, filters: Mapping[str, Any] | None = None) -> QuerySet[
     hospital_id = _int(filters.get("hospital"))
     if hospital_id:
         alerts = alerts.filter(hospital_id=hospital_id)
-    region_id = _int(filters.get("region"))
-    if region_id:
-        region = Region.objects.filter(pk=region_id).first()
-        alerts = alerts.filter(region__path__startswith=region.path) if region else alerts.none()
+    region = region_filter(user, filters.get("region"))
+    if region is not None:
+        alerts = alerts.filter(region__path__startswith=region.path)
     return alerts.select_related("hospital", "region")
 
 
@@ -210,10 +205,6 @@ def alert_get(user: Any, alert_id: int) -> CapacityAlert:
         .select_related("hospital", "region", "acknowledged_by", "closed_by")
         .get(pk=alert_id)
     )
-
-
-def alert_timeline(alert: CapacityAlert) -> list[CapacityAlertEvent]:
-    return list(alert.events.all())
 
 
 def thresholds() -> list[CapacityThreshold]:
@@ -317,7 +308,8 @@ def latest_day(user: Any) -> dt.date:
 
 def regional_view(user: Any, day: dt.date, region_id: int | None = None) -> RegionalView:
     """Capacity against demand on `day` for each region one level below the focus (the
-    chosen region, else the top of the user's jurisdiction), the totals, the trend of the
+    chosen region, else the top of the user's jurisdiction; a region outside it is
+    NotFound, `region_filter`), the totals, the trend of the
     last TREND_DAYS days, the open alerts, the units that did not report, the busiest.
 
     The day's figures are each unit's report of the day or, when it has none yet, its latest
@@ -325,7 +317,8 @@ def regional_view(user: Any, day: dt.date, region_id: int | None = None) -> Regi
     the trend shows what was reported each day, with how many units reported."""
     regions = list(Region.objects.restrict(user).order_by("path"))
     by_id = {r.pk: r for r in regions}
-    focus = by_id.get(region_id) if region_id else None
+    chosen = region_filter(user, region_id)
+    focus = by_id.get(chosen.pk) if chosen is not None else None
     if focus is None and regions:
         top = min(r.depth for r in regions)
         tops = [r for r in regions if r.depth == top]
@@ -364,11 +357,11 @@ def regional_view(user: Any, day: dt.date, region_id: int | None = None) -> Regi
         target = row_for(row["hospital__region__path"])
         if target is not None:
             target.add(row)
-    for row in units.order_by().values("region__path").annotate(n=Count("id")):
-        totals.units += row["n"]
-        target = row_for(row["region__path"])
+    for counted in units.order_by().values("region__path").annotate(n=Count("id")):
+        totals.units += counted["n"]
+        target = row_for(counted["region__path"])
         if target is not None:
-            target.units += row["n"]
+            target.units += counted["n"]
 
     trend = _trend(reports, day)
 
@@ -376,14 +369,14 @@ def regional_view(user: Any, day: dt.date, region_id: int | None = None) -> Regi
         alerts.select_related("hospital", "region").order_by("-opened_at", "-id")[:100],
         key=lambda a: (-LEVEL_RANK[a.level], a.hospital_id is not None),
     )
-    reported = CapacityReport.objects.current().filter(day=day).values("hospital_id")
+    reported = reports.filter(day=day).values("hospital_id")
     missing = list(
         units.exclude(pk__in=reported)
         .select_related("region")
         .order_by("region__path", "name")[:MISSING_LIMIT]
     )
     occupancy = Cast(F("beds_occupied"), FloatField()) / NullIf(F("beds"), 0)
-    busiest = list(
+    busiest: list[CapacityReport] = list(
         reports.latest_within(day)
         .annotate(occupancy=occupancy)
         .select_related("hospital", "hospital__region")

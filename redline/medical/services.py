@@ -12,28 +12,29 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from redline.core import audit
 from redline.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from redline.core.workflow import ensure_allowed
+from redline.core.workflow import take_step
 from redline.medical import thresholds as shipped_thresholds
 from redline.medical.evaluation import capacity_alerts_evaluate
 from redline.medical.models import (
     CapacityAlert,
-    CapacityAlertEvent,
     CapacityReport,
     CapacityThreshold,
 )
 from redline.medical.vocab import HEALTH_UNIT_KINDS, REPORT_FIELDS, ReportSource
-from redline.medical.workflow import TRANSITIONS, blocked_reason
-from redline.organisations.access import can
+from redline.medical.workflow import MACHINE
 from redline.organisations.models import Enterprise
+
+if TYPE_CHECKING:
+    from redline.accounts.models import User
 
 __all__ = [
     "capacity_alert_transition",
@@ -47,17 +48,6 @@ SUBMIT_FIELDS = ("hospital", "day", *REPORT_FIELDS, "note", "version")
 MAX_FIGURE = 1_000_000
 
 
-def actor_name(actor: Any) -> str:
-    if actor is None or not getattr(actor, "pk", None):
-        return ""
-    return actor.get_full_name() or actor.get_username()
-
-
-def organisation_name(actor: Any) -> str:
-    org = getattr(actor, "organisation", None)
-    return str(org) if org else ""
-
-
 # --- the daily report ------------------------------------------------------------------
 
 
@@ -67,7 +57,7 @@ def _check_fields(data: Mapping[str, Any]) -> None:
         raise ValidationFailed(fields={name: _("Unknown field.") for name in unknown})
 
 
-def _hospital(actor: Any, data: Mapping[str, Any]) -> Enterprise:
+def _hospital(actor: User, data: Mapping[str, Any]) -> Enterprise:
     """The unit reported for: the one named, else the actor's own unit."""
     value = data.get("hospital")
     if value in (None, ""):
@@ -75,14 +65,15 @@ def _hospital(actor: Any, data: Mapping[str, Any]) -> Enterprise:
         if value is None:
             raise ValidationFailed(fields={"hospital": _("This field is required.")})
     try:
-        hospital = Enterprise.objects.restrict(actor).select_related("region").get(pk=int(value))
-    except (Enterprise.DoesNotExist, TypeError, ValueError):
+        hospital = Enterprise.objects.select_related("region").get_for(
+            actor, "report_capacity", pk=value
+        )
+    except NotFound:
         raise NotFound(_("No such hospital in your jurisdiction.")) from None
-    own = getattr(getattr(actor, "organisation", None), "enterprise_id", None) == hospital.pk
-    if not ((own or getattr(actor, "is_superuser", False)) and can(actor, "change")):
+    except PermissionDenied:
         raise PermissionDenied(
             _("Only the hospital's own operators and managers submit its daily report.")
-        )
+        ) from None
     if hospital.kind not in HEALTH_UNIT_KINDS:
         raise ValidationFailed(
             fields={"hospital": _("Only hospitals and fever clinics report treatment capacity.")}
@@ -211,7 +202,7 @@ def _same_submission(report: CapacityReport, data: Mapping[str, Any]) -> bool:
     return same_day and same_unit and figures == report.figures
 
 
-def _stored_key(actor: Any, key: str) -> str | None:
+def _stored_key(actor: User, key: str) -> str | None:
     key = (key or "").strip()
     return f"{getattr(actor, 'pk', '')}:{key}"[:120] if key else None
 
@@ -219,7 +210,7 @@ def _stored_key(actor: Any, key: str) -> str | None:
 @transaction.atomic
 def capacity_report_submit(
     *,
-    actor: Any,
+    actor: User,
     data: Mapping[str, Any],
     idempotency_key: str = "",
     source: str = ReportSource.FORM,
@@ -345,86 +336,24 @@ def capacity_thresholds_load(*, actor: Any = None, overwrite: bool = False) -> d
 # --- the health authority's steps on an alert ------------------------------------------
 
 
-@transaction.atomic
 def capacity_alert_transition(
     *,
-    actor: Any,
+    actor: User,
     alert_id: int,
     action: str,
     version: int | None,
     comment: str = "",
     now: dt.datetime | None = None,
 ) -> CapacityAlert:
-    """Acknowledge or close a capacity alert. Of two people acting at once, one wins; the
-    other gets a 409 saying what happened."""
-    now = now or timezone.now()
-    try:
-        alert = (
-            CapacityAlert.objects.restrict(actor)
-            .select_related("hospital", "region")
-            .get(pk=alert_id)
-        )
-    except CapacityAlert.DoesNotExist:
-        raise NotFound() from None
-    transition = TRANSITIONS.get(action)
-    if transition is None:
-        raise ValidationFailed(fields={"action": _("Unknown step.")})
-    ensure_allowed(transition, actor, alert)
-    if version is None:
-        raise ValidationFailed(fields={"version": _("Give the version you read.")})
-    if int(version) != alert.version:
-        raise Conflict(
-            _(
-                "Someone else acted on this alert since you opened it (it is now %(state)s). "
-                "Reload it and check before acting."
-            )
-            % {"state": alert.get_state_display()}
-        )
-    reason = blocked_reason(transition, actor, alert)
-    if reason is not None:
-        if alert.state not in transition.sources:
-            raise Conflict(str(reason))
-        raise PermissionDenied(str(reason))
-    comment = str(comment or "").strip()
-    if transition.needs_comment and not comment:
-        raise ValidationFailed(fields={"comment": _("Say why.")})
-    if len(comment) > 4000:
-        raise ValidationFailed(fields={"comment": _("At most %(n)d characters.") % {"n": 4000}})
-    before = audit.snapshot(alert)
-    changes: dict[str, Any] = {"state": transition.target}
-    if action == "acknowledge":
-        changes |= {"acknowledged_at": now, "acknowledged_by_id": actor.pk}
-    elif action == "close":
-        changes |= {"closed_at": now, "closed_by_id": actor.pk}
-    updated = CapacityAlert.objects.filter(
-        pk=alert.pk, version=alert.version, state=alert.state
-    ).update(**changes, version=F("version") + 1)
-    if updated != 1:
-        raise Conflict(
-            _("Someone else acted on this alert at the same moment. Reload it and check.")
-        )
-    from_state = alert.state
-    alert.refresh_from_db()
-    CapacityAlertEvent.objects.create(
-        alert=alert,
-        at=now,
+    """Acknowledge or close a capacity alert (on the workflow kernel). Of two people acting
+    at once, one wins; the other gets a 409 saying what happened."""
+    alert: CapacityAlert = take_step(
+        MACHINE,
         actor=actor,
-        actor_name=actor_name(actor),
-        organisation_name=organisation_name(actor),
+        pk=alert_id,
         action=action,
-        from_state=from_state,
-        to_state=alert.state,
-        level=alert.level,
-        value=alert.value,
-        comment=comment,
-    )
-    audit.record(
-        actor=actor,
-        action="state",
-        instance=alert,
-        before=before,
-        after=audit.snapshot(alert),
-        enterprise_id=alert.hospital_id,
-        comment=f"{action}: {comment}" if comment else action,
+        version=version,
+        data={"comment": comment} if comment else {},
+        now=now,
     )
     return alert

@@ -49,7 +49,8 @@ def flag_missing_reports(*, now: dt.datetime) -> dict[str, Any]:
     for user in get_user_model().objects.filter(
         organisation__enterprise_id__in=[u.pk for u in missing], is_active=True
     ):
-        users[user.organisation.enterprise_id].append(user)
+        if user.organisation is not None and user.organisation.enterprise_id is not None:
+            users[user.organisation.enterprise_id].append(user)
     notified = 0
     url = reverse("medical-report")
     with translation.override(settings.LANGUAGE_CODE):

@@ -12,29 +12,29 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from redline.core.errors import Conflict, DomainError
-from redline.core.errors import PermissionDenied as DomainPermissionDenied
+from redline.core.errors import DomainError
 from redline.core.sections import concerns, not_concerned
-from redline.core.web import show_on_form
+from redline.core.web import PageRequest, show_on_form
+from redline.core.workflow.web import StepForm, StepPage
 from redline.medical import selectors, services
-from redline.medical.forms import AlertStepForm, CapacityReportForm
+from redline.medical.forms import CapacityReportForm
 from redline.medical.models import CapacityAlert
 from redline.medical.vocab import REPORT_FIELDS, AlertState, Level, Metric, ReportSource, Scope
-from redline.medical.workflow import TRANSITIONS, action_label, available
+from redline.medical.workflow import MACHINE
 from redline.organisations.access import can
 from redline.organisations.models import Enterprise
 
 PAGE_SIZE = 25
 
 
-def _nav(request: HttpRequest) -> None:
-    request.nav_section = "medical"  # type: ignore[attr-defined]
+def _nav(request: PageRequest) -> None:
+    request.nav_section = "medical"
 
 
 def _day(value: Any, default: dt.date) -> dt.date:
@@ -53,7 +53,7 @@ def _region_id(value: Any) -> int | None:
 
 
 @login_required
-def regional(request: HttpRequest) -> HttpResponse:
+def regional(request: PageRequest) -> HttpResponse:
     _nav(request)
     own = selectors.own_health_unit(request.user)
     if own is not None and not request.GET:
@@ -79,7 +79,7 @@ def regional(request: HttpRequest) -> HttpResponse:
     return render(request, "medical/regional.html", context)
 
 
-def _nothing_to_show(request: HttpRequest) -> HttpResponse:
+def _nothing_to_show(request: PageRequest) -> HttpResponse:
     return not_concerned(
         request,
         title=_("Treatment capacity"),
@@ -99,7 +99,7 @@ def _ancestors(view: selectors.RegionalView) -> list[Any]:
     return [r for r in view.regions if view.focus.path.startswith(r.path) and r.pk != view.focus.pk]
 
 
-def _hospital(request: HttpRequest, hospital_id: int) -> Enterprise:
+def _hospital(request: PageRequest, hospital_id: int) -> Enterprise:
     try:
         return selectors.visible_hospital(request.user, hospital_id)
     except Enterprise.DoesNotExist:
@@ -110,13 +110,13 @@ def _label(name: str) -> Any:
     return CapacityReportForm.base_fields[name].label
 
 
-def _is_own(request: HttpRequest, hospital: Enterprise) -> bool:
+def _is_own(request: PageRequest, hospital: Enterprise) -> bool:
     org = getattr(request.user, "organisation", None)
     return bool(org and org.enterprise_id == hospital.pk)
 
 
 @login_required
-def hospital(request: HttpRequest, hospital_id: int) -> HttpResponse:
+def hospital(request: PageRequest, hospital_id: int) -> HttpResponse:
     _nav(request)
     unit = _hospital(request, hospital_id)
     page = selectors.hospital_page(request.user, unit)
@@ -139,7 +139,7 @@ def hospital(request: HttpRequest, hospital_id: int) -> HttpResponse:
 
 
 @login_required
-def report(request: HttpRequest) -> HttpResponse:
+def report(request: PageRequest) -> HttpResponse:
     """The daily report of the user's own hospital or fever clinic: a new day starts from
     the latest earlier report; a day already reported shows its figures, to correct."""
     _nav(request)
@@ -187,12 +187,12 @@ def report(request: HttpRequest) -> HttpResponse:
         "previous": previous,
         "day": day,
     }
-    template = "medical/_report_form.html" if request.htmx else "medical/report_form.html"  # type: ignore[attr-defined]
+    template = "medical/_report_form.html" if request.htmx else "medical/report_form.html"
     return render(request, template, context, status=status)
 
 
 @login_required
-def alerts(request: HttpRequest) -> HttpResponse:
+def alerts(request: PageRequest) -> HttpResponse:
     _nav(request)
     filters = {k: request.GET.get(k, "") for k in selectors.ALERT_FILTERS}
     try:
@@ -219,40 +219,21 @@ def alerts(request: HttpRequest) -> HttpResponse:
         "metrics": Metric.choices,
         "scopes": Scope.choices,
     }
-    template = "medical/_alert_rows.html" if request.htmx else "medical/alerts.html"  # type: ignore[attr-defined]
+    template = "medical/_alert_rows.html" if request.htmx else "medical/alerts.html"
     return render(request, template, context)
 
 
-def _alert(request: HttpRequest, alert_id: int) -> CapacityAlert:
+def _alert(request: PageRequest, alert_id: int) -> CapacityAlert:
     try:
         return selectors.alert_get(request.user, alert_id)
     except CapacityAlert.DoesNotExist:
         raise Http404 from None
 
 
-def _alert_context(
-    request: HttpRequest, alert: CapacityAlert, failed: str = "", form: AlertStepForm | None = None
-) -> dict[str, Any]:
-    steps = []
-    for transition in available(request.user, alert):
-        step_form = (
-            form
-            if form is not None and transition.name == failed
-            else AlertStepForm(initial={"version": alert.version}, prefix=transition.name)
-        )
-        steps.append((transition, step_form))
-    events = selectors.alert_timeline(alert)
-    states = dict(AlertState.choices)
-    levels = dict(Level.choices)
-    for event in events:
-        event.label = action_label(event.action)  # type: ignore[attr-defined]
-        event.to_label = states.get(event.to_state, "")  # type: ignore[attr-defined]
-        event.level_label = levels.get(event.level, "")  # type: ignore[attr-defined]
+def _alert_context(request: PageRequest, alert: CapacityAlert) -> dict[str, Any]:
+    _nav(request)
     return {
         "alert": alert,
-        "events": events,
-        "steps": steps,
-        "failed": failed,
         "figures": [
             (_label(name), alert.evidence.get(name))
             for name in REPORT_FIELDS
@@ -261,43 +242,23 @@ def _alert_context(
     }
 
 
+PAGE = StepPage(
+    machine=MACHINE,
+    template="medical/alert_detail.html",
+    step_url="medical-alert-step",
+    detail_url="medical-alert-detail",
+    get=_alert,
+    form=lambda request, alert, transition, data: StepForm(data, prefix=transition.name),
+    context=_alert_context,
+)
+
+
 @login_required
-def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
-    _nav(request)
-    alert = _alert(request, alert_id)
-    return render(request, "medical/alert_detail.html", _alert_context(request, alert))
+def alert_detail(request: PageRequest, alert_id: int) -> HttpResponse:
+    return PAGE.detail(request, alert_id)
 
 
 @login_required
 @require_POST
-def alert_step(request: HttpRequest, alert_id: int, action: str) -> HttpResponse:
-    _nav(request)
-    alert = _alert(request, alert_id)
-    if action not in TRANSITIONS:
-        raise Http404
-    form = AlertStepForm(request.POST, prefix=action)
-    status = 422
-    if form.is_valid():
-        try:
-            services.capacity_alert_transition(
-                actor=request.user,
-                alert_id=alert.pk,
-                action=action,
-                version=form.cleaned_data["version"],
-                comment=form.cleaned_data.get("comment") or "",
-            )
-        except DomainPermissionDenied as refused:
-            form.add_error(None, refused.message)
-            status = 403
-        except Conflict as conflict:
-            form.add_error(None, conflict.message)
-            status = 409
-            alert = _alert(request, alert_id)
-        except DomainError as failure:
-            status = show_on_form(form, failure)
-        else:
-            messages.success(request, str(TRANSITIONS[action].label))
-            return redirect("medical-alert-detail", alert.pk)
-    context = _alert_context(request, alert, failed=action, form=form)
-    context["failed_form"] = form
-    return render(request, "medical/alert_detail.html", context, status=status)
+def alert_step(request: PageRequest, alert_id: int, action: str) -> HttpResponse:
+    return PAGE.step(request, alert_id, action)

@@ -9,105 +9,92 @@
 The health authority is a public-health body (CDC) or a department whose mandates cover
 hospitals or fever clinics, acting as an operator, inspector or manager; the alert is
 already one it may see. Governments are told, and read; they do not take these steps.
-`services.capacity_alert_transition` applies a step with a conditional update, so of two
-people acting at once only one succeeds.
+Declared on the workflow kernel (`redline.core.workflow`), which applies a step with a
+conditional update, so of two people acting at once only one succeeds; the hooks in
+`medical/steps.py` say what each step changes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from redline.core.workflow import role_refusal
-from redline.medical.models import CapacityAlert
-from redline.medical.vocab import AlertState
-from redline.organisations.access import can, jurisdiction
-from redline.organisations.vocab import OrganisationKind
-
-
-def is_health_authority(actor: Any) -> bool:
-    """A public-health body or a department with a mandate over hospitals or fever clinics
-    (or a superuser)."""
-    if getattr(actor, "is_superuser", False):
-        return True
-    org = getattr(actor, "organisation", None)
-    if org is None or org.is_archived:
-        return False
-    if org.kind == OrganisationKind.PUBLIC_HEALTH:
-        return True
-    if org.kind == OrganisationKind.DEPARTMENT:
-        # The door makes a department with mandates over hospitals or fever clinics a
-        # health authority of those mandates' regions.
-        return bool(jurisdiction(actor).key_place_paths)
-    return False
+from redline.core.workflow import Machine, Messages, Transition
+from redline.medical.models import CapacityAlert, CapacityAlertEvent
+from redline.medical.vocab import AlertState, Level
+from redline.organisations.access import can, is_health_authority
 
 
 def health_authority(actor: Any, alert: CapacityAlert) -> bool:
     return is_health_authority(actor) and (can(actor, "change") or can(actor, "inspect"))
 
 
-@dataclass(frozen=True)
-class Transition:
-    name: str
-    label: Any
-    sources: frozenset[str]
-    target: str
-    allowed: Callable[[Any, CapacityAlert], bool]
-    who: Any
-    needs_comment: bool = False
+AUTHORITY = _("the health authority (CDC or health commission)")
+LEVELS = dict(Level.choices)
 
 
-TRANSITIONS: dict[str, Transition] = {
-    t.name: t
-    for t in [
-        Transition(
-            "acknowledge",
-            _("Acknowledge"),
-            frozenset({AlertState.OPEN}),
-            AlertState.ACKNOWLEDGED,
-            health_authority,
-            _("the health authority (CDC or health commission)"),
+def describe(event: CapacityAlertEvent) -> list[str]:
+    """An event's lines of detail on the timeline."""
+    data = event.data
+    lines: list[Any] = []
+    if data.get("level") in LEVELS:
+        lines.append(LEVELS[data["level"]])
+    if data.get("value") is not None and data.get("day"):
+        line = _("Report of %(d)s: %(v)s%%") % {"d": data["day"], "v": f"{data['value']:.1f}"}
+        if data.get("threshold"):
+            line = f"{line} ({data['threshold']}%)"
+        lines.append(line)
+    if data.get("to"):
+        lines.append(f"{_('To:')} {'、'.join(data['to'])}")
+    return lines
+
+
+MACHINE = Machine(
+    name="capacity_alert",
+    model=CapacityAlert,
+    event_model=CapacityAlertEvent,
+    event_record="alert",
+    transitions={
+        t.name: t
+        for t in [
+            Transition(
+                "acknowledge",
+                _("Acknowledge"),
+                frozenset({AlertState.OPEN}),
+                AlertState.ACKNOWLEDGED,
+                health_authority,
+                AUTHORITY,
+            ),
+            Transition(
+                "close",
+                _("Close the alert"),
+                frozenset({AlertState.OPEN, AlertState.ACKNOWLEDGED}),
+                AlertState.CLOSED,
+                health_authority,
+                AUTHORITY,
+                required=frozenset({"comment"}),
+            ),
+        ]
+    },
+    # Timeline entries the evaluation writes.
+    system_actions={
+        "raise": _("Raised"),
+        "escalate": _("Escalated to alert level"),
+        "auto_close": _("Closed: back under the warning level"),
+    },
+    messages=Messages(
+        stale=_(
+            "Someone else acted on this alert since you opened it (it is now %(state)s). "
+            "Reload it and check before acting."
         ),
-        Transition(
-            "close",
-            _("Close the alert"),
-            frozenset({AlertState.OPEN, AlertState.ACKNOWLEDGED}),
-            AlertState.CLOSED,
-            health_authority,
-            _("the health authority (CDC or health commission)"),
-            needs_comment=True,
-        ),
-    ]
-}
-
-# Timeline entries the evaluation writes.
-SYSTEM_ACTIONS = {
-    "raise": _("Raised"),
-    "escalate": _("Escalated to alert level"),
-    "auto_close": _("Closed: back under the warning level"),
-}
-
-
-def action_label(action: str) -> Any:
-    if action in TRANSITIONS:
-        return TRANSITIONS[action].label
-    return SYSTEM_ACTIONS.get(action, action)
-
-
-def blocked_reason(transition: Transition, actor: Any, alert: CapacityAlert) -> Any:
-    """Why the actor may not take this step now, or None (who they are first)."""
-    refused = role_refusal(transition, actor, alert)
-    if refused is not None:
-        return refused
-    if alert.state not in transition.sources:
-        return _("This alert is %(state)s; that step is not possible now.") % {
-            "state": alert.get_state_display()
-        }
-    return None
-
-
-def available(actor: Any, alert: CapacityAlert) -> list[Transition]:
-    return [t for t in TRANSITIONS.values() if blocked_reason(t, actor, alert) is None]
+        raced=_("Someone else acted on this alert at the same moment. Reload it and check."),
+        wrong_state=_("This alert is %(state)s; that step is not possible now."),
+    ),
+    hooks="redline.medical.steps",
+    contract="redline.medical.tests.contract:CapacityAlertContract",
+    related=("hospital", "region"),
+    enterprise_of=lambda alert: alert.hospital_id,
+    comment_missing=_("Say why."),
+    describe=describe,
+)

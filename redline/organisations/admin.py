@@ -1,4 +1,7 @@
+from __future__ import annotations
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from redline.core.admin_audit import AuditedAdmin, AuditedInline
 from redline.organisations.models import (
@@ -46,13 +49,13 @@ class EnterpriseAdmin(admin.ModelAdmin):
     list_filter = ["kind", "status", "is_archived"]
     search_fields = ["name", "credit_code"]
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Enterprise | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Enterprise | None = None) -> bool:
         return False
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
 

@@ -244,8 +244,9 @@ def list_regions(
     qs = Region.objects.restrict(request.user).order_by("path")
     if level:
         qs = qs.filter(level=level)
-    if parent:
-        qs = qs.filter(parent_id=parent)
+    above = selectors.region_filter(request.user, parent, field="parent")
+    if above is not None:
+        qs = qs.filter(parent=above)
     return paginate(qs, page)
 
 
@@ -272,8 +273,9 @@ def list_organisations(
 @router.get("/chemical-parks", response=ParkPage)
 def list_parks(request: HttpRequest, page: Query[PageParams], region: int | None = None) -> Any:
     parks = selectors.parks_visible(request.user)
-    if region:
-        parks = parks.filter(region_id=region)
+    where = selectors.region_filter(request.user, region)
+    if where is not None:
+        parks = parks.filter(region=where)
     return paginate(parks, page)
 
 
@@ -332,7 +334,7 @@ def enterprise_history(
     request: HttpRequest, enterprise_id: int, page: Query[PageParams]
 ) -> dict[str, Any]:
     enterprise = get_object_or_404(Enterprise.objects.restrict(request.user), pk=enterprise_id)
-    return paginate(selectors.enterprise_history(enterprise), page)
+    return paginate(selectors.enterprise_history(request.user, enterprise), page)
 
 
 @router.get("/enterprises/{enterprise_id}/people", response=PersonPage)

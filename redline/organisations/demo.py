@@ -26,6 +26,7 @@ from redline.organisations.access import ROLES
 from redline.organisations.models import (
     ChemicalPark,
     Enterprise,
+    EnterpriseSector,
     Organisation,
     Person,
     Region,
@@ -165,7 +166,7 @@ SECTOR_WEIGHTS = {
     Sector.OTHER: 8,
 }
 FORMS = ["有限公司", "股份有限公司", "有限责任公司"]
-KEY_PLACE_WORDS = {
+KEY_PLACE_WORDS: dict[str, tuple[str, str]] = {
     UnitKind.NURSING_HOME: ("养老院", "52"),
     UnitKind.SCHOOL: ("中学", "12"),
     UnitKind.KINDERGARTEN: ("幼儿园", "52"),
@@ -456,7 +457,7 @@ class Builder:
         }
 
     def _departments(self, region: Region, contacts: list[Person]) -> dict[str, Organisation]:
-        made = {}
+        made: dict[str, Organisation] = {}
         mandates = []
         for dtype, (zh, en) in DEPARTMENT_NAMES.items():
             name = f"{region.name}{zh}"
@@ -522,7 +523,9 @@ class Builder:
             ids = {e.credit_code: e.pk for e in persisted}
             for unit in batch:
                 unit.pk = ids[unit.credit_code]
+            EnterpriseSector.sync(batch)
             for person in people:
+                assert person.enterprise is not None  # each is one of the batch's units'
                 person.enterprise_id = person.enterprise.pk
             Person.objects.bulk_create(people, batch_size=2000)
             for unit in batch:
@@ -573,7 +576,7 @@ class Builder:
                 place = sub.parent.name[:2] if sub.parent else ""
                 trade = rng.choice(SECTOR_WORDS[primary])
                 name = f"{place}{brand}{trade}{rng.choice(FORMS)}"
-                kind = UnitKind.ENTERPRISE
+                kind: str = UnitKind.ENTERPRISE
                 code = self.credit_code(division, "91")
                 self.primary_sectors[code] = primary
                 headcount = int(rng.lognormvariate(3.6, 1.0)) + 3

@@ -5,8 +5,16 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from redline.core.forms import choice_field, model_choice_field
 from redline.organisations.models import ChemicalPark, Enterprise, Person, Region
 from redline.organisations.vocab import PersonRole, Sector
+
+
+class RegionChoiceField(forms.ModelChoiceField):
+    """Regions indented by their depth in the tree."""
+
+    def label_from_instance(self, obj: Region) -> str:
+        return "\u3000" * obj.depth + str(obj)
 
 
 class EnterpriseForm(forms.ModelForm):
@@ -31,12 +39,12 @@ class EnterpriseForm(forms.ModelForm):
             "headcount",
             "status",
         ]
+        field_classes = {"region": RegionChoiceField}
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = Region.objects.restrict(user).order_by("path")
-        self.fields["region"].label_from_instance = lambda r: "\u3000" * r.depth + str(r)
-        self.fields["chemical_park"].queryset = ChemicalPark.objects.restrict(user)
+        model_choice_field(self, "region").queryset = Region.objects.restrict(user).order_by("path")
+        model_choice_field(self, "chemical_park").queryset = ChemicalPark.objects.restrict(user)
         self.fields["credit_code"].widget.attrs.update(
             {"autocomplete": "off", "spellcheck": "false", "maxlength": 18}
         )
@@ -47,11 +55,13 @@ class EnterpriseForm(forms.ModelForm):
     def clean_credit_code(self) -> str:
         return "".join((self.cleaned_data.get("credit_code") or "").split()).upper()
 
-    def _post_clean(self) -> None:
-        # The model's clean() reads sector_list; give it the submitted sectors first.
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean()
+        # The model's clean() (next, in `_post_clean`) reads sector_list: give it the
+        # submitted sectors first.
         if "sector_list" in self.cleaned_data:
             self.instance.sector_list = self.cleaned_data["sector_list"]
-        super()._post_clean()
+        return cleaned
 
     def service_data(self) -> dict[str, Any]:
         data = {name: self.cleaned_data[name] for name in self.Meta.fields}
@@ -68,7 +78,7 @@ class PersonForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = [
+        choice_field(self, "role").choices = [
             (value, label)
             for value, label in PersonRole.choices
             if value != PersonRole.GOVERNMENT_CONTACT

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import get_language, pgettext_lazy
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
 def _localised(obj: Any) -> str:
     """The English name when the user reads English and one is recorded."""
-    if (get_language() or "").startswith("en") and getattr(obj, "name_en", ""):
+    if (get_language() or "").startswith("en") and getattr(obj, "name_en", None):
         return str(obj.name_en)
     return str(obj.name)
 
@@ -78,23 +79,49 @@ def validate_geojson_geometry(value: Any) -> None:
                 raise ValidationError(_("Boundary coordinates must be [longitude, latitude]."))
 
 
-class ScopedQuerySet(models.QuerySet):
-    """Every read of business data goes through `restrict(user, action)`."""
+# The model of a scoped queryset's records.
+_M = TypeVar("_M", bound=models.Model, covariant=True)
+
+
+class ScopedQuerySet(models.QuerySet[_M]):
+    """The door: every read of business data goes through `restrict(user, action)`, and
+    every record acted on is loaded with `get_for(user, action, ...)`
+    (`redline.organisations.access` says where each action is allowed)."""
 
     # The lookup path from this model to its enterprise ("" for Enterprise itself).
     enterprise_path: str | None = None
     # The lookup path from this model to its region, for records without an enterprise.
     region_path: str | None = None
 
-    def restrict(self, user: Any, action: str = "view") -> ScopedQuerySet:
+    def restrict(self, user: Any, action: str = "view", *, roles: bool = True) -> Self:
+        """The records the user may take `action` on (nothing when no role of theirs
+        allows it; `roles=False`: where, whatever their role, as the workflows ask, whose
+        transitions say which roles take each step)."""
         from redline.organisations.access import jurisdiction, role_allows
 
-        if not role_allows(user, action):
+        if roles and not role_allows(user, action):
             return self.none()
-        scope: Scope = jurisdiction(user)
+        scope: Scope = jurisdiction(user, action)
         if scope.everything:
             return self
         return self.filter(self.scope_filter(scope))
+
+    def get_for(self, user: Any, action: str = "view", *, roles: bool = True, **lookup: Any) -> _M:
+        """The one record matching `lookup` that the user may take `action` on: NotFound
+        when they cannot see it (or it does not exist), PermissionDenied when they see it but
+        may not take the action."""
+        from redline.core.errors import NotFound, PermissionDenied
+
+        try:
+            record = self.restrict(user).get(**lookup)
+        except (ObjectDoesNotExist, ValueError, TypeError):
+            raise NotFound() from None
+        if (
+            action != "view"
+            and not self.restrict(user, action, roles=roles).filter(pk=record.pk).exists()
+        ):
+            raise PermissionDenied()
+        return record
 
     def scope_filter(self, scope: Scope) -> models.Q:
         """The filter a (not all-seeing) scope puts on this model."""
@@ -113,7 +140,7 @@ class RegionScopedQuerySet(ScopedQuerySet):
 class RegionQuerySet(ScopedQuerySet):
     region_path = ""
 
-    def subtree(self, region: Region) -> RegionQuerySet:
+    def subtree(self, region: Region) -> Self:
         return self.filter(path__startswith=region.path)
 
 
@@ -202,16 +229,28 @@ class ChemicalPark(models.Model):
 class EnterpriseQuerySet(ScopedQuerySet):
     enterprise_path = ""
 
-    def active(self) -> EnterpriseQuerySet:
+    def active(self) -> Self:
         return self.filter(is_archived=False)
 
-    def in_sector(self, sector: str) -> EnterpriseQuerySet:
-        return self.filter(sectors__contains=f",{sector},")
+    def in_sector(self, sector: str) -> Self:
+        return self.filter(in_sectors_q([sector]))
+
+
+def in_sectors_q(sectors: Iterable[str], path: str = "") -> models.Q:
+    """Units in any of these sectors, reached through `path` ("" from Enterprise itself,
+    "enterprise__" from a record of a unit): an `IN` subquery over `EnterpriseSector` that
+    its (sector, enterprise) index serves on any database."""
+    chosen = sorted(set(sectors))
+    if not chosen:
+        return models.Q(pk__in=[])
+    units = EnterpriseSector.objects.filter(sector__in=chosen).values("enterprise_id")
+    return models.Q(**{f"{path}id__in": units})
 
 
 class Enterprise(models.Model):
     """A registered unit: an enterprise, or a key place for public health."""
 
+    # Searched with icontains: a trigram index serves it on PostgreSQL (migration 0003).
     name = models.CharField(_("name"), max_length=200, db_index=True)
     credit_code = models.CharField(
         _("unified social credit code"),
@@ -222,7 +261,8 @@ class Enterprise(models.Model):
     kind = models.CharField(
         _("kind"), max_length=20, choices=UnitKind.choices, default=UnitKind.ENTERPRISE
     )
-    # Sector codes stored as ",hazchem,fire,": a sector filter is one LIKE on any database.
+    # Sector codes as ",hazchem,fire," (what is read, shown and logged); filters read the
+    # unit's `EnterpriseSector` rows, kept in step by `save()` (bulk writes call `sync`).
     sectors = models.CharField(_("sectors"), max_length=120)
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT)
     chemical_park = models.ForeignKey(
@@ -270,14 +310,19 @@ class Enterprise(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        fields = kwargs.get("update_fields")
+        if fields is None or "sectors" in fields:
+            EnterpriseSector.sync([self])
+
     @property
     def sector_list(self) -> list[str]:
         return [s for s in self.sectors.split(",") if s]
 
     @sector_list.setter
     def sector_list(self, values: list[str]) -> None:
-        ordered = [s for s in Sector.values if s in set(values)]
-        self.sectors = "," + ",".join(ordered) + "," if ordered else ""
+        self.sectors = Sector.text(values)
 
     @classmethod
     def audit_display(cls, field: str, value: Any) -> str | None:
@@ -303,7 +348,7 @@ class Enterprise(models.Model):
         if (self.latitude is None) != (self.longitude is None):
             field = "latitude" if self.latitude is None else "longitude"
             raise ValidationError({field: _("Give both latitude and longitude, or neither.")})
-        if self.chemical_park_id and self.region_id:
+        if self.chemical_park is not None and self.region_id:
             park_region = self.chemical_park.region
             if not self.region.path.startswith(park_region.path):
                 raise ValidationError(
@@ -311,11 +356,75 @@ class Enterprise(models.Model):
                 )
 
 
+class SectorRow(models.Model):
+    """One sector of a record (a unit, a campaign, ...), one row each: sector filters read
+    these rows through an index on (sector, record), on SQLite and PostgreSQL alike. A
+    record's rows follow its `sector_list` (`sync`)."""
+
+    owner: ClassVar[str]  # the foreign key to the record
+    sector = models.CharField(_("sector"), max_length=20, choices=Sector.choices)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{getattr(self, f'{self.owner}_id')} {self.sector}"
+
+    @staticmethod
+    def owner_field(model: type[models.Model]) -> models.ForeignKey[Any, Any]:
+        # No index of its own: the unique (record, sector) index serves a record's rows.
+        return models.ForeignKey(
+            model, on_delete=models.CASCADE, related_name="sector_rows", db_index=False
+        )
+
+    @staticmethod
+    def keys(owner: str) -> tuple[list[models.BaseConstraint], list[models.Index]]:
+        """A record's sector once; a sector's records from the (sector, record) index."""
+        once = models.UniqueConstraint(fields=[owner, "sector"], name=f"{owner}_sector_once")
+        lookup = models.Index(fields=["sector", owner], name=f"{owner}_sector_lookup")
+        return [once], [lookup]
+
+    @classmethod
+    def sync(cls, records: Iterable[Any]) -> None:
+        """Make the (saved) records' rows match their `sector_list`: rows of sectors a record
+        left are deleted, those of new ones inserted; a batch of records at once."""
+        records = [r for r in records if r.pk is not None]
+        if not records:
+            return
+        key = f"{cls.owner}_id"
+        wanted = {(r.pk, s) for r in records for s in r.sector_list}
+        rows = cls._default_manager.filter(**{f"{key}__in": [r.pk for r in records]})
+        held = set(rows.values_list(key, "sector"))
+        gone: dict[int, list[str]] = {}
+        for record_id, sector in held - wanted:
+            gone.setdefault(record_id, []).append(sector)
+        for record_id, sectors in gone.items():
+            cls._default_manager.filter(**{key: record_id, "sector__in": sectors}).delete()
+        cls._default_manager.bulk_create(
+            [cls(**{key: r, "sector": s}) for r, s in sorted(wanted - held)],
+            ignore_conflicts=True,
+        )
+
+
+class EnterpriseSector(SectorRow):
+    """One sector of a unit: what the jurisdiction door and sector filters read
+    (`in_sectors_q`)."""
+
+    owner = "enterprise"
+    enterprise = SectorRow.owner_field(Enterprise)
+
+    class Meta:
+        verbose_name = _("sector of a unit")
+        verbose_name_plural = _("sectors of units")
+        constraints, indexes = SectorRow.keys("enterprise")
+
+
 class OrganisationQuerySet(ScopedQuerySet):
     def scope_filter(self, scope: Scope) -> models.Q:
-        # Government bodies form a public directory for signed-in users; an
+        # Government bodies form a public directory signed-in users read (`directory`); an
         # enterprise's organisation follows the enterprise's jurisdiction.
-        return models.Q(enterprise__isnull=True) | scope.enterprise_q("enterprise__")
+        directory = models.Q(enterprise__isnull=True) if scope.directory else models.Q(pk__in=[])
+        return directory | scope.enterprise_q("enterprise__")
 
 
 class Organisation(models.Model):
@@ -399,11 +508,11 @@ class PersonQuerySet(ScopedQuerySet):
     enterprise_path = "enterprise__"
 
     def scope_filter(self, scope: Scope) -> models.Q:
-        # Government contacts are a public directory for signed-in users; an
+        # Government contacts are a public directory signed-in users read (`directory`); an
         # enterprise's people follow the enterprise's jurisdiction.
-        return models.Q(enterprise__isnull=True, organisation__isnull=False) | scope.enterprise_q(
-            "enterprise__"
-        )
+        contacts = models.Q(enterprise__isnull=True, organisation__isnull=False)
+        directory = contacts if scope.directory else models.Q(pk__in=[])
+        return directory | scope.enterprise_q("enterprise__")
 
 
 class Person(models.Model):

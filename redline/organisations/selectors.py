@@ -3,21 +3,32 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from redline.core.errors import NotFound
 from redline.core.models import ChangeLog
+from redline.core.trigram import contains_q
 from redline.organisations.models import (
     ChemicalPark,
     Enterprise,
+    EnterpriseQuerySet,
     Organisation,
     Person,
     Region,
     SectorMandate,
 )
 from redline.organisations.vocab import OrganisationKind, PersonRole, RegionLevel, Sector, UnitKind
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise, WithAnnotations
+
+
+class _Contacts(TypedDict):
+    live_contacts: list[Person]
+
 
 LIST_FILTERS = ("q", "sector", "kind", "status", "region", "park", "archived")
 
@@ -29,10 +40,13 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def enterprise_list(user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Enterprise]:
-    """The units a user may see, filtered as a list page, an export or the API asks."""
+def enterprise_list(
+    user: Any, filters: dict[str, Any] | None = None, action: str = "view"
+) -> EnterpriseQuerySet[Enterprise]:
+    """The units a user may see (or take `action` on), filtered as a list page, an export or
+    the API asks."""
     filters = filters or {}
-    qs = Enterprise.objects.restrict(user).select_related("region", "chemical_park")
+    qs = Enterprise.objects.restrict(user, action).select_related("region", "chemical_park")
     archived = filters.get("archived")
     if archived in ("only", "1", True):
         qs = qs.filter(is_archived=True)
@@ -43,27 +57,47 @@ def enterprise_list(user: Any, filters: dict[str, Any] | None = None) -> QuerySe
         code = text.upper()
         # A code prefix as a range, so the unique index on credit_code serves it.
         by_code = Q(credit_code__gte=code, credit_code__lt=code + "~")
-        qs = qs.filter(Q(name__icontains=text) | by_code)
+        qs = qs.filter(contains_q("name", text) | by_code)
     if filters.get("sector") in Sector.values:
         qs = qs.in_sector(filters["sector"])
     if filters.get("kind") in UnitKind.values:
         qs = qs.filter(kind=filters["kind"])
     if filters.get("status"):
         qs = qs.filter(status=filters["status"])
-    if filters.get("region"):
-        region_id = _int(filters["region"])
-        region = Region.objects.restrict(user).filter(pk=region_id).first() if region_id else None
-        if region is None:
-            return qs.none()
-        qs = qs.filter(region_id__in=Region.objects.subtree(region).values("id"))
+    region = region_filter(user, filters.get("region"))
+    if region is not None:
+        qs = qs.filter(region_id__in=Region.objects.restrict(user).subtree(region).values("id"))
     if filters.get("park"):
         qs = qs.filter(chemical_park_id=_int(filters["park"]))
     return qs
 
 
-def enterprise_history(enterprise: Enterprise) -> QuerySet[ChangeLog]:
+def region_filter(
+    user: Any, value: Any, *, field: str = "region", codes: bool = False
+) -> Region | None:
+    """The region a filter names (`?region=`: an id, or with `codes` also an administrative
+    code), looked up through the door: None when none is named; NotFound naming the field
+    when it names no region the user may see, the same answer for a region outside the
+    jurisdiction as for one that does not exist (404 on a page and in the API)."""
+    text = str(value if value is not None else "").strip()
+    if not text:
+        return None
+    regions = Region.objects.restrict(user)
+    found = regions.filter(code=text).first() if codes else None
+    if found is None and text.isdigit() and len(text) < 10:
+        found = regions.filter(pk=int(text)).first()
+    if found is None:
+        message = _("No such region in your jurisdiction.")
+        raise NotFound(message, fields={field: message})
+    region: Region = found
+    return region
+
+
+def enterprise_history(user: Any, enterprise: Enterprise) -> QuerySet[ChangeLog]:
     """Changes of the unit and of the records that belong to it (its people, ...)."""
-    return ChangeLog.objects.filter(enterprise_id=enterprise.pk).select_related("actor")
+    return (
+        ChangeLog.objects.restrict(user).filter(enterprise_id=enterprise.pk).select_related("actor")
+    )
 
 
 def region_choices(user: Any, selected: Any = None) -> list[Region]:
@@ -80,13 +114,13 @@ def region_choices(user: Any, selected: Any = None) -> list[Region]:
     return sorted(regions, key=lambda r: r.path)
 
 
-def enterprise_get(user: Any, enterprise_id: int) -> Enterprise:
-    """A unit the user may see; Enterprise.DoesNotExist (-> 404) otherwise."""
-    return (
-        Enterprise.objects.restrict(user)
-        .select_related("region", "region__parent", "chemical_park")
-        .get(pk=enterprise_id)
-    )
+def enterprise_get(user: Any, enterprise_id: int, action: str = "view") -> Enterprise:
+    """A unit the user may see and take `action` on: NotFound (404) when they cannot see
+    it, PermissionDenied (403) when they see it but may not take the action."""
+    unit: Enterprise = Enterprise.objects.select_related(
+        "region", "region__parent", "chemical_park"
+    ).get_for(user, action, pk=enterprise_id)
+    return unit
 
 
 def people_of(enterprise: Enterprise) -> QuerySet[Person]:
@@ -110,7 +144,7 @@ ROLE_LEVEL = {
     PersonRole.SAFETY_MANAGER: ("safety_manager", _("Safety managers")),
     PersonRole.MAIN_RESPONSIBLE: ("main_responsible", _("Main responsible person")),
 }
-REGION_LEVEL_TITLE = {
+REGION_LEVEL_TITLE: dict[str, StrOrPromise] = {
     RegionLevel.SUBDISTRICT: _("Subdistrict / town government"),
     RegionLevel.DISTRICT: _("District government"),
     RegionLevel.CITY: _("City government"),
@@ -172,7 +206,7 @@ def responsibility_chain(enterprise: Enterprise) -> list[ChainLink]:
         .select_related("region")
         .prefetch_related(contacts)
     )
-    by_region: dict[int, list[Organisation]] = {}
+    by_region: dict[int, list[WithAnnotations[Organisation, _Contacts]]] = {}
     for org in governments:
         by_region.setdefault(org.region_id, []).append(org)
     for region in reversed(ancestors):

@@ -15,10 +15,16 @@ from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from redline.core import audit
-from redline.core.errors import Conflict, NotFound, ValidationFailed
+from redline.core.errors import Conflict, ValidationFailed
 from redline.core.records import clean_or_fail, log_change, save_versioned
 from redline.organisations.access import ensure_can
-from redline.organisations.models import ChemicalPark, Enterprise, Person, Region
+from redline.organisations.models import (
+    ChemicalPark,
+    Enterprise,
+    EnterpriseSector,
+    Person,
+    Region,
+)
 from redline.organisations.signals import unit_changed
 from redline.organisations.vocab import PersonRole
 
@@ -42,27 +48,31 @@ def _full_clean(instance: Model) -> None:
     clean_or_fail(instance, {"sector_list": "sectors"})
 
 
-def _resolve(user: Any, model: type[Model], value: Any, field: str) -> Any:
-    """A related record the actor may see, or a field error (never a leak of others)."""
+def _resolve(user: Any, model: type[Model], value: Any, field: str, action: str) -> Any:
+    """A related record where the actor may take `action` (place a unit there), or a field
+    error (never a leak of others)."""
     if value in (None, ""):
         return None
     if isinstance(value, model):
         value = value.pk
     try:
-        return model.objects.restrict(user).get(pk=value)  # type: ignore[attr-defined]
+        return model.objects.restrict(user, action).get(pk=value)  # type: ignore[attr-defined]
     except (model.DoesNotExist, ValueError, TypeError):  # type: ignore[attr-defined]
         raise ValidationFailed(fields={field: _("No such record in your jurisdiction.")}) from None
 
 
-def _apply_enterprise(actor: Any, enterprise: Enterprise, data: Mapping[str, Any]) -> None:
+def _apply_enterprise(
+    actor: Any, enterprise: Enterprise, data: Mapping[str, Any], action: str
+) -> None:
     unknown = set(data) - set(ENTERPRISE_FIELDS)
     if unknown:
         raise ValidationFailed(fields={k: _("Unknown field.") for k in sorted(unknown)})
     for name, value in data.items():
         if name == "region":
-            enterprise.region = _resolve(actor, Region, value, "region")
+            enterprise.region = _resolve(actor, Region, value, "region", action)
         elif name == "chemical_park":
-            enterprise.chemical_park = _resolve(actor, ChemicalPark, value, "chemical_park")
+            park = _resolve(actor, ChemicalPark, value, "chemical_park", action)
+            enterprise.chemical_park = park
         elif name == "sector_list":
             enterprise.sector_list = list(value or [])
         elif name == "credit_code" and isinstance(value, str):
@@ -71,9 +81,9 @@ def _apply_enterprise(actor: Any, enterprise: Enterprise, data: Mapping[str, Any
             setattr(enterprise, name, value)
 
 
-def _ensure_in_jurisdiction(actor: Any, enterprise: Enterprise) -> None:
-    """After a write: the record must still lie inside the actor's jurisdiction."""
-    if not Enterprise.objects.restrict(actor).filter(pk=enterprise.pk).exists():
+def _ensure_in_jurisdiction(actor: Any, enterprise: Enterprise, action: str) -> None:
+    """After a write: the unit must still lie where the actor may take `action` on it."""
+    if not Enterprise.objects.restrict(actor, action).filter(pk=enterprise.pk).exists():
         raise ValidationFailed(
             fields={"region": _("This would place the unit outside your jurisdiction.")}
         )
@@ -81,11 +91,7 @@ def _ensure_in_jurisdiction(actor: Any, enterprise: Enterprise) -> None:
 
 def enterprise_for(actor: Any, enterprise_id: int, action: str) -> Enterprise:
     """A unit the actor can see (404 otherwise) and may take `action` on (403 otherwise)."""
-    try:
-        enterprise = Enterprise.objects.restrict(actor).get(pk=enterprise_id)
-    except Enterprise.DoesNotExist:
-        raise NotFound() from None
-    ensure_can(actor, action)
+    enterprise: Enterprise = Enterprise.objects.get_for(actor, action, pk=enterprise_id)
     return enterprise
 
 
@@ -93,12 +99,12 @@ def enterprise_for(actor: Any, enterprise_id: int, action: str) -> Enterprise:
 def enterprise_create(*, actor: Any, data: Mapping[str, Any]) -> Enterprise:
     ensure_can(actor, "create")
     enterprise = Enterprise()
-    _apply_enterprise(actor, enterprise, data)
+    _apply_enterprise(actor, enterprise, data, "create")
     if enterprise.region_id is None:
         raise ValidationFailed(fields={"region": _("This field is required.")})
     _full_clean(enterprise)
     enterprise.save()
-    _ensure_in_jurisdiction(actor, enterprise)
+    _ensure_in_jurisdiction(actor, enterprise, "create")
     _log(actor, "create", enterprise, None)
     return enterprise
 
@@ -111,7 +117,7 @@ def enterprise_update(
     if enterprise.is_archived:
         raise ValidationFailed(_("An archived unit cannot be edited; restore it first."))
     before = audit.snapshot(enterprise)
-    _apply_enterprise(actor, enterprise, data)
+    _apply_enterprise(actor, enterprise, data, "change")
     _full_clean(enterprise)
     after = audit.snapshot(enterprise)
     changed = {k: v for k, v in after.items() if before.get(k) != v}
@@ -121,7 +127,9 @@ def enterprise_update(
             raise Conflict()
         return enterprise
     save_versioned(enterprise, version)
-    _ensure_in_jurisdiction(actor, enterprise)
+    if "sectors" in changed:
+        EnterpriseSector.sync([enterprise])
+    _ensure_in_jurisdiction(actor, enterprise, "change")
     _log(actor, "update", enterprise, before)
     if {"region", "sectors", "kind"} & changed.keys():
         unit_changed.send(sender=Enterprise, enterprise=enterprise)
@@ -154,11 +162,7 @@ def _apply_person(person: Person, data: Mapping[str, Any]) -> None:
 
 def _person_for(actor: Any, person_id: int) -> Person:
     """A unit's person the actor may change (government contacts are kept by admins)."""
-    try:
-        person = Person.objects.restrict(actor).get(pk=person_id, enterprise__isnull=False)
-    except Person.DoesNotExist:
-        raise NotFound() from None
-    ensure_can(actor, "change")
+    person: Person = Person.objects.get_for(actor, "change", pk=person_id, enterprise__isnull=False)
     return person
 
 

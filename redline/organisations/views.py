@@ -10,7 +10,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,27 +20,32 @@ from django.views.decorators.http import require_POST
 from redline.core import changelog
 from redline.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from redline.core.errors import PermissionDenied as DomainPermissionDenied
-from redline.core.web import show_on_form
+from redline.core.web import PageRequest, raise_for_access, show_on_form
 from redline.organisations import exports, selectors, services
-from redline.organisations.access import can, is_government_side
+from redline.organisations.access import can, is_government_side, may
 from redline.organisations.forms import EnterpriseForm, PersonForm
 from redline.organisations.models import Enterprise, Person
 from redline.organisations.vocab import Sector, UnitKind, UnitStatus
 
 
-def _section(request: HttpRequest, name: str) -> None:
-    request.nav_section = name  # type: ignore[attr-defined]
+def _section(request: PageRequest, name: str) -> None:
+    request.nav_section = name
 
 
-def _visible_enterprise(request: HttpRequest, enterprise_id: int) -> Enterprise:
+def _visible_enterprise(
+    request: PageRequest, enterprise_id: int, action: str = "view"
+) -> Enterprise:
+    """The unit the URL names: 404 when the user cannot see it, 403 when they see it but may
+    not take `action` on it."""
     try:
-        return selectors.enterprise_get(request.user, enterprise_id)
-    except Enterprise.DoesNotExist:
-        raise Http404 from None
+        return selectors.enterprise_get(request.user, enterprise_id, action)
+    except DomainError as failure:
+        raise_for_access(failure)
+        raise
 
 
 @login_required
-def regions(request: HttpRequest) -> HttpResponse:
+def regions(request: PageRequest) -> HttpResponse:
     _section(request, "regions")
     tree = selectors.region_tree(request.user)
     bodies = selectors.organisations_in(tree)
@@ -50,12 +56,12 @@ def regions(request: HttpRequest) -> HttpResponse:
     return render(request, "organisations/regions.html", context)
 
 
-def _list_filters(request: HttpRequest) -> dict[str, Any]:
+def _list_filters(request: PageRequest) -> dict[str, Any]:
     return {key: request.GET.get(key, "") for key in selectors.LIST_FILTERS}
 
 
 @login_required
-def enterprise_list(request: HttpRequest) -> HttpResponse:
+def enterprise_list(request: PageRequest) -> HttpResponse:
     _section(request, "enterprises")
     filters = _list_filters(request)
     units = selectors.enterprise_list(request.user, filters)
@@ -72,22 +78,22 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
         "regions": selectors.region_choices(request.user, filters.get("region")),
         "parks": selectors.parks_visible(request.user),
     }
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "organisations/_enterprise_rows.html", context)
     return render(request, "organisations/enterprise_list.html", context)
 
 
 @login_required
-def enterprise_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def enterprise_export(request: PageRequest, fmt: str) -> HttpResponseBase:
     units = selectors.enterprise_list(request.user, _list_filters(request))
     units = units[: settings.REDLINE_EXPORT_MAX_ROWS]
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if fmt == "csv":
-        response = StreamingHttpResponse(
+        streamed = StreamingHttpResponse(
             exports.csv_rows(units, csv.writer(exports.Echo())), content_type="text/csv"
         )
-        response["Content-Disposition"] = f'attachment; filename="units-{stamp}.csv"'
-        return response
+        streamed["Content-Disposition"] = f'attachment; filename="units-{stamp}.csv"'
+        return streamed
     content = exports.xlsx_bytes(units)
     response = HttpResponse(
         content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -97,10 +103,10 @@ def enterprise_export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 @login_required
-def enterprise_detail(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+def enterprise_detail(request: PageRequest, enterprise_id: int) -> HttpResponse:
     _section(request, "enterprises")
     enterprise = _visible_enterprise(request, enterprise_id)
-    history = selectors.enterprise_history(enterprise)
+    history = selectors.enterprise_history(request.user, enterprise)
     more = changelog.fragment(request, history, subject=enterprise)
     if more is not None:  # htmx asks for another page of the change log
         return more
@@ -109,13 +115,13 @@ def enterprise_detail(request: HttpRequest, enterprise_id: int) -> HttpResponse:
         "people": selectors.people_of(enterprise),
         "chain": selectors.responsibility_chain(enterprise),
         "changes": changelog.page(request, history, subject=enterprise),
-        "can_change": can(request.user, "change") and not enterprise.is_archived,
-        "can_archive": can(request.user, "archive"),
+        "can_change": not enterprise.is_archived and may(request.user, "change", enterprise),
+        "can_archive": may(request.user, "archive", enterprise),
         "can_report_hazard": not enterprise.is_archived
         and (
-            (is_government_side(request.user) and can(request.user, "inspect"))
+            (is_government_side(request.user) and may(request.user, "inspect", enterprise))
             or (
-                getattr(request.user.organisation, "enterprise_id", None) == enterprise.pk  # type: ignore[union-attr]
+                getattr(request.user.organisation, "enterprise_id", None) == enterprise.pk
                 and (can(request.user, "change") or can(request.user, "inspect"))
             )
         ),
@@ -124,7 +130,7 @@ def enterprise_detail(request: HttpRequest, enterprise_id: int) -> HttpResponse:
 
 
 @login_required
-def enterprise_create(request: HttpRequest) -> HttpResponse:
+def enterprise_create(request: PageRequest) -> HttpResponse:
     _section(request, "enterprises")
     if not can(request.user, "create"):
         raise PermissionDenied
@@ -145,11 +151,9 @@ def enterprise_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def enterprise_edit(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+def enterprise_edit(request: PageRequest, enterprise_id: int) -> HttpResponse:
     _section(request, "enterprises")
-    enterprise = _visible_enterprise(request, enterprise_id)
-    if not can(request.user, "change"):
-        raise PermissionDenied
+    enterprise = _visible_enterprise(request, enterprise_id, "change")
     form = EnterpriseForm(request.POST or None, instance=enterprise, user=request.user)
     status = 200
     if request.method == "POST":
@@ -178,7 +182,7 @@ def enterprise_edit(request: HttpRequest, enterprise_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def enterprise_archive(request: HttpRequest, enterprise_id: int, archived: bool) -> HttpResponse:
+def enterprise_archive(request: PageRequest, enterprise_id: int, archived: bool) -> HttpResponse:
     enterprise = _visible_enterprise(request, enterprise_id)
     try:
         services.enterprise_set_archived(
@@ -197,12 +201,10 @@ def enterprise_archive(request: HttpRequest, enterprise_id: int, archived: bool)
 
 @login_required
 def person_edit(
-    request: HttpRequest, enterprise_id: int, person_id: int | None = None
+    request: PageRequest, enterprise_id: int, person_id: int | None = None
 ) -> HttpResponse:
     _section(request, "enterprises")
-    enterprise = _visible_enterprise(request, enterprise_id)
-    if not can(request.user, "change"):
-        raise PermissionDenied
+    enterprise = _visible_enterprise(request, enterprise_id, "change")
     person = (
         get_object_or_404(enterprise.people.filter(is_archived=False), pk=person_id)
         if person_id
@@ -236,7 +238,7 @@ def person_edit(
 
 @login_required
 @require_POST
-def person_archive(request: HttpRequest, enterprise_id: int, person_id: int) -> HttpResponse:
+def person_archive(request: PageRequest, enterprise_id: int, person_id: int) -> HttpResponse:
     enterprise = _visible_enterprise(request, enterprise_id)
     person = get_object_or_404(enterprise.people.filter(is_archived=False), pk=person_id)
     try:

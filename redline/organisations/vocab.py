@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from itertools import chain, combinations
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -17,6 +20,23 @@ class Sector(models.TextChoices):
     ROAD_TRANSPORT = "transport", _("Road transport")
     INDUSTRY_TRADE = "industry", _("Industry & trade")
     OTHER = "other", pgettext_lazy("sector", "Other")
+
+    @classmethod
+    def text(cls, codes: Iterable[str]) -> str:
+        """Sector codes as a record stores them: ",hazchem,fire," (vocabulary order, each
+        once; unknown codes left out), or "" for none."""
+        chosen = set(codes)
+        ordered = [s for s in cls.values if s in chosen]
+        return "," + ",".join(ordered) + "," if ordered else ""
+
+    @classmethod
+    def texts_with_any(cls, codes: Iterable[str]) -> list[str]:
+        """Every stored text (`text` of every set of sectors) that holds one of `codes`: a
+        filter "has one of these sectors" on such a text is then an equality, which an
+        index serves and the planner estimates from the column's statistics."""
+        wanted = set(codes)
+        sets = chain.from_iterable(combinations(cls.values, n) for n in range(1, len(cls) + 1))
+        return [cls.text(chosen) for chosen in sets if wanted.intersection(chosen)]
 
 
 class UnitKind(models.TextChoices):

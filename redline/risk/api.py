@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any
 
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Body, Router, Schema, Status
 
 from redline.core.errors import ValidationFailed
+from redline.core.web import UserRequest
 from redline.engines.gb18218 import GradingError, grade_payload
 from redline.organisations.models import Enterprise, Region
 from redline.risk import selectors, services
@@ -46,7 +46,7 @@ EXAMPLE = {
         "Table 3 toxic gas. Bad input answers 422 naming the unit and field."
     ),
 )
-def grade(request: HttpRequest, payload: dict[str, Any] = Body(..., examples=[EXAMPLE])) -> Any:  # noqa: B008
+def grade(request: UserRequest, payload: dict[str, Any] = Body(..., examples=[EXAMPLE])) -> Any:  # noqa: B008
     try:
         return grade_payload(gb18218(), payload)
     except GradingError as error:
@@ -148,7 +148,7 @@ class RegionLevelOut(Schema):
     counts: dict[str, int]
 
 
-def _visible_enterprise(request: HttpRequest, enterprise_id: int) -> Enterprise:
+def _visible_enterprise(request: UserRequest, enterprise_id: int) -> Enterprise:
     return get_object_or_404(Enterprise.objects.restrict(request.user), pk=enterprise_id)
 
 
@@ -157,7 +157,7 @@ def _visible_enterprise(request: HttpRequest, enterprise_id: int) -> Enterprise:
     response=InventoryOut,
     summary="Risk inventory with derived levels",
 )
-def inventory(request: HttpRequest, enterprise_id: int) -> dict[str, Any]:
+def inventory(request: UserRequest, enterprise_id: int) -> dict[str, Any]:
     enterprise = _visible_enterprise(request, enterprise_id)
     total, tree = selectors.inventory(enterprise)
     return {
@@ -194,7 +194,7 @@ def inventory(request: HttpRequest, enterprise_id: int) -> dict[str, Any]:
         "(code `residual_above_inherent`, field `residual`) in `warnings`."
     ),
 )
-def assess_event(request: HttpRequest, event_id: int, payload: AssessIn) -> Any:
+def assess_event(request: UserRequest, event_id: int, payload: AssessIn) -> Any:
     event = get_object_or_404(RiskEvent.objects.restrict(request.user), pk=event_id)
     return services.risk_event_save(
         actor=request.user,
@@ -206,20 +206,20 @@ def assess_event(request: HttpRequest, event_id: int, payload: AssessIn) -> Any:
 
 
 @router.get("/risk-map", response=list[RegionLevelOut], summary="Derived risk level per region")
-def risk_map(request: HttpRequest) -> list[dict[str, Any]]:
+def risk_map(request: UserRequest) -> list[dict[str, Any]]:
     summaries = selectors.region_summaries(request.user)
-    regions = Region.objects.filter(pk__in=summaries).order_by("path")
+    regions = Region.objects.restrict(request.user).filter(pk__in=summaries).order_by("path")
     return [{"region_id": r.pk, "name": str(r), **summaries[r.pk].as_dict()} for r in regions]
 
 
 @router.get("/enterprises/{enterprise_id}/installations", response=list[InstallationOut])
-def installations(request: HttpRequest, enterprise_id: int) -> Any:
+def installations(request: UserRequest, enterprise_id: int) -> Any:
     return selectors.installations_of(_visible_enterprise(request, enterprise_id))
 
 
 @router.post("/enterprises/{enterprise_id}/installations", response={201: InstallationOut})
 def create_installation(
-    request: HttpRequest, enterprise_id: int, payload: InstallationIn
+    request: UserRequest, enterprise_id: int, payload: InstallationIn
 ) -> Status:
     saved = services.installation_save(
         actor=request.user, enterprise_id=enterprise_id, data=payload.dict()
@@ -228,7 +228,7 @@ def create_installation(
 
 
 @router.post("/installations/{installation_id}/regrade", response=InstallationOut)
-def regrade(request: HttpRequest, installation_id: int) -> Any:
+def regrade(request: UserRequest, installation_id: int) -> Any:
     return services.installation_regrade(actor=request.user, installation_id=installation_id)
 
 
@@ -301,7 +301,7 @@ def _body(payload: Schema) -> dict[str, Any]:
 
 
 @router.post("/enterprises/{enterprise_id}/risk-objects", response={201: RecordOut})
-def create_object(request: HttpRequest, enterprise_id: int, payload: RiskObjectIn) -> Status:
+def create_object(request: UserRequest, enterprise_id: int, payload: RiskObjectIn) -> Status:
     saved = services.risk_object_save(
         actor=request.user, enterprise_id=enterprise_id, data=_body(payload)
     )
@@ -309,28 +309,28 @@ def create_object(request: HttpRequest, enterprise_id: int, payload: RiskObjectI
 
 
 @router.post("/risk-objects/{object_id}/units", response={201: RecordOut})
-def create_unit(request: HttpRequest, object_id: int, payload: RiskUnitIn) -> Status:
+def create_unit(request: UserRequest, object_id: int, payload: RiskUnitIn) -> Status:
     return Status(
         201, services.risk_unit_save(actor=request.user, object_id=object_id, data=_body(payload))
     )
 
 
 @router.post("/risk-units/{unit_id}/events", response={201: EventOut})
-def create_event(request: HttpRequest, unit_id: int, payload: RiskEventIn) -> Status:
+def create_event(request: UserRequest, unit_id: int, payload: RiskEventIn) -> Status:
     return Status(
         201, services.risk_event_save(actor=request.user, unit_id=unit_id, data=_body(payload))
     )
 
 
 @router.post("/risk-events/{event_id}/measures", response={201: RecordOut})
-def create_measure(request: HttpRequest, event_id: int, payload: MeasureIn) -> Status:
+def create_measure(request: UserRequest, event_id: int, payload: MeasureIn) -> Status:
     return Status(
         201, services.measure_save(actor=request.user, event_id=event_id, data=_body(payload))
     )
 
 
 @router.post("/risk-units/{unit_id}/shutdowns", response={201: RecordOut})
-def create_shutdown(request: HttpRequest, unit_id: int, payload: ShutdownIn) -> Status:
+def create_shutdown(request: UserRequest, unit_id: int, payload: ShutdownIn) -> Status:
     return Status(
         201, services.shutdown_save(actor=request.user, unit_id=unit_id, data=payload.dict())
     )

@@ -300,7 +300,7 @@ KIND_OBJECTS: dict[str, tuple[ObjectTemplate, ...]] = {
     ),
 }
 # Who in the unit answers for the object.
-DEPARTMENTS = {
+DEPARTMENTS: dict[str, str] = {
     Sector.HAZARDOUS_CHEMICALS: "安全环保部",
     Sector.CONSTRUCTION: "项目安全部",
     Sector.ROAD_TRANSPORT: "安全技术科",
@@ -414,6 +414,9 @@ def build_risks(builder: Any, units: list[Enterprise]) -> None:
         for klass, subclass, text, mode in rng.sample(
             fitting, k=rng.randint(1, min(2, len(fitting)))
         ):
+            level = rng.choice(["company", "workshop", "team", "post"])
+            if not responsible:
+                continue  # a measure needs the person responsible for it
             measures.append(
                 ControlMeasure(
                     event=event,
@@ -421,12 +424,11 @@ def build_risks(builder: Any, units: list[Enterprise]) -> None:
                     measure_class=klass,
                     measure_subclass=subclass,
                     control_mode=mode,
-                    management_level=rng.choice(["company", "workshop", "team", "post"]),
-                    responsible_id=rng.choice(responsible[:3]) if responsible else None,
+                    management_level=level,
+                    responsible_id=rng.choice(responsible[:3]),
                     inspection_content=f"检查：{text}" if mode == "inspection" else "",
                 )
             )
-    measures = [m for m in measures if m.responsible_id]
     ControlMeasure.objects.bulk_create(measures, batch_size=5000)
     start = timezone.make_aware(dt.datetime(2026, 1, 1, 8, 0))
     cycles = [

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from redline.core.forms import choice_field
 from redline.core.widgets import DateInput
 from redline.engines.gb18218 import KINDS
 from redline.engines.risk_methods import RuleSet
@@ -36,11 +37,12 @@ class AssessmentForm(forms.Form):
                     label=name, choices=choices, required=required
                 )
 
-    def factors(self, stage: str) -> dict[str, float] | None:
+    def factors(self, stage: str) -> dict[str, float | None] | None:
+        """The stage's factors as chosen (None for one left empty), or None for none."""
         values = {name: self.cleaned_data.get(f"{stage}_{name}") for name in self.rule_set.factors}
         if all(v in (None, "") for v in values.values()):
             return None
-        return {name: float(v) if v not in (None, "") else None for name, v in values.items()}  # type: ignore[misc]
+        return {name: float(v) if v not in (None, "") else None for name, v in values.items()}
 
     def stage_fields(self, stage: str) -> list[Any]:
         return [self[f"{stage}_{name}"] for name in self.rule_set.factors]
@@ -63,7 +65,7 @@ class SubstanceForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         english = (get_language() or "").startswith("en")
-        self.fields["category"].choices = [("", "—")] + [
+        choice_field(self, "category").choices = [("", "—")] + [
             (
                 c.symbol,
                 f"{c.symbol} {c.name_en} · {c.description_en}"
@@ -109,7 +111,7 @@ class ParkAssessmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         guides = park_guides()
         title = "title_en" if (get_language() or "").startswith("en") else "title_zh"
-        self.fields["guide"].choices = [
+        choice_field(self, "guide").choices = [
             (gid, g[title] + ("" if g["status"] == "confirmed" else " ⚠"))
             for gid, g in guides.items()
         ]

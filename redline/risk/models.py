@@ -9,12 +9,18 @@ is computed from the events when read (selectors).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from redline.organisations.models import ChemicalPark, Enterprise, Person, ScopedQuerySet
+
+if TYPE_CHECKING:
+    from redline.organisations.access import Scope
 from redline.risk.vocab import (
     TASK_ITEMS,
     ControlMode,
@@ -311,7 +317,7 @@ class InspectionCycle(Versioned):
         return f"{self.every} {self.get_unit_display()}"
 
     def clean(self) -> None:
-        errors = {}
+        errors: dict[str, str | Promise] = {}
         if self.unit == CycleUnit.HOUR:
             if self.work_start is None:
                 errors["work_start"] = _("An hourly cycle needs its working window.")
@@ -362,7 +368,11 @@ class UnitShutdown(Versioned):
 
 
 class ParkAssessmentQuerySet(ScopedQuerySet):
-    region_path = "park__region__"
+    def scope_filter(self, scope: Scope) -> models.Q:
+        # An assessment follows its park: whoever sees the park (its region's, or one of
+        # its units') sees its assessments, as the park's page shows them.
+        parks = ChemicalPark.objects.all()
+        return models.Q(park__in=parks.filter(parks.scope_filter(scope)).values("pk"))
 
 
 class ParkAssessment(Versioned):

@@ -87,8 +87,8 @@ def inventory(enterprise: Enterprise) -> tuple[Summary, list[InventoryNode]]:
     units_by_object: dict[int, list[InventoryNode]] = defaultdict(list)
     for unit in units:
         summary = Summary()
-        for event in events_by_unit[unit.pk]:
-            summary.add(event.level)
+        for unit_event in events_by_unit[unit.pk]:
+            summary.add(unit_event.level)
         units_by_object[unit.risk_object_id].append(
             InventoryNode(unit, summary, events_by_unit[unit.pk])
         )
@@ -191,7 +191,7 @@ def park_overview(user: Any, park: Any) -> ParkOverview:
 def park_overviews(user: Any, parks: Sequence[Any]) -> list[ParkOverview]:
     """`park_overview` of each park, in a fixed number of queries whatever their number."""
     ids = [park.pk for park in parks]
-    members: dict[int, list[Enterprise]] = defaultdict(list)
+    members: dict[int | None, list[Enterprise]] = defaultdict(list)
     for member in Enterprise.objects.restrict(user).filter(
         chemical_park_id__in=ids, is_archived=False
     ):
@@ -220,7 +220,8 @@ def park_overviews(user: Any, parks: Sequence[Any]) -> list[ParkOverview]:
         if is_major and grade in grades[park_id]:
             grades[park_id][grade] += n
     latest: dict[int, Any] = {}
-    for assessment in ParkAssessment.objects.filter(park_id__in=ids, is_archived=False):
+    assessments = ParkAssessment.objects.restrict(user).filter(park_id__in=ids, is_archived=False)
+    for assessment in assessments:
         latest.setdefault(assessment.park_id, assessment)  # ordered newest first per park
     return [
         ParkOverview(

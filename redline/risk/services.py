@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Model
@@ -21,8 +21,7 @@ from redline.core.errors import NotFound, ValidationFailed
 from redline.core.records import clean_or_fail, log_change, save_versioned
 from redline.engines.gb18218 import GradingError, grade_payload
 from redline.engines.risk_methods import AssessmentError
-from redline.organisations.access import ensure_can
-from redline.organisations.models import ChemicalPark, Enterprise, Person
+from redline.organisations.models import ChemicalPark, Enterprise, Person, ScopedQuerySet
 from redline.organisations.services import enterprise_for
 from redline.risk.models import (
     ControlMeasure,
@@ -36,6 +35,9 @@ from redline.risk.models import (
 )
 from redline.risk.standards import default_rule_set, gb18218, park_class, park_guides, rule_sets
 from redline.risk.vocab import ControlMode
+
+if TYPE_CHECKING:
+    from redline.accounts.models import User
 
 OBJECT_FIELDS = ("name", "kind", "code", "department", "responsible", "installation")
 UNIT_FIELDS = ("name", "responsible", "site_x", "site_y")
@@ -64,13 +66,12 @@ CYCLE_FIELDS = (
 INSTALLATION_FIELDS = ("name", "code", "kind", "people_exposed", "substances")
 
 
-def _visible(actor: Any, model: type[Model], pk: int) -> Any:
+def _visible[M: Model](actor: User, model: type[M], pk: int) -> M:
     """A record the actor can see (404) and may change (403), and not archived."""
-    try:
-        instance = model.objects.restrict(actor).get(pk=pk)  # type: ignore[attr-defined]
-    except model.DoesNotExist:  # type: ignore[attr-defined]
-        raise NotFound() from None
-    ensure_can(actor, "change")
+    records = model._default_manager.all()
+    if not isinstance(records, ScopedQuerySet):
+        raise TypeError(f"{model.__name__} is not read through the door")
+    instance: M = records.get_for(actor, "change", pk=pk)
     if getattr(instance, "is_archived", False):
         raise ValidationFailed(_("This record is archived; restore it before changing it."))
     return instance
@@ -103,7 +104,7 @@ def _person(enterprise: Enterprise, value: Any, field: str) -> Person | None:
 
 
 def _write(
-    actor: Any,
+    actor: User,
     instance: Any,
     before: dict[str, Any] | None,
     version: int | None,
@@ -123,7 +124,7 @@ def _write(
 @transaction.atomic
 def risk_object_save(
     *,
-    actor: Any,
+    actor: User,
     enterprise_id: int,
     data: Mapping[str, Any],
     object_id: int | None = None,
@@ -158,7 +159,7 @@ def risk_object_save(
 @transaction.atomic
 def risk_unit_save(
     *,
-    actor: Any,
+    actor: User,
     object_id: int,
     data: Mapping[str, Any],
     unit_id: int | None = None,
@@ -201,10 +202,9 @@ def assess(
         )
     values: dict[str, float] = {}
     for name in rule_set.factors:
-        raw = factors.get(name)
         try:
-            values[name] = float(raw)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
+            values[name] = float(factors[name])
+        except (KeyError, TypeError, ValueError):
             raise ValidationFailed(
                 fields={f"{field}.{name}": _("This factor is required.")}
             ) from None
@@ -250,7 +250,7 @@ def assessment_warnings(event: RiskEvent) -> list[AssessmentWarning]:
 @transaction.atomic
 def risk_event_save(
     *,
-    actor: Any,
+    actor: User,
     unit_id: int,
     data: Mapping[str, Any],
     event_id: int | None = None,
@@ -297,7 +297,7 @@ def risk_event_save(
 @transaction.atomic
 def measure_save(
     *,
-    actor: Any,
+    actor: User,
     event_id: int,
     data: Mapping[str, Any],
     measure_id: int | None = None,
@@ -314,7 +314,8 @@ def measure_save(
         before = audit.snapshot(measure)
     for name, value in data.items():
         if name == "responsible":
-            measure.responsible = _person(event.enterprise, value, name)
+            # None when cleared: the model's validation then says a measure needs one.
+            measure.responsible = _person(event.enterprise, value, name)  # type: ignore[assignment]
         elif name != "cycle":
             setattr(measure, name, value if value is not None else "")
     _write(actor, measure, before, version, event.enterprise_id)
@@ -341,7 +342,7 @@ def measure_save(
 
 
 def _cycle_save(
-    actor: Any, measure: ControlMeasure, data: Mapping[str, Any], enterprise_id: int
+    actor: User, measure: ControlMeasure, data: Mapping[str, Any], enterprise_id: int
 ) -> None:
     unknown = sorted(set(data) - set(CYCLE_FIELDS) - {"version"})
     if unknown:
@@ -370,7 +371,7 @@ def _cycle_save(
 
 
 @transaction.atomic
-def shutdown_save(*, actor: Any, unit_id: int, data: Mapping[str, Any]) -> UnitShutdown:
+def shutdown_save(*, actor: User, unit_id: int, data: Mapping[str, Any]) -> UnitShutdown:
     unit = _visible(actor, RiskUnit, unit_id)
     _check_fields(data, ("starts_at", "ends_at", "reason"))
     shutdown = UnitShutdown(unit=unit, **data)
@@ -407,7 +408,7 @@ def _grade(installation: MajorHazardInstallation) -> None:
 @transaction.atomic
 def installation_save(
     *,
-    actor: Any,
+    actor: User,
     enterprise_id: int,
     data: Mapping[str, Any],
     installation_id: int | None = None,
@@ -431,7 +432,7 @@ def installation_save(
 
 
 @transaction.atomic
-def installation_regrade(*, actor: Any, installation_id: int) -> MajorHazardInstallation:
+def installation_regrade(*, actor: User, installation_id: int) -> MajorHazardInstallation:
     """Grade again from the recorded inventory (after an inventory or table change)."""
     installation = _visible(actor, MajorHazardInstallation, installation_id)
     before = audit.snapshot(installation)
@@ -449,13 +450,10 @@ def installation_regrade(*, actor: Any, installation_id: int) -> MajorHazardInst
 
 
 @transaction.atomic
-def park_assess(*, actor: Any, park_id: int, data: Mapping[str, Any]) -> ParkAssessment:
+def park_assess(*, actor: User, park_id: int, data: Mapping[str, Any]) -> ParkAssessment:
     """Record a chemical park's assessment; its class A-D follows from the score."""
-    try:
-        park = ChemicalPark.objects.restrict(actor).get(pk=park_id)
-    except ChemicalPark.DoesNotExist:
-        raise NotFound() from None
-    ensure_can(actor, "create")  # government-side operators and above
+    # the government side's operators and above, where they may create records
+    park = ChemicalPark.objects.get_for(actor, "create", pk=park_id)
     _check_fields(data, ("assessed_on", "score", "guide", "assessor"))
     guide = data.get("guide") or next(g for g, v in park_guides().items() if v["default"])
     if guide not in park_guides():

@@ -8,15 +8,16 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from redline.core.errors import DomainError
-from redline.core.web import raise_for_access, show_on_form
+from redline.core.web import PageRequest, raise_for_access, show_on_form
 from redline.organisations import selectors as org_selectors
-from redline.organisations.access import can
+from redline.organisations.access import may
 from redline.organisations.models import Enterprise, Region
 from redline.risk import selectors, services
 from redline.risk.forms import (
@@ -33,21 +34,25 @@ from redline.risk.standards import default_rule_set, park_guides, rule_sets
 from redline.risk.vocab import LEVEL_COLOURS, Method, RiskLevel
 
 
-def visible_enterprise(request: HttpRequest, enterprise_id: int) -> Enterprise:
-    """The unit the URL names, if the user may see it (404 otherwise)."""
+def visible_enterprise(
+    request: PageRequest, enterprise_id: int, action: str = "view"
+) -> Enterprise:
+    """The unit the URL names: 404 when the user cannot see it, 403 when they see it but may
+    not take `action` on it."""
     try:
-        return org_selectors.enterprise_get(request.user, enterprise_id)
-    except Enterprise.DoesNotExist:
-        raise Http404 from None
+        return org_selectors.enterprise_get(request.user, enterprise_id, action)
+    except DomainError as failure:
+        raise_for_access(failure)
+        raise
 
 
-def _legend() -> list[tuple[int, str, str]]:
+def _legend() -> list[tuple[int, str | Promise, str]]:
     return [(level, label, LEVEL_COLOURS[level]) for level, label in RiskLevel.choices]
 
 
 @login_required
-def inventory(request: HttpRequest, enterprise_id: int) -> HttpResponse:
-    request.nav_section = "enterprises"  # type: ignore[attr-defined]
+def inventory(request: PageRequest, enterprise_id: int) -> HttpResponse:
+    request.nav_section = "enterprises"
     enterprise = visible_enterprise(request, enterprise_id)
     total, tree = selectors.inventory(enterprise)
     units = [unit for node in tree for unit in node.children]
@@ -58,7 +63,7 @@ def inventory(request: HttpRequest, enterprise_id: int) -> HttpResponse:
         "units": units,
         "placed": [u for u in units if u.item.site_x is not None and u.item.site_y is not None],
         "installations": selectors.installations_of(enterprise),
-        "can_change": can(request.user, "change"),
+        "can_change": may(request.user, "change", enterprise),
         "legend": _legend(),
         "region_levels": _region_badges(request.user, enterprise),
     }
@@ -79,19 +84,12 @@ def _region_badges(user: Any, enterprise: Enterprise) -> list[tuple[Region, Any]
 
 
 @login_required
-def event_assess(request: HttpRequest, event_id: int) -> HttpResponse:
-    try:
-        event = (
-            RiskEvent.objects.restrict(request.user)
-            .select_related("unit__risk_object")
-            .get(pk=event_id)
-        )
-    except RiskEvent.DoesNotExist:
-        raise Http404 from None
-    if not can(request.user, "change"):
-        raise PermissionDenied
+def event_assess(request: PageRequest, event_id: int) -> HttpResponse:
+    event = RiskEvent.objects.select_related("unit__risk_object").get_for(
+        request.user, "change", pk=event_id
+    )
     rule_set = rule_sets()[event.rule_set]
-    initial = {"version": event.version}
+    initial: dict[str, Any] = {"version": event.version}
     for stage in ("inherent", "residual"):
         for name, value in (getattr(event, f"{stage}_factors") or {}).items():
             initial[f"{stage}_{name}"] = f"{value:g}"
@@ -122,13 +120,13 @@ def event_assess(request: HttpRequest, event_id: int) -> HttpResponse:
     return render(request, "risk/_assess_form.html", context, status=status)
 
 
-def _warn(request: HttpRequest, event: RiskEvent) -> None:
+def _warn(request: PageRequest, event: RiskEvent) -> None:
     """The saved assessment's warnings, for the next page (its row shows them too)."""
     for warning in services.assessment_warnings(event):
         messages.warning(request, warning.message)
 
 
-def _assessed(request: HttpRequest, event: RiskEvent) -> HttpResponse:
+def _assessed(request: PageRequest, event: RiskEvent) -> HttpResponse:
     """The event's new row, with the unit's, object's, enterprise's and regions' badges
     swapped in place (htmx out-of-band), so nothing on the page shows a stale colour."""
     unit = event.unit
@@ -143,7 +141,7 @@ def _assessed(request: HttpRequest, event: RiskEvent) -> HttpResponse:
         "region_levels": _region_badges(request.user, enterprise),
         "can_change": True,
     }
-    if not request.htmx:  # type: ignore[attr-defined]
+    if not request.htmx:
         messages.success(request, _("Assessment saved."))
         _warn(request, event)
         return redirect("risk-inventory", enterprise_id=enterprise.pk)
@@ -151,8 +149,8 @@ def _assessed(request: HttpRequest, event: RiskEvent) -> HttpResponse:
 
 
 @login_required
-def risk_map(request: HttpRequest) -> HttpResponse:
-    request.nav_section = "riskmap"  # type: ignore[attr-defined]
+def risk_map(request: PageRequest) -> HttpResponse:
+    request.nav_section = "riskmap"
     summaries = selectors.region_summaries(request.user)
     regions = list(Region.objects.restrict(request.user).filter(pk__in=summaries).order_by("path"))
     top = min((r.depth for r in regions), default=0)
@@ -183,7 +181,7 @@ def risk_map(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def risk_map_region(request: HttpRequest, region_id: int) -> HttpResponse:
+def risk_map_region(request: PageRequest, region_id: int) -> HttpResponse:
     region = get_object_or_404(Region.objects.restrict(request.user), pk=region_id)
     pairs = selectors.enterprise_summaries(request.user, region)
     return render(
@@ -195,12 +193,10 @@ def risk_map_region(request: HttpRequest, region_id: int) -> HttpResponse:
 
 @login_required
 def installation_edit(
-    request: HttpRequest, enterprise_id: int, installation_id: int | None = None
+    request: PageRequest, enterprise_id: int, installation_id: int | None = None
 ) -> HttpResponse:
-    request.nav_section = "enterprises"  # type: ignore[attr-defined]
-    enterprise = visible_enterprise(request, enterprise_id)
-    if not can(request.user, "change"):
-        raise PermissionDenied
+    request.nav_section = "enterprises"
+    enterprise = visible_enterprise(request, enterprise_id, "change")
     installation = (
         get_object_or_404(
             MajorHazardInstallation.objects.restrict(request.user),
@@ -255,9 +251,9 @@ def installation_edit(
 
 @login_required
 def installation_detail(
-    request: HttpRequest, enterprise_id: int, installation_id: int
+    request: PageRequest, enterprise_id: int, installation_id: int
 ) -> HttpResponse:
-    request.nav_section = "enterprises"  # type: ignore[attr-defined]
+    request.nav_section = "enterprises"
     enterprise = visible_enterprise(request, enterprise_id)
     installation = get_object_or_404(
         MajorHazardInstallation.objects.restrict(request.user),
@@ -268,7 +264,7 @@ def installation_detail(
         "enterprise": enterprise,
         "installation": installation,
         "result": installation.grading_result or {},
-        "can_change": can(request.user, "change"),
+        "can_change": may(request.user, "change", enterprise),
     }
     return render(request, "risk/installation_detail.html", context)
 
@@ -276,7 +272,7 @@ def installation_detail(
 @login_required
 @require_POST
 def installation_regrade(
-    request: HttpRequest, enterprise_id: int, installation_id: int
+    request: PageRequest, enterprise_id: int, installation_id: int
 ) -> HttpResponse:
     enterprise = visible_enterprise(request, enterprise_id)
     try:
@@ -292,21 +288,22 @@ def installation_regrade(
 
 
 @login_required
-def park_list(request: HttpRequest) -> HttpResponse:
-    request.nav_section = "parks"  # type: ignore[attr-defined]
+def park_list(request: PageRequest) -> HttpResponse:
+    request.nav_section = "parks"
     visible = org_selectors.parks_visible(request.user).select_related("managing_body")
     parks = selectors.park_overviews(request.user, list(visible))
     return render(request, "risk/park_list.html", {"parks": parks})
 
 
 @login_required
-def park_detail(request: HttpRequest, park_id: int) -> HttpResponse:
-    request.nav_section = "parks"  # type: ignore[attr-defined]
+def park_detail(request: PageRequest, park_id: int) -> HttpResponse:
+    request.nav_section = "parks"
     park = get_object_or_404(org_selectors.parks_visible(request.user), pk=park_id)
+    can_assess = may(request.user, "create", park)
     form = ParkAssessmentForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        if not can(request.user, "create"):
+        if not can_assess:
             raise PermissionDenied
         status = 422
         if form.is_valid():
@@ -326,13 +323,13 @@ def park_detail(request: HttpRequest, park_id: int) -> HttpResponse:
             "url": f"/enterprises/{e.pk}/risks/",
         }
         for e, s in overview.enterprises
-        if e.latitude is not None
+        if e.latitude is not None and e.longitude is not None
     ]
     context = {
         "overview": overview,
         "park": park,
         "form": form,
-        "can_assess": can(request.user, "create"),
+        "can_assess": can_assess,
         "history": park.assessments.filter(is_archived=False)[:10],
         "map": {"boundary": park.boundary, "points": points, "colours": LEVEL_COLOURS},
         "guides": park_guides(),
@@ -341,10 +338,8 @@ def park_detail(request: HttpRequest, park_id: int) -> HttpResponse:
 
 
 @login_required
-def object_add(request: HttpRequest, enterprise_id: int) -> HttpResponse:
-    enterprise = visible_enterprise(request, enterprise_id)
-    if not can(request.user, "change"):
-        raise PermissionDenied
+def object_add(request: PageRequest, enterprise_id: int) -> HttpResponse:
+    enterprise = visible_enterprise(request, enterprise_id, "change")
     form = RiskObjectForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -364,12 +359,10 @@ def object_add(request: HttpRequest, enterprise_id: int) -> HttpResponse:
 
 
 @login_required
-def unit_add(request: HttpRequest, object_id: int) -> HttpResponse:
-    parent = get_object_or_404(
-        RiskObject.objects.restrict(request.user).select_related("enterprise"), pk=object_id
+def unit_add(request: PageRequest, object_id: int) -> HttpResponse:
+    parent = RiskObject.objects.select_related("enterprise").get_for(
+        request.user, "change", pk=object_id
     )
-    if not can(request.user, "change"):
-        raise PermissionDenied
     form = RiskUnitForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -393,13 +386,10 @@ def unit_add(request: HttpRequest, object_id: int) -> HttpResponse:
 
 
 @login_required
-def event_add(request: HttpRequest, unit_id: int) -> HttpResponse:
-    unit = get_object_or_404(
-        RiskUnit.objects.restrict(request.user).select_related("risk_object__enterprise"),
-        pk=unit_id,
+def event_add(request: PageRequest, unit_id: int) -> HttpResponse:
+    unit = RiskUnit.objects.select_related("risk_object__enterprise").get_for(
+        request.user, "change", pk=unit_id
     )
-    if not can(request.user, "change"):
-        raise PermissionDenied
     method = (request.POST or request.GET).get("method") or "LEC"
     if method not in Method.values:
         method = "LEC"

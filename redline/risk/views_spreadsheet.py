@@ -8,17 +8,16 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from redline.core import spreadsheet as sheets
 from redline.core.errors import DomainError
-from redline.core.web import raise_for_access
-from redline.organisations.access import can
+from redline.core.web import PageRequest, raise_for_access
 from redline.risk import spreadsheet
 from redline.risk.views import visible_enterprise
 
@@ -28,7 +27,7 @@ UNSAFE_IN_FILE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 @login_required
 @require_GET
-def inventory_export(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+def inventory_export(request: PageRequest, enterprise_id: int) -> HttpResponse:
     enterprise = visible_enterprise(request, enterprise_id)
     response = HttpResponse(
         spreadsheet.export_inventory(enterprise), content_type=spreadsheet.CONTENT_TYPE
@@ -49,11 +48,9 @@ def export_file_name(unit: str, day: date) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def inventory_import(request: HttpRequest, enterprise_id: int) -> HttpResponse:
-    request.nav_section = "enterprises"  # type: ignore[attr-defined]
-    enterprise = visible_enterprise(request, enterprise_id)
-    if not can(request.user, "change"):
-        raise PermissionDenied
+def inventory_import(request: PageRequest, enterprise_id: int) -> HttpResponse:
+    request.nav_section = "enterprises"
+    enterprise = visible_enterprise(request, enterprise_id, "change")
     result = None
     if request.method == "POST":
         try:
@@ -85,6 +82,6 @@ def inventory_import(request: HttpRequest, enterprise_id: int) -> HttpResponse:
         "enterprise": enterprise,
         "errors": result.errors if result else [],
         "columns": spreadsheet.COLUMNS,
-        "max_mb": spreadsheet.MAX_BYTES // (1024 * 1024),
+        "max_mb": sheets.MAX_BYTES // (1024 * 1024),
     }
     return render(request, "risk/import.html", context, status=422 if result else 200)

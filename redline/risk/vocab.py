@@ -91,4 +91,4 @@ class TaskType(models.TextChoices):
 
 
 # Items of the package-responsibility task lists (包保责任人隐患排查任务清单).
-TASK_ITEMS = {TaskType.PRINCIPAL: 9, TaskType.TECHNICAL: 9, TaskType.OPERATING: 10}
+TASK_ITEMS: dict[str, int] = {TaskType.PRINCIPAL: 9, TaskType.TECHNICAL: 9, TaskType.OPERATING: 10}

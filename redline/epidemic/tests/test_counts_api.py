@@ -195,7 +195,8 @@ def test_filters_and_pages(client, epi):
     )
     by_id = client.get(URL, {"region": epi.regions["D1"].pk}).json()
     assert by_id["count"] == d1["count"]
-    assert client.get(URL, {"region": "nowhere"}).json()["count"] == 0
+    nowhere = client.get(URL, {"region": "nowhere"})
+    assert nowhere.status_code == 404 and set(nowhere.json()["error"]["fields"]) == {"region"}
     assert client.get(URL, {"condition": "hfmd"}).json()["count"] == 4
     assert client.get(URL, {"from": "2026-03-02"}).json()["count"] == 0
     assert client.get(URL, {"to": DAY.isoformat()}).json()["count"] == len(epi.counts)

@@ -16,7 +16,7 @@ from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from redline.core.models import ChangeLog
-from redline.epidemic import imports
+from redline.core.spreadsheet import reading
 from redline.epidemic.imports import INSTRUCTIONS, SHEET_NAMES, import_counts, read_file
 from redline.epidemic.models import CaseCount, IngestBatch, KeyGroupCount
 from redline.epidemic.tests.counts_data import NOW, USERS, WRITE_ROLES, WRITERS, epi
@@ -207,7 +207,7 @@ def test_unreadable_files_are_refused_with_a_reason(client, epi, content, name, 
 
 
 def test_a_file_too_large_is_refused(epi, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_BYTES", 10)
+    monkeypatch.setattr(reading, "MAX_BYTES", 10)
     result = import_counts(user=epi.user("cdc_d2", "operator"), file=b"x" * 11)
     assert not result.ok and "larger than" in result.errors[0].message
 

@@ -159,3 +159,125 @@ def test_surveillance_lists_cost_the_same_for_more_rows(client, world, url, grow
         return shown if listed else []
 
     assert_flat(client, url, rows, params=params)
+
+
+# --- one series: its chart and its signals --------------------------------------------------
+
+
+def grow_series(world, cond, place: Enterprise | None):
+    """More days of counts (in other subdistricts and key places of the district, or at the
+    place), from other batches, and more signals of the series with other runs, bodies and
+    verifiers (closed, since a series has one open signal per method)."""
+    users = list(User.objects.filter(username__endswith="-manager").order_by("pk")[:6])
+    district = Region.objects.get(pk=world.regions["D1"])
+    spots = (
+        [(place.region, place)]
+        if place
+        else [(Region.objects.get(pk=world.regions[s]), None) for s in ("S11", "S12")]
+        + [where(world, 1)]
+    )
+
+    def grow(step: int) -> list[str]:
+        shown = []
+        now = timezone.now()
+        for k in range(many(step)):
+            n = next(serial)
+            region, spot = spots[(step + k) % len(spots)]
+            batch = IngestBatch.objects.create(
+                key=f"qe-series-batch-{n}",
+                source=("form", "api", "file")[n % 3],
+                received_at=now,
+                received_by=users[n % len(users)],
+            )
+            CaseCount.objects.bulk_create(
+                CaseCount(
+                    condition=cond,
+                    region=region,
+                    place=spot,
+                    series_key=series_key(region.pk, spot.pk if spot else None),
+                    day=DAY - dt.timedelta(days=n * 3 + d),
+                    count=n + d,
+                    known_from=DAY - dt.timedelta(days=n * 3 + d),
+                    recorded_at=now,
+                    batch=batch,
+                )
+                for d in range(3)
+            )
+            run = DetectionRun.objects.create(
+                day=DAY,
+                as_known_on=DAY,
+                started_at=now - dt.timedelta(hours=n),
+                finished_at=now,
+                requested_by=users[n % len(users)],
+            )
+            signal = Signal.objects.create(
+                number=f"EW-QS-{n}",
+                condition=cond,
+                region=place.region if place else district,
+                place=place,
+                method="ears-c2",
+                first_date=DAY - dt.timedelta(days=n),
+                last_date=DAY - dt.timedelta(days=n - 1),
+                count=5 + n,
+                upperbound=2.5 if n % 2 else None,
+                opened_at=now - dt.timedelta(days=n % 3, hours=n),
+                verify_due_at=now + dt.timedelta(hours=12),
+                run=run,
+                responsible=add_cdc(world, f"qs{n}", ("S11", "S12")[n % 2]),
+                # One open signal per series and method: the others are closed.
+                state="closed",
+                verified_by=users[(n + 1) % len(users)] if n % 2 else None,
+                verified_at=now if n % 2 else None,
+                closed_at=now,
+            )
+            shown.append(signal.number)
+        return shown
+
+    return grow
+
+
+@pytest.mark.parametrize("kind", ["district", "place"])
+@pytest.mark.parametrize("username", ["cityhall-viewer", "d1-viewer"])
+def test_a_series_page_costs_the_same_for_more_counts_and_signals(client, world, kind, username):
+    cond = condition("qe-series")
+    place = where(world, 1)[1] if kind == "place" else None
+    login(client, username)
+    if place is None:
+        url = f"/epidemic/series/{cond.code}/{world.regions['D1']}/"
+    else:
+        url = f"/epidemic/series/{cond.code}/{place.region_id}/{place.pk}/"
+    assert_flat(client, url, grow_series(world, cond, place), params={"day": DAY.isoformat()})
+
+
+# --- one signal's timeline ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["/epidemic/signals/{id}/", "/api/v1/epidemic/signals/{id}"])
+def test_a_signals_timeline_costs_the_same_for_more_steps(client, world, url):
+    """A long timeline (steps by different people) reads in as many queries as a short one."""
+    from redline.epidemic.models import SignalEvent
+
+    signal = Signal.objects.get(number=add_signals(world, 0)[0])
+    actors = list(User.objects.filter(username__startswith="d1-").order_by("pk"))
+    login(client, "cityhall-viewer")
+
+    def grow(step: int) -> list[str]:
+        shown = []
+        for _k in range(many(step)):
+            n = next(serial)
+            actor = actors[n % len(actors)]
+            SignalEvent.objects.create(
+                signal=signal,
+                at=timezone.now() - dt.timedelta(hours=50 - n),
+                actor=actor,
+                actor_name=actor.username,
+                organisation_name="QE机构",
+                action="comment",
+                from_state=signal.state,
+                to_state=signal.state,
+                comment=f"QE说明{n}",
+            )
+            shown.append(f"QE说明{n}")
+        return shown
+
+    assert_flat(client, url.format(id=signal.pk), grow)

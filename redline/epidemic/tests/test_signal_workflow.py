@@ -12,12 +12,12 @@ from django.core import mail
 
 from redline.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from redline.core.models import ChangeLog, Notification
-from redline.epidemic import services_signals
+from redline.core.workflow import Machine
 from redline.epidemic.detection import detection_run
 from redline.epidemic.models import Signal
 from redline.epidemic.services_signals import signal_deadlines_sweep, signal_transition
 from redline.epidemic.tests.signal_data import add_body, add_cdc, at, condition, outbreak, user
-from redline.epidemic.workflow import available
+from redline.epidemic.workflow import MACHINE
 
 pytestmark = pytest.mark.django_db
 
@@ -110,9 +110,9 @@ def test_false_and_uncertain_need_notes_and_monitoring_is_verified_again(signal)
 
 
 def test_steps_out_of_order_are_refused(signal):
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(Conflict):
         step("cdc_d1-operator", signal, "close", comment="x")
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(Conflict):
         step("cdc_d1-operator", signal, "respond", comment="x")
     with pytest.raises(ValidationFailed) as unknown:
         step("cdc_d1-operator", signal, "dance")
@@ -132,9 +132,12 @@ def test_who_may_verify(signal):
     signal.refresh_from_db()
     assert signal.state == "new" and signal.version == 1
     assert ChangeLog.objects.count() == stamp
-    assert [t.name for t in available(user("d1-manager"), signal)] == ["comment"]
-    assert [t.name for t in available(user("cdc_city-operator"), signal)] == ["verify", "comment"]
-    assert available(user("cdc_d1-viewer"), signal) == []
+    assert [t.name for t in MACHINE.available(user("d1-manager"), signal)] == ["comment"]
+    assert [t.name for t in MACHINE.available(user("cdc_city-operator"), signal)] == [
+        "verify",
+        "comment",
+    ]
+    assert MACHINE.available(user("cdc_d1-viewer"), signal) == []
 
 
 def test_two_verifiers_at_once_one_wins(signal):
@@ -153,7 +156,7 @@ def test_the_conditional_update_decides_a_true_race(signal, monkeypatch):
         pk=signal.pk
     )
     step("cdc_d1-operator", signal, "verify", verification="true")
-    monkeypatch.setattr(services_signals, "_signal_for", lambda actor, signal_id: stale)
+    monkeypatch.setattr(Machine, "load", lambda machine, actor, pk: stale)
     with pytest.raises(Conflict):
         step("cdc_city-operator", stale, "verify", verification="uncertain", comment="?")
     signal.refresh_from_db()
@@ -202,6 +205,11 @@ def test_overdue_verification_escalates_up_the_chain_once_per_level(
     assert signal.escalation_level == 2
     escalations = signal.events.filter(action="escalate").order_by("id")
     assert [e.data["level"] for e in escalations] == [1, 2]
+    # The detection run's and the sweep's changes are in the change log, by the system.
+    logged = ChangeLog.objects.filter(model="epidemic.Signal", object_id=str(signal.pk))
+    by_job = [(e.action, e.after.get("escalation_level")) for e in logged.order_by("id")]
+    assert by_job == [("create", 0), ("update", 1), ("update", 2)]
+    assert {e.actor_id for e in logged} == {None}
     # An escalated signal still takes its verification (the version did not move).
     signal = step("cdc_d1-operator", signal, "verify", verification="true", version=1)
     assert signal.state == "investigating"

@@ -301,7 +301,7 @@ def test_a_step_refused_for_the_role_says_nothing_of_the_state(client, world):
         assert refused.status_code == 403, refused.json()
         assert "reported" not in refused.json()["error"]["message"].lower()
     wrong_state = take(client, "ent-manager", hazard.pk, "accept")
-    assert wrong_state.status_code == 422
+    assert wrong_state.status_code == 409
     assert "reported" in wrong_state.json()["error"]["message"].lower()
     hazard.refresh_from_db()
     assert hazard.state == "reported" and hazard.version == 1

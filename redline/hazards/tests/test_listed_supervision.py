@@ -193,4 +193,4 @@ def test_listing_through_the_api(client, world):
     assert UNIT_USERS <= recipients and "d1-viewer" in recipients
     # Listed once: a second listing is refused.
     second = take(version=out["version"], supervision_deadline=deadline)
-    assert second.status_code in (403, 422)
+    assert second.status_code == 409

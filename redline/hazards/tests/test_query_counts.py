@@ -155,3 +155,57 @@ def test_government_task_lists_cost_the_same_for_more_tasks(client, world, url, 
         return [] if status == "done" else shown
 
     assert_flat(client, url.format(id=unit.pk), grow)
+
+
+# --- one hazard's timeline and photos -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["/hazards/{id}/", "/api/v1/hazards/{id}"])
+def test_a_hazards_timeline_costs_the_same_for_more_steps(client, world, url):
+    """A long timeline (steps by different people, each with its photos) reads in as many
+    queries as a short one."""
+    from redline.hazards.models import HazardEvent, Photo
+
+    unit = Enterprise.objects.select_related("region").get(name=UNITS[0])
+    made = hazard(
+        unit,
+        name="QH时间线",
+        sector="hazchem",
+        state="rectifying",
+        deadline=timezone.localdate() + dt.timedelta(days=5),
+        reported_at=timezone.now() - dt.timedelta(days=3),
+    )
+    actors = list(User.objects.filter(username__startswith="d1-").order_by("pk"))
+    login(client, "d1-viewer")
+
+    def grow(step: int) -> list[str]:
+        shown = []
+        for k in range(many(step)):
+            n = next(serial)
+            actor = actors[n % len(actors)]
+            event = HazardEvent.objects.create(
+                hazard=made,
+                at=timezone.now() - dt.timedelta(hours=50 - n),
+                actor=actor,
+                actor_name=actor.username,
+                organisation_name="QH机构",
+                action="comment",
+                from_state="rectifying",
+                to_state="rectifying",
+                comment=f"QH说明{n}",
+            )
+            Photo.objects.create(
+                token=f"qh{n:030d}",
+                file=f"evidence/2026/01/qh{n}.jpg",
+                content_type="image/jpeg",
+                size=10,
+                original_name=f"qh{n}.jpg",
+                uploaded_by=actor,
+                uploaded_at=timezone.now(),
+                hazard=made,
+                event=event if k % 2 == 0 else None,
+            )
+            shown.append(f"QH说明{n}")
+        return shown
+
+    assert_flat(client, url.format(id=made.pk), grow)

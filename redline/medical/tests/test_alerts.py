@@ -66,6 +66,16 @@ def test_crossing_escalation_dedup_and_auto_close(med):
     assert alert.state == AlertState.CLOSED and alert.cleared_on == day(1)
     assert alert.closed_at == NOW and alert.closed_by is None
     assert [e.action for e in alert.events.all()] == ["raise", "escalate", "auto_close"]
+    # Each change the evaluation made is in the change log, made by the system.
+    evaluated = ChangeLog.objects.filter(
+        model="medical.CapacityAlert", object_id=str(alert.pk)
+    ).order_by("id")
+    assert [(e.action, e.comment, e.actor_id) for e in evaluated] == [
+        ("create", "capacity evaluation", None),
+        ("update", "capacity evaluation", None),
+        ("state", "capacity evaluation", None),
+    ]
+    assert evaluated[2].before["state"] == "open" and evaluated[2].after["state"] == "closed"
 
     submit(operator, day=day(0), icu_occupied=9)  # crossing again: a new alert
     assert icu_alerts(unit).count() == 2

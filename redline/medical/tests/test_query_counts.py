@@ -73,3 +73,36 @@ def test_capacity_lists_cost_the_same_for_more_hospitals(client, med, clock, url
         return names if lists_names else []
 
     assert_flat(client, url, grow, params=params)
+
+
+@pytest.mark.parametrize("url", ["/medical/alerts/{id}/", "/api/v1/medical/alerts/{id}"])
+def test_an_alerts_timeline_costs_the_same_for_more_steps(client, med, clock, url):
+    """A long timeline (steps by different people) reads in as many queries as a short one."""
+    from redline.accounts.models import User
+    from redline.medical.models import CapacityAlert, CapacityAlertEvent
+
+    name = add_hospitals(med, DISTRICT_SUBS["health"], 0, alerted=True)[0]
+    alert = CapacityAlert.objects.filter(hospital__name=name).first()
+    actors = list(User.objects.filter(username__startswith="health-").order_by("pk"))
+    login(client, "health-viewer")
+
+    def grow(step: int) -> list[str]:
+        shown = []
+        for _k in range(1 if step == 0 else 3):
+            n = next(serial)
+            actor = actors[n % len(actors)]
+            CapacityAlertEvent.objects.create(
+                alert=alert,
+                at=NOW,
+                actor=actor,
+                actor_name=actor.username,
+                organisation_name="QM机构",
+                action="comment",
+                from_state=alert.state,
+                to_state=alert.state,
+                comment=f"QM说明{n}",
+            )
+            shown.append(f"QM说明{n}")
+        return shown
+
+    assert_flat(client, url.format(id=alert.pk), grow)

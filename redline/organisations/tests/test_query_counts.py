@@ -201,3 +201,12 @@ def test_one_units_lists_cost_the_same_for_more_rows(client, world, path):
         _grow_unit(world, unit),
         check_text=path != "history",
     )
+
+
+def test_the_sector_vocabulary_costs_a_fixed_number_of_queries(client, world):
+    """A fixed list from code: only the session and the user are read, however many units."""
+    login(client, "cityhall-viewer")
+    queries, text = assert_flat(
+        client, "/api/v1/sectors", lambda step: add_units(world, step, show="")
+    )
+    assert queries == 2 and '"hazchem"' in text

@@ -1,4 +1,4 @@
-"""The ledger's columns, and what an import reports."""
+"""The ledger's declaration: its columns, their types, and what an import reports."""
 
 from __future__ import annotations
 
@@ -8,31 +8,35 @@ from dataclasses import dataclass, field
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
+from redline.core.spreadsheet import (
+    XLSX,
+    Choice,
+    Column,
+    Integer,
+    Number,
+    RowError,
+    Spreadsheet,
+    Table,
+    Time,
+    Within,
+)
+from redline.risk import vocab
+
 SHEET_TITLE = "风险分级管控清单 Risk inventory"
-CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MAX_BYTES = 10 * 1024 * 1024
-MAX_ROWS = 20_000
-HEADER_SCAN = 10  # the header may sit under a title: it is the first row naming a column
+CONTENT_TYPE = XLSX
 FACTORS = ("L", "E", "C", "S", "M")
 STAGES = {"inherent": ("固有", "Inherent"), "residual": ("剩余", "Residual")}
 
 
-@dataclass(frozen=True)
-class Column:
-    key: str
-    zh: str
-    en: str
-    help: Promise
-    computed: bool = False  # written by the export, ignored by the import
-
-    @property
-    def label(self) -> str:
-        return f"{self.zh} {self.en}"
-
-
 def _factor_columns(stage: str, help: Promise) -> list[Column]:
     zh, en = STAGES[stage]
-    return [Column(f"{stage}_{name}", f"{zh}{name}", f"{en} {name}", help) for name in FACTORS]
+    return [
+        Column(f"{stage}_{name}", f"{zh}{name}", f"{en} {name}", help, Number()) for name in FACTORS
+    ]
+
+
+def _of_class(code: str, klass: str) -> bool:
+    return code.startswith(f"{klass}-")
 
 
 COMPUTED_HELP = gettext_lazy("Computed by Redline on export; ignored on import.")
@@ -42,6 +46,7 @@ COLUMNS: tuple[Column, ...] = (
         "分析对象",
         "Analysis object",
         gettext_lazy("Required. Matched by name within the enterprise."),
+        required=True,
     ),
     Column(
         "object_kind",
@@ -51,6 +56,7 @@ COLUMNS: tuple[Column, ...] = (
             "Code (mhi, unit, area, activity) or label. Required for a new object; "
             "left as it is when empty."
         ),
+        Choice(vocab.ObjectKind),
     ),
     Column("unit", "分析单元", "Analysis unit", gettext_lazy("Matched by name within its object.")),
     Column(
@@ -62,7 +68,13 @@ COLUMNS: tuple[Column, ...] = (
             "assessment."
         ),
     ),
-    Column("method", "评价方法", "Method", gettext_lazy("LEC, LS or MES; required for an event.")),
+    Column(
+        "method",
+        "评价方法",
+        "Method",
+        gettext_lazy("LEC, LS or MES; required for an event."),
+        Choice(vocab.Method),
+    ),
     Column(
         "rule_set",
         "判定准则",
@@ -92,24 +104,40 @@ COLUMNS: tuple[Column, ...] = (
             "event without measures."
         ),
     ),
-    Column("measure_class", "措施分类", "Measure class", gettext_lazy("Code (1-4) or label.")),
+    Column(
+        "measure_class",
+        "措施分类",
+        "Measure class",
+        gettext_lazy("Code (1-4) or label."),
+        Choice(vocab.MeasureClass),
+    ),
     Column(
         "measure_subclass",
         "措施子类",
         "Measure sub-class",
         gettext_lazy("Code (for example 1-1) or label; it must belong to the class."),
+        Choice(
+            vocab.MeasureSubclass,
+            Within(
+                "measure_class",
+                _of_class,
+                gettext_lazy("This sub-class belongs to another class."),
+            ),
+        ),
     ),
     Column(
         "control_mode",
         "管控方式",
         "Control mode",
         gettext_lazy("monitoring or inspection, or its label."),
+        Choice(vocab.ControlMode),
     ),
     Column(
         "management_level",
         "管控层级",
         "Management level",
         gettext_lazy("company, workshop, team or post, or its label."),
+        Choice(vocab.ManagementLevel),
     ),
     Column(
         "responsible",
@@ -128,36 +156,42 @@ COLUMNS: tuple[Column, ...] = (
         "排查周期",
         "Cycle every",
         gettext_lazy("Measures checked by inspection: inspect every N units (a whole number)."),
+        Integer(minimum=1),
     ),
     Column(
         "cycle_unit",
         "周期单位",
         "Cycle unit",
         gettext_lazy("hour, day, month or year, or its label."),
+        Choice(vocab.CycleUnit),
     ),
     Column(
         "work_start",
         "工作开始",
         "Work start",
         gettext_lazy("HH:MM; the working window of an hourly cycle."),
+        Time(),
     ),
     Column(
         "work_end",
         "工作结束",
         "Work end",
         gettext_lazy("HH:MM, after the start; the working window of an hourly cycle."),
+        Time(),
     ),
     Column(
         "day_type",
         "日期类型",
         "Day type",
         gettext_lazy("every, working or non_working, or its label. Empty: every day."),
+        Choice(vocab.DayType),
     ),
     Column(
         "task_type",
         "任务类型",
         "Task type",
         gettext_lazy("routine, principal, technical or operating, or its label. Empty: routine."),
+        Choice(vocab.TaskType),
     ),
     Column(
         "task_item",
@@ -167,14 +201,17 @@ COLUMNS: tuple[Column, ...] = (
             "Item of the package-responsibility task list (1-9; operating 1-10); only for "
             "those task types."
         ),
+        Integer(minimum=1),
     ),
     Column("inherent_score", "固有分值", "Inherent score", COMPUTED_HELP, computed=True),
     Column("inherent_level", "固有等级", "Inherent level", COMPUTED_HELP, computed=True),
     Column("residual_score", "剩余分值", "Residual score", COMPUTED_HELP, computed=True),
     Column("residual_level", "剩余等级", "Residual level", COMPUTED_HELP, computed=True),
 )
-COLUMN = {column.key: column for column in COLUMNS}
-REQUIRED_COLUMNS = ("object", "unit", "event", "method")
+LEDGER = Table(SHEET_TITLE, COLUMNS, needed=("unit", "event", "method"))
+COLUMNS = LEDGER.columns
+COLUMN = LEDGER.by_key
+FILE = Spreadsheet((LEDGER,), csv=False, all_sheets=False)
 ASSESSMENT_KEYS = (
     "method",
     "rule_set",
@@ -206,27 +243,18 @@ MEASURE_FIELDS = (
     "inspection_content",
 )
 CYCLE_FIELDS = ("every", "unit", "work_start", "work_end", "day_type", "task_type", "task_item")
-# Where a service's error field lands in the sheet, per kind of record.
+# Where a service's error field lands in the sheet, per kind of record, where it is not the
+# column of the same name (or with "_" for ".": inherent.L, cycle.unit).
 SERVICE_FIELDS = {
     "object": {"name": "object", "kind": "object_kind"},
     "unit": {"name": "unit"},
-    "event": {"name": "event", "method": "method", "rule_set": "rule_set"},
+    "event": {"name": "event"},
     "measure": {
         "description": "measure",
-        **{name: name for name in MEASURE_FIELDS},
-        "responsible": "responsible",
         "cycle": "cycle_every",
-        **{f"cycle.{name}": f"cycle_{name}" for name in ("every", "unit")},
         **{f"cycle.{name}": name for name in CYCLE_FIELDS[2:]},
     },
 }
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int | None  # the row number as Excel shows it; None for the file as a whole
-    column: str  # the column's bilingual label, or the header text for an unknown column
-    message: str
 
 
 @dataclass

@@ -1,28 +1,17 @@
-"""Writing an enterprise's inventory as a ledger."""
+"""Writing an enterprise's inventory as a ledger: the declaration's workbook, filled."""
 
 from __future__ import annotations
 
-import io
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
-
-from redline.organisations.exports import quote_formula as quoted
+from redline.core import spreadsheet
 from redline.organisations.models import Enterprise
 from redline.risk import selectors
 from redline.risk.models import ControlMeasure, RiskEvent
-from redline.risk.spreadsheet.columns import COLUMNS, SHEET_TITLE, STAGES
-from redline.risk.vocab import (
-    RiskLevel,
-)
-
-# ---------------------------------------------------------------------------------------
-# Export
+from redline.risk.spreadsheet.columns import FILE, LEDGER, STAGES
+from redline.risk.vocab import RiskLevel
 
 
 def export_inventory(enterprise: Enterprise) -> bytes:
@@ -35,24 +24,7 @@ def export_inventory(enterprise: Enterprise) -> bytes:
         .order_by("event_id", "id")
     ):
         measures[measure.event_id].append(measure)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(SHEET_TITLE)
-    sheet.freeze_panes = "A2"
-    bold, grey = Font(bold=True), PatternFill("solid", fgColor="E7E9EC")
-    header = []
-    for index, column in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = max(12, len(column.label) + 4)
-        cell = WriteOnlyCell(sheet, value=column.label)
-        cell.font = bold
-        if column.computed:
-            cell.fill = grey
-        header.append(cell)
-    sheet.append(header)
-    for values in _ledger_rows(tree, measures):
-        sheet.append([quoted(values.get(column.key, "")) for column in COLUMNS])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return spreadsheet.workbook(FILE, {LEDGER: _ledger_rows(tree, measures)})
 
 
 def _ledger_rows(
@@ -69,8 +41,11 @@ def _ledger_rows(
                 yield unit
             for event in unit_node.children:
                 row = {**unit, **_event_values(event)}
-                for measure in measures.get(event.pk) or [None]:
-                    yield {**row, **_measure_values(measure)} if measure else row
+                found = measures.get(event.pk)
+                if not found:
+                    yield row
+                for measure in found or ():
+                    yield {**row, **_measure_values(measure)}
 
 
 def _plain(value: float | None) -> Any:

@@ -6,12 +6,12 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from redline.core import spreadsheet
 from redline.core.errors import DomainError
 from redline.organisations.models import Enterprise, Person
 from redline.organisations.services import enterprise_for
@@ -19,19 +19,18 @@ from redline.risk import services
 from redline.risk.models import ControlMeasure, InspectionCycle, RiskEvent, RiskObject, RiskUnit
 from redline.risk.spreadsheet.columns import (
     ASSESSMENT_KEYS,
-    COLUMN,
-    COLUMNS,
     CYCLE_FIELDS,
-    FACTORS,
-    MAX_ROWS,
+    FILE,
     MEASURE_FIELDS,
     SERVICE_FIELDS,
     STAGES,
     ImportResult,
-    RowError,
 )
-from redline.risk.spreadsheet.reading import _grid, _header, _Line, _line, _Rejected, _Row, _text
+from redline.risk.spreadsheet.reading import _Line, _line
 from redline.risk.standards import default_rule_set, rule_sets
+
+if TYPE_CHECKING:
+    from redline.accounts.models import User
 
 # ---------------------------------------------------------------------------------------
 # Matching against the inventory and planning the writes
@@ -40,7 +39,7 @@ from redline.risk.standards import default_rule_set, rule_sets
 @dataclass
 class _Step:
     kind: str  # object | unit | event | measure
-    row: int
+    row: spreadsheet.Row
     key: tuple[str, ...]
     parent: tuple[str, ...] | None
     instance: Any  # the record to update; None to create
@@ -64,8 +63,7 @@ def _same_factors(stored: dict[str, Any] | None, given: dict[str, float] | None)
 class _Planner:
     """Turns checked lines into service calls against the inventory as it is now."""
 
-    def __init__(self, actor: Any, enterprise: Enterprise, errors: list[RowError]) -> None:
-        self.errors = errors
+    def __init__(self, actor: User, enterprise: Enterprise) -> None:
         self.steps: list[_Step] = []
         self.ids: dict[tuple[str, ...], int] = {}
         live = {"is_archived": False}
@@ -106,14 +104,14 @@ class _Planner:
         self.repeats: Counter[tuple[str, ...]] = Counter()
 
     def error(self, line: _Line, key: str, message: str) -> None:
-        self.errors.append(RowError(line.row, COLUMN[key].label, message))
+        line.row.error(key, message)
 
     def plan(self, lines: list[_Line]) -> None:
         kinds: dict[str, tuple[str, int]] = {}
         for line in lines:
             if not line.kind:
                 continue
-            kind, row = kinds.setdefault(line.object, (line.kind, line.row))
+            kind, row = kinds.setdefault(line.object, (line.kind, line.row.number))
             if kind != line.kind:
                 self.error(
                     line,
@@ -192,7 +190,7 @@ class _Planner:
                             line,
                             column,
                             _("Row %(row)d assesses the same event differently.")
-                            % {"row": first.row},
+                            % {"row": first.row.number},
                         )
             return
         found = self.events.get((self.ids.get(parent), line.event), [])
@@ -321,27 +319,8 @@ def _first_task_at(cycle: dict[str, Any]) -> dt.datetime:
 # Applying
 
 
-class _Abort(Exception):
-    """A service refused a write: the import's transaction is rolled back."""
-
-    def __init__(self, errors: list[RowError]) -> None:
-        self.errors = errors
-        super().__init__()
-
-
-def _service_errors(step: _Step, failure: DomainError) -> list[RowError]:
-    columns = SERVICE_FIELDS[step.kind]
-    errors = []
-    for name, message in failure.fields.items():
-        stage, _dot, factor = name.partition(".")
-        key = f"{stage}_{factor}" if stage in STAGES and factor in FACTORS else columns.get(name)
-        if key is None and name != "__all__":
-            message = f"{name}: {message}"
-        errors.append(RowError(step.row, COLUMN[key].label if key else "", message))
-    return errors or [RowError(step.row, "", failure.message)]
-
-
-def _apply(actor: Any, enterprise: Enterprise, planner: _Planner, result: ImportResult) -> None:
+def _apply(actor: User, enterprise: Enterprise, planner: _Planner, result: ImportResult) -> None:
+    """The planned writes, through the services; the first refusal stops them."""
     ids: dict[Any, int] = planner.ids
     for step in planner.steps:
         instance = step.instance
@@ -378,7 +357,8 @@ def _apply(actor: Any, enterprise: Enterprise, planner: _Planner, result: Import
                     **at,
                 )
         except DomainError as failure:
-            raise _Abort(_service_errors(step, failure)) from failure
+            step.row.refused(failure, SERVICE_FIELDS[step.kind])
+            return
         if step.kind != "measure":
             ids[step.key] = saved.pk
         (result.updated if instance is not None else result.created)[f"{step.kind}s"] += 1
@@ -386,54 +366,24 @@ def _apply(actor: Any, enterprise: Enterprise, planner: _Planner, result: Import
             (result.created if step.cycle == "created" else result.updated)["cycles"] += 1
 
 
-def import_inventory(*, actor: Any, enterprise_id: int, file: Any) -> ImportResult:
-    """Read, check and (only if every row is right) apply a ledger; see the module doc.
+def import_inventory(*, actor: User, enterprise_id: int, file: Any) -> ImportResult:
+    """Read, check and (only if every row is right) apply a ledger; see the package doc.
 
     Raises NotFound / PermissionDenied when the actor may not change the enterprise;
     every other problem is in the result's errors, and then nothing was saved.
     """
     enterprise = enterprise_for(actor, enterprise_id, "change")
     result = ImportResult()
-    try:
-        grid = _grid(file)
-        index, columns, header_errors = _header(grid)
-    except _Rejected as rejected:
-        result.errors.append(RowError(None, "", str(rejected)))
-        return result
-    if header_errors:
-        result.errors.extend(header_errors)
-        return result
-    lines: list[_Line] = []
-    errors: list[RowError] = []
-    for offset, cells in enumerate(grid[index + 1 :], start=index + 2):
-        values = {
-            column.key: cells[position]
-            for position, column in columns.items()
-            if not column.computed and position < len(cells)
-        }
-        if any(_text(value) for value in values.values()):
-            lines.append(_line(_Row(offset, values, errors)))
-    result.rows = len(lines)
-    if not lines:
-        result.errors.append(RowError(None, "", _("The sheet has no rows under its header.")))
-        return result
-    if len(lines) > MAX_ROWS:
-        result.errors.append(
-            RowError(None, "", _("Import at most %(n)d rows at a time.") % {"n": MAX_ROWS})
-        )
-        return result
-    try:
-        with transaction.atomic():
-            planner = _Planner(actor, enterprise, errors)
-            planner.plan(lines)
-            if errors:
-                raise _Abort(errors)
+
+    def write(batch: spreadsheet.Batch) -> None:
+        planner = _Planner(actor, enterprise)
+        planner.plan([_line(row) for row in batch.rows])
+        if not batch.errors:
             _apply(actor, enterprise, planner, result)
-    except _Abort as abort:
-        order = {column.label: i for i, column in enumerate(COLUMNS)}
-        result.errors = sorted(
-            abort.errors, key=lambda e: (e.row or 0, order.get(e.column, len(order)))
-        )
+
+    outcome = spreadsheet.run(FILE, file, write)
+    result.errors, result.rows = outcome.errors, outcome.rows
+    if result.errors:
         result.created.clear()
         result.updated.clear()
     return result

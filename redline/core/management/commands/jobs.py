@@ -6,9 +6,10 @@ import datetime as dt
 import json
 import signal
 import threading
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from redline.core import jobs
@@ -17,13 +18,13 @@ from redline.core import jobs
 class Command(BaseCommand):
     help = "Run Redline's periodic jobs once (default) or in a loop."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("names", nargs="*", help="only these jobs")
         parser.add_argument("--loop", action="store_true", help="keep running them")
         parser.add_argument("--at", help="run as if it were this ISO date-time (tests, replays)")
         parser.add_argument("--list", action="store_true", help="list the jobs")
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **options: Any) -> None:
         registered = {job.name: job for job in jobs.registered()}
         if options["list"]:
             for job in registered.values():

@@ -3,8 +3,10 @@ beside it (see redline.core.supervise)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from redline.core.supervise import Supervisor, python_command
 from redline.env import env_int, env_str
@@ -16,12 +18,12 @@ class Command(BaseCommand):
         "unless REDLINE_JOBS=off, run the periodic jobs in a process of their own."
     )
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bind", default=env_str("REDLINE_BIND", "127.0.0.1:8000"))
         parser.add_argument("--workers", type=int, default=env_int("REDLINE_WORKERS", 2, minimum=1))
         parser.add_argument("--threads", type=int, default=env_int("REDLINE_THREADS", 4, minimum=1))
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **options: Any) -> None:
         web = python_command(
             "-m",
             "gunicorn",

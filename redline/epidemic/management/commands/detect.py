@@ -10,8 +10,9 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from redline.engines.detection.run import DetectionInputError, detect
 
@@ -19,7 +20,7 @@ from redline.engines.detection.run import DetectionInputError, detect
 class Command(BaseCommand):
     help = "Outbreak detection over series,date,count CSV (see docs/cli.md)."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--method", required=True)
         parser.add_argument("--input", required=True, help="CSV file, or - for standard input")
         parser.add_argument("--output", help="Where to write the result (default: stdout)")
@@ -27,7 +28,7 @@ class Command(BaseCommand):
             "--param", action="append", default=[], help="NAME=VALUE, R 'surveillance' names"
         )
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **options: Any) -> None:
         source = options["input"]
         try:
             text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from redline.core.errors import ValidationFailed
@@ -27,7 +28,7 @@ def _date(text: str, option: str) -> dt.date:
 class Command(BaseCommand):
     help = "Run epidemic detection for a day and raise signals (see docs/cli.md)."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--day", required=True, help="The last day of data (YYYY-MM-DD)")
         parser.add_argument(
             "--as-known-on",
@@ -36,7 +37,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--chunk-size", dest="chunk_size", type=int, default=500)
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **options: Any) -> None:
         day = _date(options["day"], "--day")
         known = _date(options["as_known_on"], "--as-known-on") if options["as_known_on"] else None
         try:

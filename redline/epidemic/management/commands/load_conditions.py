@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from redline.epidemic import services
 from redline.epidemic.catalogue import CATALOGUE, CatalogueError
@@ -23,13 +23,13 @@ def _shown(value: Any) -> str:
 class Command(BaseCommand):
     help = "Load the disease/syndrome catalogue (see docs/cli.md)."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--file", default=str(CATALOGUE), help="The catalogue YAML file")
         parser.add_argument(
             "--dry-run", action="store_true", help="Say what would change; change nothing"
         )
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
             changes = services.condition_catalogue_load(
                 path=options["file"], dry_run=options["dry_run"]

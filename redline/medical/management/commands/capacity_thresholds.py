@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from redline.core.context import acting
 from redline.medical.services import capacity_thresholds_load
@@ -16,10 +17,10 @@ class Command(BaseCommand):
         "with --overwrite, reset every shipped threshold to the file's values."
     )
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--overwrite", action="store_true", help="reset edited thresholds")
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
             with acting(client="cli"):
                 counts = capacity_thresholds_load(overwrite=options["overwrite"])

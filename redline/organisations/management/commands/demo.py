@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from redline.organisations import demo
 from redline.organisations.models import Region
@@ -19,7 +20,7 @@ class Command(BaseCommand):
         "one user per role and level) and write the demo logins as JSON."
     )
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--seed", type=int, default=1, help="Random seed (default 1).")
         parser.add_argument("--scale", choices=sorted(demo.SCALES), default="small")
         parser.add_argument(
@@ -38,7 +39,7 @@ class Command(BaseCommand):
             help="Only print the demo logins from the logins file.",
         )
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["logins_file"] or Path(settings.VAR_DIR) / "demo-logins.json")
         if options["print_logins"]:
             self._print_logins(path)

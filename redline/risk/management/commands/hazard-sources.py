@@ -12,8 +12,9 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from redline.engines.gb18218 import GradingError, grade_payload
 from redline.risk.standards import gb18218
@@ -22,7 +23,7 @@ from redline.risk.standards import gb18218
 class Command(BaseCommand):
     help = "Major hazard installations (GB 18218-2018): `grade --input units.json`."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True)
         grade = actions.add_parser(
             "grade", help="Identify and grade units (JSON in, JSON out, same order)."
@@ -30,7 +31,7 @@ class Command(BaseCommand):
         grade.add_argument("--input", required=True, help="JSON file, or - for standard input")
         grade.add_argument("--output", help="Where to write the result (default: stdout)")
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **options: Any) -> None:
         source = options["input"]
         try:
             text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")

@@ -1,0 +1,85 @@
+"""Writing from a declaration: the workbook an import reads -- empty, it is the template;
+filled, an export that can be edited and imported again -- with one sheet per table, the
+labels as its header, and an instructions sheet (each column's help, then the codes the
+reader may use); and a CSV template of one table."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from redline.core.spreadsheet.reading import Spreadsheet
+from redline.core.spreadsheet.table import Table
+from redline.organisations.exports import quote_formula
+
+BOLD = Font(bold=True)
+GREY = PatternFill("solid", fgColor="E7E9EC")  # columns an export computes
+INSTRUCTION_WIDTHS = {"A": 28, "B": 40, "C": 30, "D": 16}
+
+
+def workbook(
+    spreadsheet: Spreadsheet,
+    rows: Mapping[Table, Iterable[Mapping[str, Any]]] | None = None,
+    *,
+    intro: str = "",
+    sections: Sequence[tuple[str, Iterable[Sequence[Any]]]] = (),
+) -> bytes:
+    """The .xlsx: each table's sheet with `rows` (values by column key; formula-like text
+    quoted) under its header; the instructions sheet when the spreadsheet names one:
+    `intro`, each table's columns with their help, then each of `sections` (a heading and
+    its rows, such as the codes of a vocabulary)."""
+    book = Workbook(write_only=True)
+    for table in spreadsheet.tables:
+        sheet = book.create_sheet(table.name)
+        sheet.freeze_panes = "A2"
+        header = []
+        for index, column in enumerate(table.columns, start=1):
+            letter = get_column_letter(index)
+            sheet.column_dimensions[letter].width = max(12, len(column.label) + 4)
+            header.append(_cell(sheet, column.label, bold=True, grey=column.computed))
+        sheet.append(header)
+        for values in (rows or {}).get(table, ()):
+            sheet.append([quote_formula(values.get(column.key, "")) for column in table.columns])
+    if spreadsheet.instructions:
+        info = book.create_sheet(spreadsheet.instructions)
+        for letter, width in INSTRUCTION_WIDTHS.items():
+            info.column_dimensions[letter].width = width
+        if intro:
+            info.append([intro])
+        columns = [
+            (table.name, [[c.label, str(c.en), str(c.help)] for c in table.read_columns])
+            for table in spreadsheet.tables
+        ]
+        for heading, lines in (*columns, *sections):
+            info.append([])
+            info.append([_cell(info, heading, bold=True)])
+            for line in lines:
+                info.append([quote_formula(value) for value in line])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _cell(sheet: Any, value: Any, *, bold: bool, grey: bool = False) -> Any:
+    cell = WriteOnlyCell(sheet, value=value)
+    if bold:
+        cell.font = BOLD
+    if grey:
+        cell.fill = GREY
+    return cell
+
+
+def csv_template(table: Table) -> bytes:
+    """A CSV (UTF-8 with a BOM, for Excel) holding the table's header: the keys of a coded
+    table, else the labels."""
+    out = io.StringIO()
+    header = [c.key if table.coded else c.label for c in table.read_columns]
+    csv.writer(out, lineterminator="\r\n").writerow(header)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -1,0 +1,57 @@
+"""The workflow kernel: every case workflow (hidden hazards, epidemic signals, capacity
+alerts, and the next ones) is a `Machine` declared as data in its app's `workflow` module and
+taken one step at a time by `take_step`. One timeline (`timeline`, the partial
+`core/timeline.html`, the API's `EventOut`), one "next steps" partial (`core/steps.html`),
+one contract suite (`redline/core/tests/test_workflow_contract.py`) run over every machine.
+See docs/architecture.md, "Case workflows".
+"""
+
+from redline.core.workflow.machine import (
+    Machine,
+    Messages,
+    Prepared,
+    Transition,
+    either,
+    ensure_allowed,
+    machines,
+    role_refusal,
+)
+from redline.core.workflow.step import (
+    Step,
+    actor_name,
+    organisation_name,
+    system_event,
+    take_step,
+    text,
+    write_event,
+)
+from redline.core.workflow.timeline import (
+    EventOut,
+    event_out,
+    events_of,
+    steps_description,
+    timeline,
+)
+
+__all__ = [
+    "EventOut",
+    "Machine",
+    "Messages",
+    "Prepared",
+    "Step",
+    "Transition",
+    "actor_name",
+    "either",
+    "ensure_allowed",
+    "event_out",
+    "events_of",
+    "machines",
+    "organisation_name",
+    "role_refusal",
+    "steps_description",
+    "system_event",
+    "take_step",
+    "text",
+    "timeline",
+    "write_event",
+]
