@@ -306,10 +306,10 @@ def latest_day(user: Any) -> dt.date:
     return found or today
 
 
-def regional_view(user: Any, day: dt.date, region_id: int | None = None) -> RegionalView:
+def regional_view(user: Any, day: dt.date, region: str | int | None = None) -> RegionalView:
     """Capacity against demand on `day` for each region one level below the focus (the
-    chosen region, else the top of the user's jurisdiction; a region outside it is
-    NotFound, `region_filter`), the totals, the trend of the
+    chosen region, by id as a filter gives it, else the top of the user's jurisdiction; a
+    region outside it, or not a region, is NotFound, `region_filter`), the totals, the trend of the
     last TREND_DAYS days, the open alerts, the units that did not report, the busiest.
 
     The day's figures are each unit's report of the day or, when it has none yet, its latest
@@ -317,7 +317,7 @@ def regional_view(user: Any, day: dt.date, region_id: int | None = None) -> Regi
     the trend shows what was reported each day, with how many units reported."""
     regions = list(Region.objects.restrict(user).order_by("path"))
     by_id = {r.pk: r for r in regions}
-    chosen = region_filter(user, region_id)
+    chosen = region_filter(user, region)
     focus = by_id.get(chosen.pk) if chosen is not None else None
     if focus is None and regions:
         top = min(r.depth for r in regions)

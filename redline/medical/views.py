@@ -45,13 +45,6 @@ def _day(value: Any, default: dt.date) -> dt.date:
     return min(day, timezone.localdate())
 
 
-def _region_id(value: Any) -> int | None:
-    try:
-        return int(value) if value else None
-    except (TypeError, ValueError):
-        return None
-
-
 @login_required
 def regional(request: PageRequest) -> HttpResponse:
     _nav(request)
@@ -61,7 +54,7 @@ def regional(request: PageRequest) -> HttpResponse:
     if not concerns(request.user).capacity and not selectors.health_units(request.user).exists():
         return _nothing_to_show(request)
     day = _day(request.GET.get("day"), selectors.latest_day(request.user))
-    view = selectors.regional_view(request.user, day, _region_id(request.GET.get("region")))
+    view = selectors.regional_view(request.user, day, request.GET.get("region"))
     focus_query = {"region": view.focus.pk} if view.focus else {}
     today = timezone.localdate()
     context = {

@@ -127,6 +127,8 @@ def test_the_regional_view_drills_down_and_lists_the_missing(client, med):
     # A region outside the user's jurisdiction is not a way in: 404, as for any region filter.
     login(client, "d2-viewer")
     assert client.get("/medical/", {"region": med.regions["D1"]}, headers=EN).status_code == 404
+    # Nor is a value that names no region.
+    assert client.get("/medical/", {"region": "abc"}, headers=EN).status_code == 404
 
 
 def test_two_authorities_at_once_one_wins_the_other_is_told(client, med):
