@@ -3,12 +3,14 @@ service, whose errors come back next to these fields."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from redline.campaigns.models import Campaign, standard_title
+from redline.campaigns.services import CampaignInput
 from redline.campaigns.vocab import TARGETS
 from redline.core.forms import model_choice_field
 from redline.core.widgets import DateInput
@@ -83,22 +85,29 @@ class CampaignForm(forms.Form):
         first = ["name", "name_en", "sectors", "regions", "starts_on", "ends_on", "standards"]
         self.order_fields([*first, *(f"targets_{key}" for key in TARGETS)])
 
-    def service_data(self) -> dict[str, Any]:
+    def service_data(self) -> CampaignInput:
         data = {
             name: self.cleaned_data[name]
             for name in ("name", "name_en", "starts_on", "ends_on", "description")
         }
-        data["sectors"] = list(self.cleaned_data["sectors"])
-        data["regions"] = [r.pk for r in self.cleaned_data["regions"]]
-        data["standards"] = list(self.cleaned_data["standards"])
-        data["targets"] = {
-            key: self.cleaned_data[f"targets_{key}"]
-            for key in TARGETS
-            if self.cleaned_data.get(f"targets_{key}") is not None
-        }
         if "is_archived" in self.fields:
             data["is_archived"] = self.cleaned_data["is_archived"]
-        return data
+        return CampaignInput.of(
+            data,
+            sectors=tuple(self.cleaned_data["sectors"]),
+            regions=tuple(self.cleaned_data["regions"]),
+            standards=tuple(self.cleaned_data["standards"]),
+            targets={
+                key: _percentage(self.cleaned_data[f"targets_{key}"])
+                for key in TARGETS
+                if self.cleaned_data.get(f"targets_{key}") is not None
+            },
+        )
+
+
+def _percentage(value: Decimal) -> float:
+    """A target as stored: a whole number as an int (90, not 90.0)."""
+    return int(value) if value == value.to_integral_value() else float(value)
 
 
 def _initial(campaign: Campaign) -> dict[str, Any]:

@@ -9,9 +9,10 @@ to the change log.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from decimal import Decimal
-from typing import Any
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -19,65 +20,55 @@ from django.utils.translation import gettext as _
 from redline.campaigns.models import Campaign, CampaignSector
 from redline.core import audit
 from redline.core.errors import Conflict, PermissionDenied, ValidationFailed
+from redline.core.inputs import UNSET, Input, Maybe, Unset
 from redline.core.records import clean_or_fail, save_versioned
 from redline.organisations.access import can
 from redline.organisations.models import Region
 
-FIELDS = (
-    "name",
-    "name_en",
-    "sectors",
-    "regions",
-    "starts_on",
-    "ends_on",
-    "standards",
-    "targets",
-    "description",
-    "is_archived",
-)
+if TYPE_CHECKING:
+    from redline.accounts.models import User
 
 
-def may_manage(user: Any) -> bool:
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CampaignInput(Input):
+    """A campaign's fields as an edge read them; an update changes those given. The regions
+    come as records or ids (none: the whole city), found through the door either way; the
+    targets are percentages by target. The model checks the rest (the sectors and standards
+    it knows, the period, each target's range)."""
+
+    name: Maybe[str] = UNSET
+    name_en: Maybe[str] = UNSET
+    sectors: Maybe[tuple[str, ...]] = UNSET
+    regions: Maybe[tuple[Region | int, ...]] = UNSET
+    starts_on: Maybe[dt.date] = UNSET
+    ends_on: Maybe[dt.date] = UNSET
+    standards: Maybe[tuple[str, ...]] = UNSET
+    targets: Maybe[Mapping[str, float]] = UNSET
+    description: Maybe[str] = UNSET
+    is_archived: Maybe[bool] = UNSET
+
+
+def may_manage(user: User) -> bool:
     """May the user create and edit campaigns (the door's action "manage": a manager or
     administrator of the city government or of the city Safety Committee office, or a
     superuser)?"""
     return can(user, "manage")
 
 
-def ensure_may_manage(user: Any) -> None:
+def ensure_may_manage(user: User) -> None:
     if not may_manage(user):
         raise PermissionDenied()
 
 
-def _regions(actor: Any, value: Any) -> list[Region]:
-    if value in (None, ""):
+def _regions(actor: User, value: tuple[Region | int, ...]) -> list[Region]:
+    """The regions named, where the actor may see them; a field error for any other."""
+    ids = {entry.pk if isinstance(entry, Region) else entry for entry in value}
+    if not ids:
         return []
-    if isinstance(value, Region | int | str) or not isinstance(value, Iterable):
-        value = [value]
-    ids = []
-    for entry in value:
-        pk = entry.pk if isinstance(entry, Region) else entry
-        try:
-            ids.append(int(pk))
-        except (TypeError, ValueError):
-            raise ValidationFailed(fields={"regions": _("No such region.")}) from None
     found = list(Region.objects.restrict(actor).filter(pk__in=ids).order_by("path"))
-    if len(found) != len(set(ids)):
+    if len(found) != len(ids):
         raise ValidationFailed(fields={"regions": _("No such region.")})
     return found
-
-
-def _number(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value
-
-
-def _targets(value: Any) -> Any:
-    """Targets as stored: unset ones left out, decimals from forms as plain numbers."""
-    if not isinstance(value, Mapping):
-        return value
-    return {k: _number(v) for k, v in value.items() if v is not None and v != ""}
 
 
 def _snapshot(campaign: Campaign, regions: list[Region]) -> dict[str, Any]:
@@ -86,17 +77,18 @@ def _snapshot(campaign: Campaign, regions: list[Region]) -> dict[str, Any]:
     return data
 
 
-def _apply(campaign: Campaign, data: Mapping[str, Any]) -> None:
-    for name, value in data.items():
+def _apply(campaign: Campaign, data: CampaignInput) -> None:
+    for name, value in data.given().items():
+        if name == "regions":
+            continue  # not a field of the row: set after the save
         if name == "sectors":
-            items = value.split(",") if isinstance(value, str) else list(value or [])
-            campaign.sector_list = [str(s) for s in items if s]
+            campaign.sector_list = list(value)
         elif name == "standards":
-            campaign.standards = list(value) if isinstance(value, list | tuple) else value
+            campaign.standards = list(value)
         elif name == "targets":
-            campaign.targets = _targets(value)
+            campaign.targets = dict(value)
         elif name in ("name", "name_en", "description"):
-            setattr(campaign, name, (value or "").strip() if isinstance(value, str) else value)
+            setattr(campaign, name, value.strip())
         else:
             setattr(campaign, name, value)
 
@@ -104,16 +96,13 @@ def _apply(campaign: Campaign, data: Mapping[str, Any]) -> None:
 @transaction.atomic
 def campaign_save(
     *,
-    actor: Any,
-    data: Mapping[str, Any],
+    actor: User,
+    data: CampaignInput,
     campaign_id: int | None = None,
     version: int | None = None,
 ) -> Campaign:
     """Create a campaign (no `campaign_id`) or change one read at `version`."""
     ensure_may_manage(actor)
-    unknown = sorted(set(data) - set(FIELDS))
-    if unknown:
-        raise ValidationFailed(fields={k: _("Unknown field.") for k in unknown})
     if campaign_id is None:
         campaign, before, old_regions = Campaign(), None, []
     else:
@@ -122,8 +111,8 @@ def campaign_save(
             raise ValidationFailed(fields={"version": _("Give the version you read.")})
         old_regions = list(campaign.regions.order_by("path"))
         before = _snapshot(campaign, old_regions)
-    regions = _regions(actor, data["regions"]) if "regions" in data else old_regions
-    _apply(campaign, {k: v for k, v in data.items() if k != "regions"})
+    regions = old_regions if isinstance(data.regions, Unset) else _regions(actor, data.regions)
+    _apply(campaign, data)
     clean_or_fail(campaign)
 
     if before is None:
@@ -152,7 +141,7 @@ def campaign_save(
 
 
 def _log(
-    actor: Any,
+    actor: User,
     action: str,
     campaign: Campaign,
     before: dict[str, Any] | None,

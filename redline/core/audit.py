@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime
 import decimal
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
 from redline.core.context import current
 from redline.core.models import ChangeLog
+
+if TYPE_CHECKING:
+    from redline.accounts.models import User
 
 
 def plain(value: Any) -> Any:
@@ -47,7 +50,7 @@ LABEL_SUFFIX = "__label"
 
 def record(
     *,
-    actor: Any,
+    actor: User | None,
     action: str,
     instance: models.Model,
     before: dict[str, Any] | None,

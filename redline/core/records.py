@@ -3,7 +3,7 @@ with an optimistic version check, record the change. Services compose them."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import F, Model
@@ -11,6 +11,9 @@ from django.utils import timezone
 
 from redline.core import audit
 from redline.core.errors import Conflict, ValidationFailed
+
+if TYPE_CHECKING:
+    from redline.accounts.models import User
 
 
 def fields_of(error: ValidationError, renames: dict[str, str] | None = None) -> dict[str, str]:
@@ -51,7 +54,7 @@ def save_versioned(instance: Any, version: int) -> None:
 
 
 def log_change(
-    actor: Any,
+    actor: User | None,
     action: str,
     instance: Model,
     before: dict[str, Any] | None,

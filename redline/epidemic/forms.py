@@ -15,6 +15,7 @@ from redline.core.forms import choice_field
 from redline.core.widgets import DateInput
 from redline.epidemic.models import Condition
 from redline.epidemic.reporting import Reporter
+from redline.epidemic.services import KeyGroupCountInput
 from redline.epidemic.vocab import KeyGroup
 from redline.organisations.models import Enterprise, Region
 
@@ -183,6 +184,12 @@ class KeyGroupForm(forms.Form):
     def __init__(self, *args: Any, who: Reporter, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choice_field(self, "where").choices = where_choices(who)
+
+    def service_data(self, where: Where) -> KeyGroupCountInput:
+        """The count for `where`, the region or key place the `where` field names (see
+        `where_of`)."""
+        data = {name: value for name, value in self.cleaned_data.items() if name != "where"}
+        return KeyGroupCountInput.of(data, region=where.region, place=where.place)
 
 
 class ImportForm(forms.Form):

@@ -410,3 +410,11 @@ def read_rows(table: Table, given: Iterable[Any]) -> list[Row]:
     """Rows as given to a service (mappings, sequences or rows read from a file), read by
     the table; numbered by their position unless they carry a number."""
     return [table.record(raw, position) for position, raw in enumerate(given, start=1)]
+
+
+def given_row(table: Table, values: dict[str, Any]) -> Row:
+    """A row whose values an edge has read already (a service's typed input): taken as they
+    are, for the checks above."""
+    row = Row(table, 1, dict(values))
+    row.values = dict(values)
+    return row

@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,8 +38,9 @@ from django.utils.translation import gettext as _
 from redline.core import audit
 from redline.core.context import current as current_context
 from redline.core.errors import Conflict, PermissionDenied, ValidationFailed
+from redline.core.inputs import Input
 from redline.core.models import ChangeLog
-from redline.core.spreadsheet import Row, as_text
+from redline.core.spreadsheet import CellError, Row, as_text
 from redline.epidemic import catalogue
 from redline.epidemic.models import (
     CaseCount,
@@ -59,9 +60,11 @@ from redline.epidemic.rows import (
     RowError,
     RowsInvalid,
     check,
+    given_row,
     read_rows,
 )
 from redline.epidemic.vocab import CountSource
+from redline.organisations.models import Enterprise, Region
 
 if TYPE_CHECKING:
     from redline.accounts.models import User
@@ -69,6 +72,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_ROWS",
     "CatalogueChanges",
+    "KeyGroupCountInput",
     "Recorded",
     "RowError",
     "RowsInvalid",
@@ -440,18 +444,56 @@ def _write_group(user: User, item: GroupRow, now: dt.datetime) -> tuple[str, Key
     return "replaced", existing
 
 
+@dataclass(frozen=True, kw_only=True)
+class KeyGroupCountInput(Input):
+    """One key-group count as an edge read it: the region (a record or its administrative
+    code) and, for a key place's figure, the place (a record or its id); the key group's
+    code, the number of people, the date the figure describes and where it comes from.
+    Whether the user may submit for that region or place, whether the date is past and the
+    number plausible, is the service's."""
+
+    region: Region | str
+    place: Enterprise | int | None = None
+    group: str
+    count: int
+    as_of: dt.date
+    source: str
+
+
+def _group_row(data: KeyGroupCountInput) -> Row:
+    """The input as a row of the key-group table (its values as given, nothing read again),
+    for the checks every key-group count passes; the number's bounds are the table's."""
+    place = data.place.pk if isinstance(data.place, Enterprise) else data.place
+    row = given_row(
+        GROUPS,
+        {
+            "region": data.region.code if isinstance(data.region, Region) else data.region,
+            "place": None if place is None else str(place),
+            "group": data.group,
+            "count": data.count,
+            "as_of": data.as_of,
+            "source": data.source,
+        },
+    )
+    try:
+        GROUPS.by_key["count"].type.read(data.count, row.values)
+    except CellError as error:
+        row.error("count", str(error))
+    return row
+
+
 def key_group_count_record(
-    *, user: User, data: Mapping[str, Any], now: dt.datetime | None = None
+    *, user: User, data: KeyGroupCountInput, now: dt.datetime | None = None
 ) -> tuple[KeyGroupCount, str]:
-    """Record one key-group count (`region`, `place`, `group`, `count`, `as_of`, `source`).
-    A later count for the same series, group and date replaces it. Returns the row and
-    "created", "replaced" or "unchanged"; ValidationFailed names the field."""
+    """Record one key-group count. A later count for the same series, group and date
+    replaces it. Returns the row and "created", "replaced" or "unchanged"; ValidationFailed
+    names the field."""
     now = now or timezone.now()
     who = reporter(user)
     if not who.may_submit:
         raise PermissionDenied(_("Your organisation and role may read surveillance data only."))
     try:
-        _counts, groups = check(user, who, timezone.localdate(now), [], read_rows(GROUPS, [data]))
+        _counts, groups = check(user, who, timezone.localdate(now), [], [_group_row(data)])
     except RowsInvalid as failure:
         raise ValidationFailed(
             failure.message, fields={e.field: e.message for e in failure.errors}
@@ -483,7 +525,7 @@ class CatalogueChanges:
 
 @transaction.atomic
 def condition_catalogue_load(
-    *, user: Any = None, path: Path | str | None = None, dry_run: bool = False
+    *, user: User | None = None, path: Path | str | None = None, dry_run: bool = False
 ) -> CatalogueChanges:
     """Bring `Condition` in line with the catalogue file: create new codes, update changed
     fields, deactivate codes no longer in the file (their counts and signals stay).

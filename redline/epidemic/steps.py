@@ -11,51 +11,26 @@ from redline.core.workflow import Prepared, Step
 from redline.epidemic.models import Signal
 from redline.epidemic.services_signals import _announce, city_cdc, district_government
 from redline.epidemic.vocab import SignalState, Verification
-from redline.epidemic.workflow import OUTCOMES, VERIFIED_STATE
+from redline.epidemic.workflow import VERIFIED_STATE
 
 
 def prepare(step: Step) -> Prepared:
     """The changes to the signal and the data for the timeline."""
-    data, actor, now = step.data, step.actor, step.now
+    values, actor, now = step.values, step.actor, step.now
     changes: dict[str, object] = {}
     shown: dict[str, object] = {}
     target = step.transition.target
     if step.action == "verify":
-        verdict = str(data.get("verification") or "").strip()
-        if verdict not in Verification.values:
-            raise ValidationFailed(
-                fields={
-                    "verification": _("Choose one of: %(values)s.")
-                    % {"values": ", ".join(Verification.values)}
-                }
-            )
+        verdict = Verification(values["verification"])
         # A true signal needs no explanation; ruling one out or leaving it open does.
         if verdict != Verification.TRUE and not step.comment:
             raise ValidationFailed(fields={"comment": _("This field is required.")})
-        target = VERIFIED_STATE[Verification(verdict)]
-        changes |= {
-            "verification": verdict,
-            "verified_at": now,
-            "verified_by_id": actor.pk if getattr(actor, "pk", None) else None,
-        }
-        shown["verification"] = verdict
-    if step.action == "respond" and data.get("cases") not in (None, ""):
-        try:
-            cases = int(data["cases"])
-        except (TypeError, ValueError):
-            cases = -1
-        if cases < 0:
-            raise ValidationFailed(fields={"cases": _("Give a whole number of 0 or more.")})
-        shown["cases"] = cases
-    if step.action == "close" and data.get("outcome") not in (None, ""):
-        outcome = str(data["outcome"])
-        if outcome not in OUTCOMES:
-            raise ValidationFailed(
-                fields={
-                    "outcome": _("Choose one of: %(values)s.") % {"values": ", ".join(OUTCOMES)}
-                }
-            )
-        shown["outcome"] = outcome
+        target = VERIFIED_STATE[verdict]
+        changes |= {"verification": verdict, "verified_at": now, "verified_by_id": actor.pk}
+        shown["verification"] = verdict.value
+    for name in ("cases", "outcome"):  # what a response found, how a signal ended
+        if name in values:
+            shown[name] = values[name]
     if target == SignalState.CLOSED:
         changes["closed_at"] = now
     if target is not None:

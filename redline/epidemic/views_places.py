@@ -113,17 +113,14 @@ def group_entry(request: PageRequest) -> HttpResponse:
     if request.method == "POST":
         status = 422
         if form.is_valid():
-            data = dict(form.cleaned_data)
-            where = where_of(who, data.pop("where"))
+            where = where_of(who, form.cleaned_data["where"])
             if where is None:
                 form.add_error("where", _("You may not submit data there."))
             else:
-                data |= {
-                    "region": where.region.code,
-                    "place": where.place.pk if where.place else None,
-                }
                 try:
-                    _row, outcome = services.key_group_count_record(user=request.user, data=data)
+                    _row, outcome = services.key_group_count_record(
+                        user=request.user, data=form.service_data(where)
+                    )
                 except DomainError as failure:
                     status = show_on_form(form, failure, {"region": "where", "place": "where"})
                 else:

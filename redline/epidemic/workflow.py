@@ -17,16 +17,19 @@ succeeds; the hooks in `epidemic/steps.py` say what each step changes and who he
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
-from redline.core.workflow import Machine, Messages, Transition
+from redline.core.workflow import Choice, Count, Machine, Messages, Transition, step_fields
 from redline.epidemic.models import Signal, SignalEvent
 from redline.epidemic.vocab import SignalState as S
 from redline.epidemic.vocab import Verification
 from redline.organisations.access import can, is_government_side, role_allows
 from redline.organisations.vocab import OrganisationKind, RegionLevel
+
+if TYPE_CHECKING:
+    from redline.accounts.models import User
 
 # Where a verification leads.
 VERIFIED_STATE = {
@@ -36,7 +39,7 @@ VERIFIED_STATE = {
 }
 
 
-def _org(actor: Any) -> Any:
+def _org(actor: User) -> Any:
     return getattr(actor, "organisation", None)
 
 
@@ -48,7 +51,7 @@ def is_city_cdc(org: Any) -> bool:
     )
 
 
-def cdc_staff(actor: Any, signal: Signal) -> bool:
+def cdc_staff(actor: User, signal: Signal) -> bool:
     """An operator or manager of the signal's responsible public-health body, or of the
     city CDC (a superuser too)."""
     if getattr(actor, "is_superuser", False):
@@ -61,12 +64,12 @@ def cdc_staff(actor: Any, signal: Signal) -> bool:
     return org.pk == signal.responsible_id or is_city_cdc(org)
 
 
-def writer(actor: Any, signal: Signal) -> bool:
+def writer(actor: User, signal: Signal) -> bool:
     """Anyone on the government side (public-health bodies included) who may write."""
     return is_government_side(actor) and (can(actor, "change") or can(actor, "inspect"))
 
 
-def may_run_detection(actor: Any) -> bool:
+def may_run_detection(actor: User) -> bool:
     """Who may start a detection run on demand: public-health managers (and superusers)."""
     if getattr(actor, "is_superuser", False):
         return True
@@ -129,7 +132,7 @@ MACHINE = Machine(
                 None,  # where the verification leads (VERIFIED_STATE)
                 cdc_staff,
                 CDC,
-                fields=("verification", "comment"),
+                fields=step_fields(verification=Choice(Verification.values)),
                 required=frozenset({"verification"}),
             ),
             Transition(
@@ -139,7 +142,7 @@ MACHINE = Machine(
                 S.RESPONDING,
                 cdc_staff,
                 CDC,
-                fields=("comment", "cases"),
+                fields=step_fields(cases=Count()),
                 required=frozenset({"comment"}),
             ),
             Transition(
@@ -149,7 +152,7 @@ MACHINE = Machine(
                 S.CLOSED,
                 cdc_staff,
                 CDC,
-                fields=("comment", "outcome"),
+                fields=step_fields(outcome=Choice(OUTCOMES)),
                 required=frozenset({"comment"}),
             ),
             Transition(

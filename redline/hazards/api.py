@@ -497,7 +497,7 @@ def report_hazard(
 ) -> Status:
     hazard, created = services.hazard_report(
         actor=request.user,
-        data=_fields(payload),
+        data=services.HazardReportInput.of(_fields(payload)),
         photos=_photos(payload),
         idempotency_key=idempotency_key,
         source_default=HazardSource.API,
@@ -561,7 +561,7 @@ def record_task(
     task = inspection.task_record(
         actor=request.user,
         task_id=task_id,
-        data=_fields(payload),
+        data=inspection.TaskRecordInput.of(_fields(payload)),
         photos=_photos(payload),
         idempotency_key=idempotency_key,
     )

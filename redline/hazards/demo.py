@@ -22,8 +22,8 @@ from django.utils import timezone
 
 from redline.hazards.inspection import task_generate
 from redline.hazards.models import Hazard, HazardEvent, InspectionTask, unit_copies
-from redline.hazards.public import hazard_report_public
-from redline.hazards.services import hazard_report, hazard_transition
+from redline.hazards.public import PublicReportInput, hazard_report_public
+from redline.hazards.services import HazardReportInput, hazard_report, hazard_transition
 from redline.hazards.tally import tally_rebuild
 from redline.hazards.vocab import (
     Classification,
@@ -621,31 +621,35 @@ def _live_cases(builder: Any) -> None:
     enterprise_id = operator.organisation.enterprise_id
     major, _created = hazard_report(
         actor=operator,
-        data={
-            "enterprise": enterprise_id,
-            "name": "储罐安全阀未投用",
-            "description": "2号储罐区3号储罐安全阀前的切断阀被关闭，安全阀未正常投用，"
-            "储罐超压时无法泄放。",
-            "hazard_type": HazardType.EQUIPMENT,
-            "level": HazardLevel.MAJOR,
-            "classification": Classification.UNSAFE_CONDITION,
-            "source": HazardSource.COMPREHENSIVE,
-            "location": "2号储罐区",
-            "determination_items": ["HC-15"] if _item_exists("HC-15") else [],
-        },
+        data=HazardReportInput.of(
+            {
+                "enterprise": enterprise_id,
+                "name": "储罐安全阀未投用",
+                "description": "2号储罐区3号储罐安全阀前的切断阀被关闭，安全阀未正常投用，"
+                "储罐超压时无法泄放。",
+                "hazard_type": HazardType.EQUIPMENT,
+                "level": HazardLevel.MAJOR,
+                "classification": Classification.UNSAFE_CONDITION,
+                "source": HazardSource.COMPREHENSIVE,
+                "location": "2号储罐区",
+                "determination_items": ["HC-15"] if _item_exists("HC-15") else [],
+            }
+        ),
         idempotency_key="demo-live-major",
     )
     general, _created = hazard_report(
         actor=operator,
-        data={
-            "enterprise": enterprise_id,
-            "name": "灭火器过期",
-            "description": "配电室两具二氧化碳灭火器超过检验期。",
-            "hazard_type": HazardType.FIRE,
-            "level": HazardLevel.GENERAL,
-            "source": HazardSource.DAILY,
-            "location": "配电室",
-        },
+        data=HazardReportInput.of(
+            {
+                "enterprise": enterprise_id,
+                "name": "灭火器过期",
+                "description": "配电室两具二氧化碳灭火器超过检验期。",
+                "hazard_type": HazardType.FIRE,
+                "level": HazardLevel.GENERAL,
+                "source": HazardSource.DAILY,
+                "location": "配电室",
+            }
+        ),
         idempotency_key="demo-live-general",
     )
     hazard_transition(
@@ -656,12 +660,14 @@ def _live_cases(builder: Any) -> None:
         data={"comment": "已更换两具新灭火器。"},
     )
     public = hazard_report_public(
-        data={
-            "region": operator.organisation.region_id,
-            "place": "夜市东侧巷口",
-            "sector": "gas",
-            "description": "夜市摊位把液化气钢瓶放在烧烤炉旁边，附近没有灭火器。",
-        },
+        data=PublicReportInput.of(
+            {
+                "region": operator.organisation.region_id,
+                "place": "夜市东侧巷口",
+                "sector": "gas",
+                "description": "夜市摊位把液化气钢瓶放在烧烤炉旁边，附近没有灭火器。",
+            }
+        ),
         ip="",
     )
     builder.progress(

@@ -9,7 +9,7 @@ import binascii
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
@@ -17,6 +17,9 @@ from django.utils.translation import gettext as _
 
 from redline.core.errors import ValidationFailed
 from redline.hazards.models import Photo
+
+if TYPE_CHECKING:
+    from redline.accounts.models import User
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_FILES = 6
@@ -77,7 +80,7 @@ def check_uploads(files: Iterable[Any], field: str = "photos") -> list[Upload]:
     return uploads
 
 
-def store(uploads: Iterable[Upload], *, actor: Any, **owner: Any) -> list[Photo]:
+def store(uploads: Iterable[Upload], *, actor: User | None, **owner: Any) -> list[Photo]:
     """Save checked uploads, attached to a hazard, a hazard event and/or a task."""
     photos = []
     now = timezone.now()

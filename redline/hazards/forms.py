@@ -17,6 +17,7 @@ from redline.core.forms import choice_field
 from redline.core.widgets import DateInput
 from redline.core.workflow import web as workflow_web
 from redline.engines.fire_composite import PLACE_TYPES
+from redline.hazards.services import HazardReportInput
 from redline.hazards.standards import determination_standards
 from redline.hazards.vocab import (
     Classification,
@@ -115,10 +116,10 @@ class HazardReportForm(forms.Form):
         if not self.is_bound and not self.initial.get("idempotency_key"):
             self.initial["idempotency_key"] = uuid.uuid4().hex
 
-    def service_data(self) -> dict[str, Any]:
+    def service_data(self) -> HazardReportInput:
         data = dict(self.cleaned_data)
         data.pop("idempotency_key", None)
-        return {k: v for k, v in data.items() if v not in (None, "", [])}
+        return HazardReportInput.of(data)
 
 
 class StepForm(workflow_web.StepForm):

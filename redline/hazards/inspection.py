@@ -12,7 +12,7 @@ same task set.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -22,9 +22,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from redline.core import audit
 from redline.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from redline.core.inputs import Input, read
+from redline.core.readers import Choice, DateTime, Text
 from redline.engines.task_schedule import Cycle, WorkCalendar, due_times, period_after
 from redline.hazards import evidence
 from redline.hazards.models import CalendarDay, InspectionTask
@@ -211,7 +214,16 @@ def task_counts(queryset: QuerySet[InspectionTask], now: dt.datetime) -> dict[st
 
 # --- recording -------------------------------------------------------------------------
 
-RECORD_FIELDS = ("result", "checked_at", "note", "inspector_name", "inspector_phone")
+
+@dataclass(frozen=True, kw_only=True)
+class TaskRecordInput(Input):
+    """An inspection task's result as the unit's inspector gives it."""
+
+    result: str = read(Choice(TaskResult.values, _lazy("Choose the result.")))
+    checked_at: dt.datetime | None = read(DateTime(), None)  # default: now
+    note: str = read(Text(), "")
+    inspector_name: str = read(Text(), "")
+    inspector_phone: str = read(Text(), "")
 
 
 @transaction.atomic
@@ -219,7 +231,7 @@ def task_record(
     *,
     actor: User,
     task_id: int,
-    data: Mapping[str, Any],
+    data: TaskRecordInput,
     photos: Iterable[Any] = (),
     idempotency_key: str = "",
 ) -> InspectionTask:
@@ -242,26 +254,14 @@ def task_record(
     )
     if not own or not (can(actor, "change") or can(actor, "inspect")):
         raise PermissionDenied(_("Only the unit's own staff record its inspection tasks."))
-    unknown = sorted(set(data) - set(RECORD_FIELDS))
-    if unknown:
-        raise ValidationFailed(fields={name: _("Unknown field.") for name in unknown})
-    result = str(data.get("result") or "")
-    if result not in TaskResult.values:
-        raise ValidationFailed(fields={"result": _("Choose the result.")})
+    result = data.result
     now = timezone.now()
-    checked_at = data.get("checked_at") or now
-    if isinstance(checked_at, str):
-        try:
-            checked_at = dt.datetime.fromisoformat(checked_at)
-        except ValueError:
-            raise ValidationFailed(fields={"checked_at": _("Give a date and time.")}) from None
-    if timezone.is_naive(checked_at):
-        checked_at = timezone.make_aware(checked_at)
+    checked_at = data.checked_at or now
     if checked_at > now + dt.timedelta(minutes=5):
         raise ValidationFailed(fields={"checked_at": _("The inspection cannot be in the future.")})
     if now < task.due_at:
         raise ValidationFailed(_("This task is not due yet."))
-    note = str(data.get("note") or "").strip()
+    note = data.note
     if result in (TaskResult.NOT_INSPECTED, TaskResult.OTHER) and not note:
         raise ValidationFailed(fields={"note": _("Say why.")})
     uploads = evidence.check_uploads(photos)
@@ -270,10 +270,10 @@ def task_record(
         "checked_at": checked_at,
         "recorded_at": now,
         "inspector_id": actor.pk,
-        "inspector_name": str(data.get("inspector_name") or "").strip()[:100]
+        "inspector_name": data.inspector_name[:100]
         or actor.get_full_name()
         or actor.get_username(),
-        "inspector_phone": str(data.get("inspector_phone") or actor.phone or "").strip()[:30],
+        "inspector_phone": (data.inspector_phone or actor.phone or "").strip()[:30],
         "note": note,
         "idempotency_key": key,
     }

@@ -4,10 +4,11 @@ fill time), answered with a tracking number the reporter can look up later."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,13 +16,15 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from redline.core import audit
 from redline.core.errors import Conflict, ValidationFailed
-from redline.core.workflow import text
+from redline.core.inputs import Input, read
+from redline.core.readers import Choice, Ref, Text
 from redline.hazards import evidence
 from redline.hazards.models import Hazard, unit_copies
-from redline.hazards.services import announce_report, check_fields, choice, timeline_event
+from redline.hazards.services import announce_report, timeline_event
 from redline.hazards.tally import tally_add
 from redline.hazards.vocab import HazardLevel, HazardSource, HazardState, HazardType
 from redline.organisations import selectors as org_selectors
@@ -40,17 +43,26 @@ def _ip_hash(ip: str) -> str:
     return hashlib.sha256(f"{settings.SECRET_KEY}:{ip}".encode()).hexdigest() if ip else ""
 
 
-PUBLIC_FIELDS = ("region", "place", "sector", "hazard_type", "description", "name", "contact")
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PublicReportInput(Input):
+    """A report from anyone, each field read once where it arrives."""
+
+    region: int = read(Ref(_lazy("Choose the district or subdistrict.")))
+    place: str = read(Text(limit=200))
+    description: str = read(Text(limit=4000))
+    name: str = read(Text(limit=200), "")
+    sector: str = read(Choice(Sector.values), "")
+    hazard_type: str = read(Choice(HazardType.values), HazardType.OTHER)
+    contact: str = read(Text(limit=100), "")
 
 
 @transaction.atomic
 def hazard_report_public(
-    *, data: Mapping[str, Any], photos: Iterable[Any] = (), ip: str = ""
+    *, data: PublicReportInput, photos: Iterable[Any] = (), ip: str = ""
 ) -> Hazard:
     """A report from anyone, without an account. It lands with the governments of the
     region chosen, who assign it to a unit or dismiss it; the reporter gets a tracking
     number. At most REDLINE_PUBLIC_REPORT_LIMIT reports per address per hour."""
-    check_fields(data, PUBLIC_FIELDS)
     ip_hash = _ip_hash(ip)
     if ip_hash:
         since = timezone.now() - dt.timedelta(hours=1)
@@ -60,29 +72,26 @@ def hazard_report_public(
                 _("Too many reports from your connection in the last hour; try again later.")
             )
     try:
-        region = Region.objects.get(pk=int(data.get("region") or 0))
-    except (Region.DoesNotExist, TypeError, ValueError):
+        region = Region.objects.get(pk=data.region)
+    except Region.DoesNotExist:
         raise ValidationFailed(
             fields={"region": _("Choose the district or subdistrict.")}
         ) from None
-    place = text(data, "place", required=True, limit=200)
-    description = text(data, "description", required=True, limit=4000)
     uploads = evidence.check_uploads(photos)
-    name = text(data, "name", required=False, limit=200) or description[:60]
-    sector = choice(data, "sector", Sector, required=False)
+    description, sector = data.description, data.sector
     hazard = Hazard(
         region=region,
         sector=sector,
         **unit_copies(None, sector),
-        name=name,
+        name=data.name or description[:60],
         description=description,
-        hazard_type=choice(data, "hazard_type", HazardType, required=False) or HazardType.OTHER,
+        hazard_type=data.hazard_type,
         level=HazardLevel.GENERAL,
         source=HazardSource.PUBLIC,
-        location=place,
+        location=data.place,
         state=HazardState.REPORTED,
         reporter_name=_("Member of the public"),
-        reporter_contact=text(data, "contact", required=False, limit=100),
+        reporter_contact=data.contact,
         reporter_ip_hash=ip_hash,
         reported_at=timezone.now(),
     )

@@ -11,6 +11,7 @@ the commit.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -21,11 +22,14 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from redline.core import audit
 from redline.core.errors import NotFound, PermissionDenied, ValidationFailed
+from redline.core.inputs import Input, read
 from redline.core.notify import notify, users_of
-from redline.core.workflow import actor_name, take_step, text, write_event
+from redline.core.readers import Choice, Codes, Ref, Text
+from redline.core.workflow import actor_name, take_step, write_event
 from redline.engines.fire_composite import composite_determination
 from redline.hazards import evidence
 from redline.hazards.models import Hazard, HazardEvent, InspectionTask, unit_copies
@@ -48,73 +52,34 @@ from redline.risk.models import ControlMeasure
 if TYPE_CHECKING:
     from redline.accounts.models import User
 
-REPORT_FIELDS = (
-    "enterprise",
-    "name",
-    "description",
-    "hazard_type",
-    "level",
-    "classification",
-    "source",
-    "location",
-    "measure",
-    "task",
-    "determination_items",
-    "fire_place_type",
-    "fire_elements",
-)
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class HazardReportInput(Input):
+    """A hidden hazard as its reporter gives it (a unit's own people or a government
+    inspector): each field read once, where it arrives."""
+
+    enterprise: int = read(Ref(_lazy("No such unit in your jurisdiction.")))
+    name: str = read(Text(limit=200))
+    description: str = read(Text())
+    hazard_type: str = read(Choice(HazardType.values))
+    level: str = read(Choice(HazardLevel.values))
+    classification: str = read(Choice(Classification.values), "")
+    source: str = read(Choice(HazardSource.values), "")
+    location: str = read(Text(limit=300), "")
+    measure: int | None = read(Ref(_lazy("No such control measure of this unit.")), None)
+    task: int | None = read(Ref(_lazy("No such inspection task of this unit.")), None)
+    determination_items: tuple[str, ...] = read(Codes(), ())
+    fire_place_type: str = read(Text(), "")
+    fire_elements: tuple[str, ...] = read(Codes(), ())
 
 
 # --- helpers ---------------------------------------------------------------------------
 
 
-def choice(data: Mapping[str, Any], name: str, choices: Any, *, required: bool) -> str:
-    value = str(data.get(name) or "").strip()
-    if not value:
-        if required:
-            raise ValidationFailed(fields={name: _("This field is required.")})
-        return ""
-    if value not in choices.values:
-        raise ValidationFailed(
-            fields={name: _("Choose one of: %(values)s.") % {"values": ", ".join(choices.values)}}
-        )
-    return value
-
-
-def _date(data: Mapping[str, Any], name: str, *, required: bool) -> dt.date | None:
-    value = data.get(name)
-    if value in (None, ""):
-        if required:
-            raise ValidationFailed(fields={name: _("This field is required.")})
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise ValidationFailed(fields={name: _("Give a date as YYYY-MM-DD.")}) from None
-
-
-def _future_date(data: Mapping[str, Any], name: str) -> dt.date:
-    value = _date(data, name, required=True)
-    assert value is not None
-    if value < timezone.localdate():
-        raise ValidationFailed(fields={name: _("The deadline cannot be in the past.")})
-    return value
-
-
-def check_fields(data: Mapping[str, Any], allowed: Iterable[str]) -> None:
-    unknown = sorted(set(data) - set(allowed))
-    if unknown:
-        raise ValidationFailed(fields={name: _("Unknown field.") for name in unknown})
-
-
 def timeline_event(
     hazard: Hazard,
     *,
-    actor: Any,
+    actor: User | None,
     action: str,
     from_state: str = "",
     to_state: str = "",
@@ -195,53 +160,44 @@ def determination(
 
 
 def _reported_hazard(
-    actor: User, data: Mapping[str, Any], *, source_default: str
+    actor: User, data: HazardReportInput, *, source_default: str
 ) -> tuple[Hazard, Any]:
     """A new hazard from a unit's or a government's report (not saved)."""
-    enterprise_value = data.get("enterprise")
-    if enterprise_value in (None, ""):
-        raise ValidationFailed(fields={"enterprise": _("This field is required.")})
     try:
         # Reported by those who may inspect the unit (a unit itself, or the government side
         # where it supervises, not where it only reads); their roles are checked below.
-        enterprise = Enterprise.objects.get_for(actor, "inspect", roles=False, pk=enterprise_value)
+        enterprise = Enterprise.objects.get_for(actor, "inspect", roles=False, pk=data.enterprise)
     except NotFound:
         raise NotFound(_("No such unit in your jurisdiction.")) from None
-    own = getattr(getattr(actor, "organisation", None), "enterprise_id", None) == enterprise.pk
-    may_report = (own or getattr(actor, "is_superuser", False)) and (
-        can(actor, "change") or can(actor, "inspect")
-    )
+    own = actor.organisation is not None and actor.organisation.enterprise_id == enterprise.pk
+    may_report = (own or actor.is_superuser) and (can(actor, "change") or can(actor, "inspect"))
     if not (may_report or (is_government_side(actor) and can(actor, "inspect"))):
         raise PermissionDenied()
 
-    source = choice(data, "source", HazardSource, required=False) or source_default
+    source = data.source or source_default
     if source == HazardSource.PUBLIC:
         raise ValidationFailed(fields={"source": _("Public reports come through the public form.")})
     if source == HazardSource.GOVERNMENT and not is_government_side(actor):
         raise ValidationFailed(fields={"source": _("Only a government body reports this source.")})
     items, major_by_standard, composite = determination(
-        data.get("determination_items") or [],
-        text(data, "fire_place_type", required=False),
-        data.get("fire_elements") or [],
+        list(data.determination_items), data.fire_place_type, list(data.fire_elements)
     )
-    level = choice(data, "level", HazardLevel, required=True)
-    if major_by_standard:
-        level = HazardLevel.MAJOR
+    level = HazardLevel.MAJOR if major_by_standard else data.level
     measure = task = None
-    if data.get("task") not in (None, ""):
+    if data.task is not None:
         task = (
             InspectionTask.objects.restrict(actor)
-            .filter(pk=_int(data.get("task"), "task"), enterprise=enterprise)
+            .filter(pk=data.task, enterprise=enterprise)
             .select_related("measure")
             .first()
         )
         if task is None:
             raise ValidationFailed(fields={"task": _("No such inspection task of this unit.")})
         measure = task.measure
-    if data.get("measure") not in (None, ""):
+    if data.measure is not None:
         measure = (
             ControlMeasure.objects.restrict(actor)
-            .filter(pk=_int(data.get("measure"), "measure"), event__enterprise=enterprise)
+            .filter(pk=data.measure, event__enterprise=enterprise)
             .first()
         )
         if measure is None:
@@ -252,33 +208,24 @@ def _reported_hazard(
         region=enterprise.region,
         sector=sector,
         **unit_copies(enterprise),
-        name=text(data, "name", required=True, limit=200),
-        description=text(data, "description", required=True),
-        hazard_type=choice(data, "hazard_type", HazardType, required=True),
+        name=data.name,
+        description=data.description,
+        hazard_type=data.hazard_type,
         level=level,
-        classification=choice(data, "classification", Classification, required=False),
+        classification=data.classification,
         source=source,
-        location=text(data, "location", required=False, limit=300),
+        location=data.location,
         measure=measure,
         task=task,
         determination_items=items,
-        fire_place_type=text(data, "fire_place_type", required=False) if composite else "",
-        fire_elements=sorted({str(e).strip() for e in data.get("fire_elements") or []})
-        if composite
-        else [],
+        fire_place_type=data.fire_place_type if composite else "",
+        fire_elements=sorted(data.fire_elements) if composite else [],
         state=HazardState.REPORTED,
-        reported_by=actor if getattr(actor, "pk", None) else None,
+        reported_by=actor,
         reporter_name=actor_name(actor),
         reported_at=timezone.now(),
     )
     return hazard, composite
-
-
-def _int(value: Any, field: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ValidationFailed(fields={field: _("Give a number.")}) from None
 
 
 def _sector_of(enterprise: Enterprise, items: list[str]) -> str:
@@ -298,7 +245,7 @@ def _sector_of(enterprise: Enterprise, items: list[str]) -> str:
 def hazard_report(
     *,
     actor: User,
-    data: Mapping[str, Any],
+    data: HazardReportInput,
     photos: Iterable[Any] = (),
     idempotency_key: str = "",
     source_default: str = HazardSource.DAILY,
@@ -310,7 +257,6 @@ def hazard_report(
         existing = Hazard.objects.restrict(actor).filter(idempotency_key=key).first()
         if existing is not None:
             return existing, False
-    check_fields(data, REPORT_FIELDS)
     uploads = evidence.check_uploads(photos)
     hazard, composite = _reported_hazard(actor, data, source_default=source_default)
     hazard.idempotency_key = key
@@ -371,7 +317,7 @@ def _determination_data(hazard: Hazard, composite: Any) -> dict[str, Any]:
     return data
 
 
-def announce_report(hazard: Hazard, actor: Any) -> None:
+def announce_report(hazard: Hazard, actor: User | None) -> None:
     """A major hazard is reported at once to its supervising departments and territorial
     governments (recorded on the timeline); a general one only to the unit."""
     if hazard.enterprise_id is None:

@@ -4,35 +4,30 @@ hazard machine (`hazards/workflow.py`), which the workflow kernel calls."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from redline.core.errors import ValidationFailed
 from redline.core.notify import notify, users_of
-from redline.core.workflow import Prepared, Step, text
+from redline.core.workflow import Prepared, Step
 from redline.hazards import evidence
 from redline.hazards.models import Hazard, unit_copies
-from redline.hazards.services import (
-    _date,
-    _future_date,
-    _int,
-    announce_report,
-    choice,
-    hazard_url,
-    unit_users,
-)
+from redline.hazards.services import announce_report, hazard_url, unit_users
 from redline.hazards.tally import closed_part, key_of, tally_move
-from redline.hazards.vocab import HazardLevel, HazardState, ManageType, SupervisionLevel
+from redline.hazards.vocab import HazardState, ManageType, SupervisionLevel
+from redline.hazards.workflow import PLAN_FIELDS, RECTIFIER, SUPERVISING_BODY, UNIT
 from redline.organisations import selectors as org_selectors
 from redline.organisations.access import is_government_side
 from redline.organisations.models import Enterprise, Organisation
 from redline.organisations.vocab import OrganisationKind
+
+if TYPE_CHECKING:
+    from redline.accounts.models import User
 
 
 def prepare(step: Step) -> Prepared:
@@ -47,7 +42,7 @@ def prepare(step: Step) -> Prepared:
         raise ValidationFailed(
             fields={"photos": _("Attach photos of the rectification as evidence.")}
         )
-    changes, shown = _changes_for(step.action, step.actor, hazard, step.data, step.now)
+    changes, shown = _changes_for(step.action, step.actor, hazard, step.values, step.now)
     if step.action == "plan" and changes.get("rectifier") is None:
         changes["rectifier"] = step.actor
     if changes.get("state", step.transition.target) == HazardState.CLOSED:
@@ -66,41 +61,31 @@ def after(step: Step) -> None:
     _after_transition(step.record, step.action, step.actor, step.from_state)
 
 
-def _rectifier(actor: Any, hazard: Hazard, value: Any) -> Any:
-    if value in (None, ""):
+def _rectifier(actor: User, hazard: Hazard, pk: int | None) -> Any:
+    if pk is None:
         return (
             actor
-            if getattr(actor, "organisation", None)
-            and (actor.organisation.enterprise_id == hazard.enterprise_id)
+            if actor.organisation is not None
+            and actor.organisation.enterprise_id == hazard.enterprise_id
             else hazard.rectifier
         )
     assert hazard.enterprise_id is not None  # the steps naming a rectifier need a unit
     user = (
         get_user_model()
         .objects.filter(
-            pk=_int(value, "rectifier"),
+            pk=pk,
             organisation__enterprise_id=hazard.enterprise_id,
             is_active=True,
         )
         .first()
     )
     if user is None:
-        raise ValidationFailed(fields={"rectifier": _("Choose a user of this unit.")})
+        raise ValidationFailed(fields={"rectifier": RECTIFIER.refusal})
     return user
 
 
-def _money(value: Any, field: str) -> Decimal:
-    try:
-        amount = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise ValidationFailed(fields={field: _("Give an amount in 10,000 CNY.")}) from None
-    if amount < 0 or amount >= Decimal("10000000000"):
-        raise ValidationFailed(fields={field: _("Give an amount in 10,000 CNY.")})
-    return amount.quantize(Decimal("0.01"))
-
-
 def _changes_for(
-    name: str, actor: Any, hazard: Hazard, data: Mapping[str, Any], now: dt.datetime
+    name: str, actor: User, hazard: Hazard, values: Mapping[str, Any], now: dt.datetime
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The fields a step sets, and what its timeline entry records."""
     changes: dict[str, Any] = {}
@@ -113,19 +98,19 @@ def _changes_for(
             "rectifier": actor,
         }
     elif name == "assign":
-        deadline = _future_date(data, "deadline")
+        deadline = values["deadline"]
         changes |= {
             "manage_type": ManageType.BY_DEADLINE,
             "deadline": deadline,
-            "rectifier": _rectifier(actor, hazard, data.get("rectifier")),
+            "rectifier": _rectifier(actor, hazard, values.get("rectifier")),
         }
         shown["deadline"] = deadline.isoformat()
     elif name == "plan":
-        plan = _five_implementations(data)
+        plan = {name: values[name] for name in PLAN_FIELDS}
         changes |= plan | {
             "manage_type": ManageType.BY_DEADLINE,
             "deadline": plan["plan_deadline"],
-            "rectifier": _rectifier(actor, hazard, data.get("rectifier")),
+            "rectifier": _rectifier(actor, hazard, values.get("rectifier")),
         }
         shown |= {k: str(v) if not isinstance(v, str) else v for k, v in plan.items()}
     elif name == "submit":
@@ -149,11 +134,11 @@ def _changes_for(
             "reminded_at": None,
             "escalation_level": 0,
         }
-        if str(data.get("deadline") or "").strip():
-            changes["deadline"] = _future_date(data, "deadline")
+        if "deadline" in values:
+            changes["deadline"] = values["deadline"]
             shown["deadline"] = changes["deadline"].isoformat()
     elif name == "list":
-        body, level, deadline = _listing(actor, hazard, data)
+        body, level, deadline = _listing(actor, hazard, values)
         changes |= {
             "listed": True,
             "listed_by": body,
@@ -167,24 +152,20 @@ def _changes_for(
             "supervision_deadline": deadline.isoformat(),
         }
     elif name == "assign_unit":
-        value = data.get("enterprise")
         try:
             enterprise = Enterprise.objects.restrict(actor, "change", roles=False).get(
-                pk=int(value or 0)
+                pk=values["enterprise"]
             )
-        except (Enterprise.DoesNotExist, TypeError, ValueError):
-            raise ValidationFailed(
-                fields={"enterprise": _("Choose a unit in your jurisdiction.")}
-            ) from None
+        except Enterprise.DoesNotExist:
+            raise ValidationFailed(fields={"enterprise": UNIT.refusal}) from None
         changes |= {"enterprise": enterprise, "region": enterprise.region} | unit_copies(enterprise)
         if not hazard.sector and enterprise.sector_list:
             changes["sector"] = enterprise.sector_list[0]
-        level = choice(data, "level", HazardLevel, required=False)
-        if level:
-            changes["level"] = level
+        if "level" in values:
+            changes["level"] = values["level"]
         shown["enterprise"] = str(enterprise)
-    if "public_note" in data:
-        note = text(data, "public_note", required=False, limit=2000)
+    if "public_note" in values:
+        note = values["public_note"]
         if note and not hazard.tracking_code:
             raise ValidationFailed(
                 fields={"public_note": _("Only a public report has a reporter to answer.")}
@@ -208,7 +189,7 @@ SUPERVISING_KINDS = (
 )
 
 
-def supervising_bodies(actor: Any, hazard: Hazard) -> list[Organisation]:
+def supervising_bodies(actor: User, hazard: Hazard) -> list[Organisation]:
     """The bodies an actor may name as the supervising body of a hazard listed for
     supervision: their own organisation first, then the governments and Safety Committee
     offices over the hazard's region and the departments supervising its unit, at the
@@ -233,7 +214,7 @@ def supervising_bodies(actor: Any, hazard: Hazard) -> list[Organisation]:
     return list(bodies.values())
 
 
-def default_supervision_level(actor: Any) -> str:
+def default_supervision_level(actor: User) -> str:
     """An actor lists at their own organisation's level by default."""
     own = getattr(actor, "organisation", None)
     level = own.level if own is not None else ""
@@ -241,96 +222,40 @@ def default_supervision_level(actor: Any) -> str:
 
 
 def _listing(
-    actor: Any, hazard: Hazard, data: Mapping[str, Any]
+    actor: User, hazard: Hazard, values: Mapping[str, Any]
 ) -> tuple[Organisation, str, dt.date]:
-    """The supervising body, level and deadline of a listing, each checked; every bad one
-    is named."""
+    """The supervising body and level of a listing, each checked against who the actor is
+    (the kernel has read them and the deadline); every bad one is named."""
     errors: dict[str, str] = {}
     bodies = supervising_bodies(actor, hazard)
     body: Organisation | None = None
-    chosen = data.get("supervising_body")
-    if chosen in (None, ""):
-        own = getattr(actor, "organisation", None)
+    if "supervising_body" not in values:
+        own = actor.organisation
         body = own if own is not None and any(b.pk == own.pk for b in bodies) else None
         if body is None:
             errors["supervising_body"] = str(_("This field is required."))
     else:
-        try:
-            wanted = int(chosen)
-        except (TypeError, ValueError):
-            wanted = 0
-        body = next((b for b in bodies if b.pk == wanted), None)
+        body = next((b for b in bodies if b.pk == values["supervising_body"]), None)
         if body is None:
-            errors["supervising_body"] = str(
-                _(
-                    "Choose your own body, or a government body or supervising department of "
-                    "this unit at your level or below."
-                )
-            )
-    level = ""
-    try:
-        level = choice(data, "supervision_level", SupervisionLevel, required=False)
-        level = level or default_supervision_level(actor) or (body.region.level if body else "")
-        if not level:
-            raise ValidationFailed(fields={"supervision_level": _("This field is required.")})
-        own = getattr(actor, "organisation", None)
-        if not getattr(actor, "is_superuser", False) and SupervisionLevel.rank(
-            level
-        ) > SupervisionLevel.rank(own.level if own is not None else ""):
-            raise ValidationFailed(
-                fields={
-                    "supervision_level": _(
-                        "You cannot list above your own level (%(level)s): choose it or a "
-                        "lower one."
-                    )
-                    % {"level": own.region.get_level_display() if own is not None else "—"}
-                }
-            )
-    except ValidationFailed as failure:
-        errors |= failure.fields
-    deadline: dt.date | None = None
-    try:
-        deadline = _date(data, "supervision_deadline", required=True)
-    except ValidationFailed as failure:
-        errors |= failure.fields
-    if deadline is not None and deadline < timezone.localdate():
-        errors["supervision_deadline"] = _("The supervision deadline cannot be in the past.")
+            errors["supervising_body"] = SUPERVISING_BODY.refusal
+    level = values.get("supervision_level") or default_supervision_level(actor)
+    level = level or (body.region.level if body else "")
+    own = actor.organisation
+    if not level:
+        errors["supervision_level"] = str(_("This field is required."))
+    elif not actor.is_superuser and SupervisionLevel.rank(level) > SupervisionLevel.rank(
+        own.level if own is not None else ""
+    ):
+        errors["supervision_level"] = _(
+            "You cannot list above your own level (%(level)s): choose it or a lower one."
+        ) % {"level": own.region.get_level_display() if own is not None else "—"}
     if errors:
         raise ValidationFailed(fields=errors)
-    assert body is not None and deadline is not None
-    return body, level, deadline
+    assert body is not None
+    return body, level, values["supervision_deadline"]
 
 
-def _five_implementations(data: Mapping[str, Any]) -> dict[str, Any]:
-    """The plan's five implementations, each required; every missing one is named."""
-    readers: dict[str, Callable[[], Any]] = {
-        "plan_responsible": lambda: text(data, "plan_responsible", required=True, limit=200),
-        "plan_measures": lambda: text(data, "plan_measures", required=True),
-        "plan_funds": lambda: (
-            _money(data.get("plan_funds"), "plan_funds")
-            if str(data.get("plan_funds") or "").strip()
-            else _required("plan_funds")
-        ),
-        "plan_deadline": lambda: _future_date(data, "plan_deadline"),
-        "plan_contingency": lambda: text(data, "plan_contingency", required=True),
-    }
-    plan: dict[str, Any] = {}
-    errors: dict[str, str] = {}
-    for name, read in readers.items():
-        try:
-            plan[name] = read()
-        except ValidationFailed as failure:
-            errors |= failure.fields
-    if errors:
-        raise ValidationFailed(fields=errors)
-    return plan
-
-
-def _required(field: str) -> Any:
-    raise ValidationFailed(fields={field: _("This field is required.")})
-
-
-def _after_transition(hazard: Hazard, action: str, actor: Any, from_state: str) -> None:
+def _after_transition(hazard: Hazard, action: str, actor: User, from_state: str) -> None:
     """Who hears about a step."""
     body = ""
     with translation.override(settings.LANGUAGE_CODE):

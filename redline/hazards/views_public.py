@@ -9,7 +9,12 @@ from django.views.decorators.csrf import csrf_protect
 from redline.core.errors import DomainError
 from redline.core.web import show_on_form
 from redline.hazards.forms import PublicReportForm
-from redline.hazards.public import hazard_report_public, hazard_track, hazard_tracking
+from redline.hazards.public import (
+    PublicReportInput,
+    hazard_report_public,
+    hazard_track,
+    hazard_tracking,
+)
 
 
 def _ip(request: HttpRequest) -> str:
@@ -31,7 +36,9 @@ def public_report(request: HttpRequest) -> HttpResponse:
             }
             try:
                 hazard = hazard_report_public(
-                    data=data, photos=request.FILES.getlist("photos"), ip=_ip(request)
+                    data=PublicReportInput.of(data),
+                    photos=request.FILES.getlist("photos"),
+                    ip=_ip(request),
                 )
             except DomainError as failure:
                 status = show_on_form(form, failure)

@@ -70,7 +70,9 @@ def record(request: PageRequest, task_id: int) -> HttpResponse:
                 task = inspection.task_record(
                     actor=request.user,
                     task_id=task.pk,
-                    data={"result": form.cleaned_data["result"], "note": form.cleaned_data["note"]},
+                    data=inspection.TaskRecordInput.of(
+                        {"result": form.cleaned_data["result"], "note": form.cleaned_data["note"]}
+                    ),
                     photos=request.FILES.getlist("photos"),
                     idempotency_key=form.cleaned_data.get("idempotency_key") or "",
                 )

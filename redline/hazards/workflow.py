@@ -21,28 +21,42 @@ succeeds; the hooks in `hazards/steps.py` say what each step changes and who hea
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
-from redline.core.workflow import Machine, Messages, Transition, either
+from redline.core.workflow import (
+    Choice,
+    Date,
+    Machine,
+    Messages,
+    Money,
+    Ref,
+    Text,
+    Transition,
+    either,
+    step_fields,
+)
 from redline.hazards.models import Hazard, HazardEvent
-from redline.hazards.vocab import HazardSource, SupervisionLevel
+from redline.hazards.vocab import HazardLevel, HazardSource, SupervisionLevel
 from redline.hazards.vocab import HazardState as S
 from redline.organisations.access import can, is_government_side, role_allows
 from redline.organisations.vocab import OrganisationKind
 
+if TYPE_CHECKING:
+    from redline.accounts.models import User
 
-def _org(actor: Any) -> Any:
+
+def _org(actor: User) -> Any:
     return getattr(actor, "organisation", None)
 
 
-def unit_staff(actor: Any, hazard: Hazard) -> bool:
+def unit_staff(actor: User, hazard: Hazard) -> bool:
     """The unit's own people who may write (operators, inspectors, managers)."""
     return own_enterprise(actor, hazard) and (can(actor, "change") or can(actor, "inspect"))
 
 
-def own_enterprise(actor: Any, hazard: Hazard) -> bool:
+def own_enterprise(actor: User, hazard: Hazard) -> bool:
     """The actor works for the hazard's unit (or is a superuser)."""
     if getattr(actor, "is_superuser", False):
         return True
@@ -50,29 +64,29 @@ def own_enterprise(actor: Any, hazard: Hazard) -> bool:
     return bool(org and hazard.enterprise_id and org.enterprise_id == hazard.enterprise_id)
 
 
-def enterprise_operator(actor: Any, hazard: Hazard) -> bool:
+def enterprise_operator(actor: User, hazard: Hazard) -> bool:
     return own_enterprise(actor, hazard) and can(actor, "change")
 
 
-def enterprise_manager(actor: Any, hazard: Hazard) -> bool:
+def enterprise_manager(actor: User, hazard: Hazard) -> bool:
     # The manager role (the "archive" action's roles; archiving units is the government's).
     return own_enterprise(actor, hazard) and role_allows(actor, "archive")
 
 
-def government(actor: Any, hazard: Hazard) -> bool:
+def government(actor: User, hazard: Hazard) -> bool:
     """A government body, committee office or department (the hazard is already one the
     actor can see) acting as an inspector or manager."""
     return is_government_side(actor) and can(actor, "inspect")
 
 
-def department(actor: Any, hazard: Hazard) -> bool:
+def department(actor: User, hazard: Hazard) -> bool:
     if getattr(actor, "is_superuser", False):
         return True
     org = _org(actor)
     return bool(org and org.kind == OrganisationKind.DEPARTMENT and can(actor, "inspect"))
 
 
-def acceptor(actor: Any, hazard: Hazard) -> bool:
+def acceptor(actor: User, hazard: Hazard) -> bool:
     return enterprise_manager(actor, hazard) or government(actor, hazard)
 
 
@@ -103,7 +117,7 @@ def _without_unit(hazard: Hazard) -> Any:
     return _("This hazard already belongs to a unit.") if hazard.enterprise_id else None
 
 
-def _not_the_rectifier(actor: Any, hazard: Hazard) -> Any:
+def _not_the_rectifier(actor: User, hazard: Hazard) -> Any:
     """A major hazard's rectification is accepted by someone other than its rectifier."""
     if hazard.is_major and actor.pk in {hazard.rectified_by_id, hazard.rectifier_id}:
         return _(
@@ -116,14 +130,28 @@ def _not_the_rectifier(actor: Any, hazard: Hazard) -> Any:
 GENERAL = _levels("general")
 MAJOR = _levels("major")
 OPEN = frozenset(S.open_states())
-PLAN_FIELDS = (
-    "plan_responsible",
-    "plan_measures",
-    "plan_funds",
-    "plan_deadline",
-    "plan_contingency",
+DEADLINE = Date(not_past=_("The deadline cannot be in the past."))
+RECTIFIER = Ref(_("Choose a user of this unit."))
+PUBLIC_NOTE = Text(limit=2000)
+PLAN_FIELDS = {
+    "plan_responsible": Text(limit=200),
+    "plan_measures": Text(),
+    "plan_funds": Money(),
+    "plan_deadline": DEADLINE,
+    "plan_contingency": Text(),
+}
+UNIT = Ref(_("Choose a unit in your jurisdiction."))
+SUPERVISING_BODY = Ref(
+    _(
+        "Choose your own body, or a government body or supervising department of this unit "
+        "at your level or below."
+    )
 )
-LISTING_FIELDS = ("supervising_body", "supervision_level", "supervision_deadline")
+LISTING_FIELDS = {
+    "supervising_body": SUPERVISING_BODY,
+    "supervision_level": Choice(SupervisionLevel.values),
+    "supervision_deadline": Date(not_past=_("The supervision deadline cannot be in the past.")),
+}
 
 MACHINE = Machine(
     name="hazard",
@@ -150,7 +178,7 @@ MACHINE = Machine(
                 S.RECTIFYING,
                 either(enterprise_operator, government),
                 _("the unit's operators or a government inspector"),
-                fields=("comment", "deadline", "rectifier"),
+                fields=step_fields(deadline=DEADLINE, rectifier=RECTIFIER),
                 required=frozenset({"deadline"}),
                 guards=(GENERAL, _has_unit),
                 photos=True,
@@ -162,7 +190,7 @@ MACHINE = Machine(
                 S.RECTIFYING,
                 enterprise_operator,
                 _("the unit's operators"),
-                fields=("comment", *PLAN_FIELDS, "rectifier"),
+                fields=step_fields(**PLAN_FIELDS, rectifier=RECTIFIER),
                 required=frozenset(PLAN_FIELDS),
                 guards=(MAJOR, _has_unit),
                 photos=True,
@@ -185,7 +213,7 @@ MACHINE = Machine(
                 S.CLOSED,  # or awaiting sign-off when listed: see steps.prepare
                 acceptor,
                 _("the unit's managers or a government inspector (not the rectifier)"),
-                fields=("comment", "public_note"),
+                fields=step_fields(public_note=PUBLIC_NOTE),
                 guards=(_has_unit,),
                 separation=_not_the_rectifier,
                 photos=True,
@@ -197,7 +225,7 @@ MACHINE = Machine(
                 S.CLOSED,
                 department,
                 _("the supervising department"),
-                fields=("comment", "public_note"),
+                fields=step_fields(public_note=PUBLIC_NOTE),
                 guards=(MAJOR, _has_unit),
                 photos=True,
             ),
@@ -219,7 +247,7 @@ MACHINE = Machine(
                 S.RECTIFYING,
                 either(enterprise_manager, government),
                 _("the unit's managers or a government inspector"),
-                fields=("comment", "deadline"),
+                fields=step_fields(deadline=DEADLINE),
                 required=frozenset({"comment"}),
                 guards=(_has_unit,),
                 photos=True,
@@ -231,7 +259,7 @@ MACHINE = Machine(
                 None,
                 government,
                 _("a government inspector or manager"),
-                fields=("comment", *LISTING_FIELDS),
+                fields=step_fields(**LISTING_FIELDS),
                 # The body and level default to the actor's own.
                 required=frozenset({"comment", "supervision_deadline"}),
                 guards=(MAJOR, _has_unit, _not_listed),
@@ -243,7 +271,7 @@ MACHINE = Machine(
                 S.DISMISSED,
                 government,
                 _("a government inspector or manager"),
-                fields=("comment", "public_note"),
+                fields=step_fields(public_note=PUBLIC_NOTE),
                 required=frozenset({"comment"}),
                 guards=(_public_report,),
             ),
@@ -254,7 +282,10 @@ MACHINE = Machine(
                 None,
                 government,
                 _("a government inspector or manager"),
-                fields=("comment", "enterprise", "level"),
+                fields=step_fields(
+                    enterprise=UNIT,
+                    level=Choice(HazardLevel.values),
+                ),
                 required=frozenset({"enterprise"}),
                 guards=(_without_unit,),
             ),

@@ -48,7 +48,8 @@ class Ref(Schema):
 
 
 class StrictBody(BaseModel):
-    """Unknown fields reach the service, which refuses them (422, naming them)."""
+    """Unknown fields are kept, for the endpoint to refuse them by name (422) rather than
+    drop them in silence."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -297,9 +298,10 @@ def _region(region: Region | None) -> dict[str, Any] | None:
 def submit_report(
     request: UserRequest, payload: ReportIn, idempotency_key: IdempotencyKey = ""
 ) -> Status:
-    declared = type(payload).model_fields
-    sent = payload.model_dump(exclude_unset=True)
-    data = {k: v for k, v in sent.items() if k not in declared or v is not None}
+    # Unknown fields (kept by the schema) are refused by name; a null note is an empty one.
+    data = services.CapacityReportInput.of(
+        payload.model_dump(exclude_unset=True), note=payload.note or ""
+    )
     report, created = services.capacity_report_submit(
         actor=request.user, data=data, idempotency_key=idempotency_key, source=ReportSource.API
     )

@@ -23,7 +23,11 @@ from django.utils import timezone
 from redline.accounts.models import User
 from redline.medical.evaluation import capacity_alerts_evaluate
 from redline.medical.models import CapacityReport
-from redline.medical.services import capacity_report_submit, capacity_thresholds_load
+from redline.medical.services import (
+    CapacityReportInput,
+    capacity_report_submit,
+    capacity_thresholds_load,
+)
 from redline.medical.vocab import HEALTH_UNIT_KINDS, ReportSource
 from redline.organisations.access import ROLES
 from redline.organisations.models import Enterprise, Organisation, Region
@@ -274,11 +278,12 @@ def _correct_yesterday(unit: Enterprise, today: dt.date, now: dt.datetime) -> bo
     report = CapacityReport.objects.current().filter(hospital=unit, day=yesterday).first()
     if operator is None or report is None or report.ventilators_in_use == 0:
         return False
-    data: dict[str, Any] = dict(report.figures)
-    data["ventilators_in_use"] -= 1
+    figures = report.figures | {"ventilators_in_use": report.ventilators_in_use - 1}
     capacity_report_submit(
         actor=operator,
-        data={"day": yesterday, **data, "note": "呼吸机数量更正", "version": report.version},
+        data=CapacityReportInput.of(
+            figures, day=yesterday, note="呼吸机数量更正", version=report.version
+        ),
         idempotency_key="demo-correct-yesterday",
         source=ReportSource.FORM,
         now=now,

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from redline.core.widgets import DateInput
+from redline.medical.services import CapacityReportInput
 from redline.medical.vocab import REPORT_FIELDS
 
 FIGURE_LABELS = {
@@ -74,9 +75,9 @@ class CapacityReportForm(forms.Form):
     def groups(self) -> list[tuple[Any, list[forms.BoundField]]]:
         return [(title, [self[name] for name in names]) for title, names in GROUPS]
 
-    def service_data(self) -> dict[str, Any]:
-        data = {name: self.cleaned_data[name] for name in ("day", *REPORT_FIELDS)}
-        data["note"] = self.cleaned_data.get("note") or ""
-        if self.cleaned_data.get("version") is not None:
-            data["version"] = self.cleaned_data["version"]
-        return data
+    def service_data(self) -> CapacityReportInput:
+        return CapacityReportInput.of(
+            {name: self.cleaned_data[name] for name in ("day", *REPORT_FIELDS)},
+            note=self.cleaned_data.get("note") or "",
+            version=self.cleaned_data.get("version"),
+        )

@@ -10,9 +10,9 @@ nothing; every change is in the change log; notifications leave after the commit
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from redline.core import audit
 from redline.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from redline.core.inputs import Input
 from redline.core.workflow import take_step
 from redline.medical import thresholds as shipped_thresholds
 from redline.medical.evaluation import capacity_alerts_evaluate
@@ -37,31 +38,58 @@ if TYPE_CHECKING:
     from redline.accounts.models import User
 
 __all__ = [
+    "CapacityReportInput",
     "capacity_alert_transition",
     "capacity_alerts_evaluate",
     "capacity_report_submit",
     "capacity_thresholds_load",
 ]
 
-SUBMIT_FIELDS = ("hospital", "day", *REPORT_FIELDS, "note", "version")
 # A sanity bound: no unit has a million beds, visits or staff; a larger number is a typo.
 MAX_FIGURE = 1_000_000
+NOTE_LENGTH = 500
 
 
 # --- the daily report ------------------------------------------------------------------
 
 
-def _check_fields(data: Mapping[str, Any]) -> None:
-    unknown = sorted(set(data) - set(SUBMIT_FIELDS))
-    if unknown:
-        raise ValidationFailed(fields={name: _("Unknown field.") for name in unknown})
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CapacityReportInput(Input):
+    """A hospital's daily report as an edge read it: the day, every figure a whole number,
+    the note, and `version`, the version of the day's report the reporter saw (0: none yet;
+    None: whatever is current). The hospital comes as a record or an id (None: the actor's
+    own unit); either way the service finds it through the door. Whether the figures are in
+    range and agree with each other, and whether the day is past, is the service's."""
+
+    hospital: Enterprise | int | None = None
+    day: dt.date
+    beds: int
+    beds_occupied: int
+    icu_beds: int
+    icu_occupied: int
+    icu_convertible: int
+    ventilators: int
+    ventilators_in_use: int
+    fever_clinic_visits: int
+    staff_on_roster: int
+    staff_absent: int
+    note: str = ""
+    version: int | None = None
+
+    @property
+    def figures(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in REPORT_FIELDS}
+
+    @property
+    def hospital_id(self) -> int | None:
+        return self.hospital.pk if isinstance(self.hospital, Enterprise) else self.hospital
 
 
-def _hospital(actor: User, data: Mapping[str, Any]) -> Enterprise:
+def _hospital(actor: User, data: CapacityReportInput) -> Enterprise:
     """The unit reported for: the one named, else the actor's own unit."""
-    value = data.get("hospital")
-    if value in (None, ""):
-        value = getattr(getattr(actor, "organisation", None), "enterprise_id", None)
+    value = data.hospital_id
+    if value is None:
+        value = actor.organisation.enterprise_id if actor.organisation else None
         if value is None:
             raise ValidationFailed(fields={"hospital": _("This field is required.")})
     try:
@@ -83,44 +111,19 @@ def _hospital(actor: User, data: Mapping[str, Any]) -> Enterprise:
     return hospital
 
 
-def _day(data: Mapping[str, Any], today: dt.date) -> dt.date:
-    value = data.get("day")
-    if value in (None, ""):
-        raise ValidationFailed(fields={"day": _("This field is required.")})
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if not isinstance(value, dt.date):
-        try:
-            value = dt.date.fromisoformat(str(value))
-        except ValueError:
-            raise ValidationFailed(fields={"day": _("Give a date as YYYY-MM-DD.")}) from None
-    if value > today:
+def _day(data: CapacityReportInput, today: dt.date) -> dt.date:
+    if data.day > today:
         raise ValidationFailed(fields={"day": _("The day cannot be in the future.")})
-    return value
+    return data.day
 
 
-def _figures(data: Mapping[str, Any]) -> dict[str, int]:
-    """Every figure a whole number from 0 to MAX_FIGURE, then the checks between them;
-    every bad field is named at once."""
+def _figures(data: CapacityReportInput) -> dict[str, int]:
+    """Every figure from 0 to MAX_FIGURE, then the checks between them; every bad field is
+    named at once."""
     figures: dict[str, int] = {}
     errors: dict[str, str] = {}
-    for name in REPORT_FIELDS:
-        value = data.get(name)
-        if value in (None, ""):
-            errors[name] = _("This field is required.")
-            continue
-        if isinstance(value, bool):
-            number = None
-        elif isinstance(value, int):
-            number = value
-        elif isinstance(value, float) and value.is_integer():
-            number = int(value)
-        else:
-            text = str(value).strip()
-            number = int(text) if text.lstrip("-").isdigit() else None
-        if number is None:
-            errors[name] = _("Give a whole number.")
-        elif number < 0:
+    for name, number in data.figures.items():
+        if number < 0:
             errors[name] = _("Give a number of 0 or more.")
         elif number > MAX_FIGURE:
             errors[name] = _("At most %(n)s.") % {"n": f"{MAX_FIGURE:,}"}
@@ -169,37 +172,23 @@ def _figures(data: Mapping[str, Any]) -> dict[str, int]:
     return figures
 
 
-def _note(data: Mapping[str, Any]) -> str:
-    note = str(data.get("note") or "").strip()
-    if len(note) > 500:
-        raise ValidationFailed(fields={"note": _("At most %(n)d characters.") % {"n": 500}})
+def _note(data: CapacityReportInput) -> str:
+    note = data.note.strip()
+    if len(note) > NOTE_LENGTH:
+        raise ValidationFailed(fields={"note": _("At most %(n)d characters.") % {"n": NOTE_LENGTH}})
     return note
 
 
-def _base_version(data: Mapping[str, Any]) -> int | None:
-    value = data.get("version")
-    if value in (None, ""):
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ValidationFailed(fields={"version": _("Give a number.")}) from None
-    if number < 0:
+def _base_version(data: CapacityReportInput) -> int | None:
+    if data.version is not None and data.version < 0:
         raise ValidationFailed(fields={"version": _("Give a number of 0 or more.")})
-    return number
+    return data.version
 
 
-def _same_submission(report: CapacityReport, data: Mapping[str, Any]) -> bool:
+def _same_submission(report: CapacityReport, data: CapacityReportInput) -> bool:
     """Whether a retried submission carries what its key first delivered."""
-    try:
-        figures = _figures(data)
-    except ValidationFailed:
-        return False
-    day = data.get("day")
-    same_day = str(day.isoformat() if isinstance(day, dt.date) else day) == report.day.isoformat()
-    hospital = data.get("hospital")
-    same_unit = hospital in (None, "") or str(hospital) == str(report.hospital_id)
-    return same_day and same_unit and figures == report.figures
+    same_unit = data.hospital_id is None or data.hospital_id == report.hospital_id
+    return data.day == report.day and same_unit and data.figures == report.figures
 
 
 def _stored_key(actor: User, key: str) -> str | None:
@@ -211,7 +200,7 @@ def _stored_key(actor: User, key: str) -> str | None:
 def capacity_report_submit(
     *,
     actor: User,
-    data: Mapping[str, Any],
+    data: CapacityReportInput,
     idempotency_key: str = "",
     source: str = ReportSource.FORM,
     now: dt.datetime | None = None,
@@ -237,7 +226,6 @@ def capacity_report_submit(
                     )
                 )
             return earlier, False
-    _check_fields(data)
     hospital = _hospital(actor, data)
     day = _day(data, timezone.localdate(now))
     figures = _figures(data)
@@ -311,7 +299,9 @@ def capacity_report_submit(
 
 
 @transaction.atomic
-def capacity_thresholds_load(*, actor: Any = None, overwrite: bool = False) -> dict[str, int]:
+def capacity_thresholds_load(
+    *, actor: User | None = None, overwrite: bool = False
+) -> dict[str, int]:
     """Load the shipped thresholds (`data/thresholds.yaml`): add the missing ones; with
     `overwrite`, also reset edited ones to the file. Every change is in the change log."""
     before = {t.pk: audit.snapshot(t) for t in CapacityThreshold.objects.all()}

@@ -16,7 +16,7 @@ conditional update, so of two people acting at once only one succeeds; the hooks
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -25,8 +25,11 @@ from redline.medical.models import CapacityAlert, CapacityAlertEvent
 from redline.medical.vocab import AlertState, Level
 from redline.organisations.access import can, is_health_authority
 
+if TYPE_CHECKING:
+    from redline.accounts.models import User
 
-def health_authority(actor: Any, alert: CapacityAlert) -> bool:
+
+def health_authority(actor: User, alert: CapacityAlert) -> bool:
     return is_health_authority(actor) and (can(actor, "change") or can(actor, "inspect"))
 
 

@@ -6,12 +6,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from redline.core.api_pages import PageParams, paginate
 from redline.core.audit_api import ChangeOut
+from redline.core.web import UserRequest
 from redline.organisations import selectors, services
 from redline.organisations.models import Enterprise, Organisation, Person, Region
 from redline.organisations.vocab import Sector
@@ -220,23 +220,20 @@ class HistoryPage(Schema):
     pages: int
 
 
-def _enterprise_data(payload: Schema, *, partial: bool) -> dict[str, Any]:
+def _enterprise_input(payload: Schema, *, partial: bool) -> services.EnterpriseInput:
+    """The schema's names are the API's (sectors, region_id); the service's are the model's."""
     raw = payload.dict(exclude_unset=partial)
     raw.pop("version", None)
-    data: dict[str, Any] = {}
-    for key, value in raw.items():
-        if key == "sectors":
-            data["sector_list"] = value or []
-        elif key in ("region_id", "chemical_park_id"):
-            data[key.removesuffix("_id")] = value
-        else:
-            data[key] = value
-    return data
+    renames = {"sectors": "sector_list", "region_id": "region", "chemical_park_id": "chemical_park"}
+    data = {renames.get(key, key): value for key, value in raw.items()}
+    if "sector_list" in data:
+        data["sector_list"] = tuple(data["sector_list"] or ())
+    return services.EnterpriseInput.of(data)
 
 
 @router.get("/regions", response=RegionPage, summary="Regions in your jurisdiction")
 def list_regions(
-    request: HttpRequest,
+    request: UserRequest,
     page: Query[PageParams],
     level: str | None = None,
     parent: int | None = None,
@@ -251,13 +248,13 @@ def list_regions(
 
 
 @router.get("/regions/{region_id}", response=RegionDetailOut)
-def get_region(request: HttpRequest, region_id: int) -> Region:
+def get_region(request: UserRequest, region_id: int) -> Region:
     return get_object_or_404(Region.objects.restrict(request.user), pk=region_id)
 
 
 @router.get("/organisations", response=OrganisationPage, summary="Government bodies")
 def list_organisations(
-    request: HttpRequest, page: Query[PageParams], kind: str | None = None
+    request: UserRequest, page: Query[PageParams], kind: str | None = None
 ) -> dict[str, Any]:
     qs = (
         Organisation.objects.restrict(request.user)
@@ -271,7 +268,7 @@ def list_organisations(
 
 
 @router.get("/chemical-parks", response=ParkPage)
-def list_parks(request: HttpRequest, page: Query[PageParams], region: int | None = None) -> Any:
+def list_parks(request: UserRequest, page: Query[PageParams], region: int | None = None) -> Any:
     parks = selectors.parks_visible(request.user)
     where = selectors.region_filter(request.user, region)
     if where is not None:
@@ -281,57 +278,57 @@ def list_parks(request: HttpRequest, page: Query[PageParams], region: int | None
 
 @router.get("/enterprises", response=EnterprisePage, summary="Units in your jurisdiction")
 def list_enterprises(
-    request: HttpRequest, filters: Query[EnterpriseFilters], page: Query[PageParams]
+    request: UserRequest, filters: Query[EnterpriseFilters], page: Query[PageParams]
 ) -> dict[str, Any]:
     return paginate(selectors.enterprise_list(request.user, filters.dict()), page)
 
 
 @router.post("/enterprises", response={201: EnterpriseOut})
-def create_enterprise(request: HttpRequest, payload: EnterpriseIn) -> Status:
-    data = _enterprise_data(payload, partial=False)
+def create_enterprise(request: UserRequest, payload: EnterpriseIn) -> Status:
+    data = _enterprise_input(payload, partial=False)
     return Status(201, services.enterprise_create(actor=request.user, data=data))
 
 
 @router.get("/enterprises/{enterprise_id}", response=EnterpriseOut)
-def get_enterprise(request: HttpRequest, enterprise_id: int) -> Enterprise:
+def get_enterprise(request: UserRequest, enterprise_id: int) -> Enterprise:
     return get_object_or_404(Enterprise.objects.restrict(request.user), pk=enterprise_id)
 
 
 @router.patch("/enterprises/{enterprise_id}", response=EnterpriseOut)
 def update_enterprise(
-    request: HttpRequest, enterprise_id: int, payload: EnterprisePatch
+    request: UserRequest, enterprise_id: int, payload: EnterprisePatch
 ) -> Enterprise:
     return services.enterprise_update(
         actor=request.user,
         enterprise_id=enterprise_id,
         version=payload.version,
-        data=_enterprise_data(payload, partial=True),
+        data=_enterprise_input(payload, partial=True),
     )
 
 
 @router.post("/enterprises/{enterprise_id}/archive", response=EnterpriseOut)
-def archive_enterprise(request: HttpRequest, enterprise_id: int, payload: ArchiveIn) -> Enterprise:
+def archive_enterprise(request: UserRequest, enterprise_id: int, payload: ArchiveIn) -> Enterprise:
     return services.enterprise_set_archived(
         actor=request.user, enterprise_id=enterprise_id, archived=True, comment=payload.comment
     )
 
 
 @router.post("/enterprises/{enterprise_id}/restore", response=EnterpriseOut)
-def restore_enterprise(request: HttpRequest, enterprise_id: int, payload: ArchiveIn) -> Enterprise:
+def restore_enterprise(request: UserRequest, enterprise_id: int, payload: ArchiveIn) -> Enterprise:
     return services.enterprise_set_archived(
         actor=request.user, enterprise_id=enterprise_id, archived=False, comment=payload.comment
     )
 
 
 @router.get("/enterprises/{enterprise_id}/chain", response=list[ChainLinkOut])
-def enterprise_chain(request: HttpRequest, enterprise_id: int) -> Any:
+def enterprise_chain(request: UserRequest, enterprise_id: int) -> Any:
     enterprise = get_object_or_404(Enterprise.objects.restrict(request.user), pk=enterprise_id)
     return selectors.responsibility_chain(enterprise)
 
 
 @router.get("/enterprises/{enterprise_id}/history", response=HistoryPage)
 def enterprise_history(
-    request: HttpRequest, enterprise_id: int, page: Query[PageParams]
+    request: UserRequest, enterprise_id: int, page: Query[PageParams]
 ) -> dict[str, Any]:
     enterprise = get_object_or_404(Enterprise.objects.restrict(request.user), pk=enterprise_id)
     return paginate(selectors.enterprise_history(request.user, enterprise), page)
@@ -339,7 +336,7 @@ def enterprise_history(
 
 @router.get("/enterprises/{enterprise_id}/people", response=PersonPage)
 def enterprise_people(
-    request: HttpRequest, enterprise_id: int, page: Query[PageParams], role: str | None = None
+    request: UserRequest, enterprise_id: int, page: Query[PageParams], role: str | None = None
 ) -> Any:
     enterprise = get_object_or_404(Enterprise.objects.restrict(request.user), pk=enterprise_id)
     people = selectors.people_of(enterprise)
@@ -349,27 +346,30 @@ def enterprise_people(
 
 
 @router.post("/enterprises/{enterprise_id}/people", response={201: PersonOut})
-def add_person(request: HttpRequest, enterprise_id: int, payload: PersonIn) -> Status:
+def add_person(request: UserRequest, enterprise_id: int, payload: PersonIn) -> Status:
     person = services.person_create(
-        actor=request.user, enterprise_id=enterprise_id, data=payload.dict()
+        actor=request.user, enterprise_id=enterprise_id, data=services.PersonInput.of(payload)
     )
     return Status(201, person)
 
 
 @router.patch("/people/{person_id}", response=PersonOut)
-def update_person(request: HttpRequest, person_id: int, payload: PersonPatch) -> Person:
+def update_person(request: UserRequest, person_id: int, payload: PersonPatch) -> Person:
     data = payload.dict(exclude_unset=True)
     version = data.pop("version")
     return services.person_update(
-        actor=request.user, person_id=person_id, version=version, data=data
+        actor=request.user,
+        person_id=person_id,
+        version=version,
+        data=services.PersonInput.of(data),
     )
 
 
 @router.post("/people/{person_id}/archive", response=PersonOut)
-def archive_person(request: HttpRequest, person_id: int, version: int) -> Person:
+def archive_person(request: UserRequest, person_id: int, version: int) -> Person:
     return services.person_archive(actor=request.user, person_id=person_id, version=version)
 
 
 @router.get("/sectors", response=list[dict[str, str]], summary="The sector vocabulary")
-def list_sectors(request: HttpRequest) -> list[dict[str, str]]:
+def list_sectors(request: UserRequest) -> list[dict[str, str]]:
     return [{"code": code, "label": str(label)} for code, label in Sector.choices]

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from redline.core.forms import choice_field, model_choice_field
 from redline.organisations.models import ChemicalPark, Enterprise, Person, Region
+from redline.organisations.services import EnterpriseInput, PersonInput
 from redline.organisations.vocab import PersonRole, Sector
 
 
@@ -63,10 +64,9 @@ class EnterpriseForm(forms.ModelForm):
             self.instance.sector_list = self.cleaned_data["sector_list"]
         return cleaned
 
-    def service_data(self) -> dict[str, Any]:
+    def service_data(self) -> EnterpriseInput:
         data = {name: self.cleaned_data[name] for name in self.Meta.fields}
-        data["sector_list"] = self.cleaned_data["sector_list"]
-        return data
+        return EnterpriseInput.of(data, sector_list=tuple(self.cleaned_data["sector_list"]))
 
 
 class PersonForm(forms.ModelForm):
@@ -86,5 +86,5 @@ class PersonForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
 
-    def service_data(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+    def service_data(self) -> PersonInput:
+        return PersonInput.of({name: self.cleaned_data[name] for name in self.Meta.fields})

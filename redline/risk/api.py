@@ -201,7 +201,7 @@ def assess_event(request: UserRequest, event_id: int, payload: AssessIn) -> Any:
         unit_id=event.unit_id,
         event_id=event.pk,
         version=payload.version,
-        data={"inherent": payload.inherent, "residual": payload.residual},
+        data=services.RiskEventInput(inherent=payload.inherent, residual=payload.residual),
     )
 
 
@@ -221,9 +221,8 @@ def installations(request: UserRequest, enterprise_id: int) -> Any:
 def create_installation(
     request: UserRequest, enterprise_id: int, payload: InstallationIn
 ) -> Status:
-    saved = services.installation_save(
-        actor=request.user, enterprise_id=enterprise_id, data=payload.dict()
-    )
+    data = services.InstallationInput.of(payload, substances=tuple(payload.substances))
+    saved = services.installation_save(actor=request.user, enterprise_id=enterprise_id, data=data)
     return Status(201, saved)
 
 
@@ -291,46 +290,34 @@ class ShutdownIn(Schema):
     reason: str
 
 
-def _body(payload: Schema) -> dict[str, Any]:
-    data = payload.dict()
-    if data.get("rule_set") is None:
-        data.pop("rule_set", None)
-    if "cycle" in data and data["cycle"] is None:
-        data.pop("cycle")
-    return data
-
-
 @router.post("/enterprises/{enterprise_id}/risk-objects", response={201: RecordOut})
 def create_object(request: UserRequest, enterprise_id: int, payload: RiskObjectIn) -> Status:
     saved = services.risk_object_save(
-        actor=request.user, enterprise_id=enterprise_id, data=_body(payload)
+        actor=request.user, enterprise_id=enterprise_id, data=services.RiskObjectInput.of(payload)
     )
     return Status(201, saved)
 
 
 @router.post("/risk-objects/{object_id}/units", response={201: RecordOut})
 def create_unit(request: UserRequest, object_id: int, payload: RiskUnitIn) -> Status:
-    return Status(
-        201, services.risk_unit_save(actor=request.user, object_id=object_id, data=_body(payload))
-    )
+    data = services.RiskUnitInput.of(payload)
+    return Status(201, services.risk_unit_save(actor=request.user, object_id=object_id, data=data))
 
 
 @router.post("/risk-units/{unit_id}/events", response={201: EventOut})
 def create_event(request: UserRequest, unit_id: int, payload: RiskEventIn) -> Status:
-    return Status(
-        201, services.risk_event_save(actor=request.user, unit_id=unit_id, data=_body(payload))
-    )
+    data = services.RiskEventInput.of(payload)
+    return Status(201, services.risk_event_save(actor=request.user, unit_id=unit_id, data=data))
 
 
 @router.post("/risk-events/{event_id}/measures", response={201: RecordOut})
 def create_measure(request: UserRequest, event_id: int, payload: MeasureIn) -> Status:
-    return Status(
-        201, services.measure_save(actor=request.user, event_id=event_id, data=_body(payload))
-    )
+    cycle = services.CycleInput.of(payload.cycle) if payload.cycle is not None else None
+    data = services.MeasureInput.of(payload, cycle=cycle)
+    return Status(201, services.measure_save(actor=request.user, event_id=event_id, data=data))
 
 
 @router.post("/risk-units/{unit_id}/shutdowns", response={201: RecordOut})
 def create_shutdown(request: UserRequest, unit_id: int, payload: ShutdownIn) -> Status:
-    return Status(
-        201, services.shutdown_save(actor=request.user, unit_id=unit_id, data=payload.dict())
-    )
+    data = services.ShutdownInput.of(payload)
+    return Status(201, services.shutdown_save(actor=request.user, unit_id=unit_id, data=data))

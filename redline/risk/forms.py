@@ -11,6 +11,13 @@ from redline.core.widgets import DateInput
 from redline.engines.gb18218 import KINDS
 from redline.engines.risk_methods import RuleSet
 from redline.risk.models import MajorHazardInstallation, RiskObject, RiskUnit
+from redline.risk.services import (
+    InstallationInput,
+    ParkAssessmentInput,
+    RiskEventInput,
+    RiskObjectInput,
+    RiskUnitInput,
+)
 from redline.risk.standards import gb18218
 from redline.risk.vocab import Method
 
@@ -47,11 +54,20 @@ class AssessmentForm(forms.Form):
     def stage_fields(self, stage: str) -> list[Any]:
         return [self[f"{stage}_{name}"] for name in self.rule_set.factors]
 
+    def service_data(self) -> RiskEventInput:
+        """The event's new assessment (a factor left empty is refused by name)."""
+        return RiskEventInput(inherent=self.factors("inherent"), residual=self.factors("residual"))
+
 
 class InstallationForm(forms.ModelForm):
     class Meta:
         model = MajorHazardInstallation
         fields = ["name", "code", "kind", "people_exposed"]
+
+    def service_data(self, substances: list[dict[str, Any]]) -> InstallationInput:
+        """The installation with its substances (from the substance rows)."""
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        return InstallationInput.of(data, substances=tuple(substances))
 
 
 class SubstanceForm(forms.Form):
@@ -117,11 +133,17 @@ class ParkAssessmentForm(forms.Form):
         ]
         self.fields["guide"].initial = next(gid for gid, g in guides.items() if g["default"])
 
+    def service_data(self) -> ParkAssessmentInput:
+        return ParkAssessmentInput.of(self.cleaned_data)
+
 
 class RiskObjectForm(forms.ModelForm):
     class Meta:
         model = RiskObject
         fields = ["name", "kind", "code", "department"]
+
+    def service_data(self) -> RiskObjectInput:
+        return RiskObjectInput.of({name: self.cleaned_data[name] for name in self.Meta.fields})
 
 
 class RiskUnitForm(forms.ModelForm):
@@ -132,6 +154,9 @@ class RiskUnitForm(forms.ModelForm):
             "site_x": _("Where the unit sits on the site plan, from the left edge (0 to 1)."),
             "site_y": _("From the top edge (0 to 1)."),
         }
+
+    def service_data(self) -> RiskUnitInput:
+        return RiskUnitInput.of({name: self.cleaned_data[name] for name in self.Meta.fields})
 
 
 class NewEventForm(AssessmentForm):
@@ -149,3 +174,14 @@ class NewEventForm(AssessmentForm):
         super().__init__(*args, rule_set=rule_set, **kwargs)
         self.fields["version"].required = False
         self.fields["method"].initial = rule_set.method
+
+    def service_data(self) -> RiskEventInput:
+        """The new event under the form's rule set (that of the method it was built for)."""
+        return RiskEventInput(
+            name=self.cleaned_data["name"],
+            description=self.cleaned_data["description"],
+            method=self.rule_set.method,
+            rule_set=self.rule_set.id,
+            inherent=self.factors("inherent"),
+            residual=self.factors("residual"),
+        )

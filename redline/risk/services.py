@@ -1,14 +1,18 @@
 """Writes to the risk inventory and the major hazard installations.
 
-Every write: the actor must see the enterprise (404) and hold a role that may change
-it (403); values are validated by the model and, for assessments, by the rule set;
-updates carry the version read (409); every change is in the change log.
+Every write takes a typed input (`redline.core.inputs`) that its edge built from what it
+validated: a form's cleaned data, an API schema, a checked spreadsheet row. The actor must
+see the enterprise (404) and hold a role that may change it (403); values are validated by
+the model and, for assessments, by the rule set; updates carry the version read (409);
+every change is in the change log.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -18,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from redline.core import audit
 from redline.core.errors import NotFound, ValidationFailed
+from redline.core.inputs import UNSET, Input, Maybe, Unset
 from redline.core.records import clean_or_fail, log_change, save_versioned
 from redline.engines.gb18218 import GradingError, grade_payload
 from redline.engines.risk_methods import AssessmentError
@@ -39,31 +44,112 @@ from redline.risk.vocab import ControlMode
 if TYPE_CHECKING:
     from redline.accounts.models import User
 
-OBJECT_FIELDS = ("name", "kind", "code", "department", "responsible", "installation")
-UNIT_FIELDS = ("name", "responsible", "site_x", "site_y")
-EVENT_FIELDS = ("name", "description", "method", "rule_set", "inherent", "residual")
-MEASURE_FIELDS = (
-    "description",
-    "measure_class",
-    "measure_subclass",
-    "custom_class",
-    "control_mode",
-    "management_level",
-    "responsible",
-    "inspection_content",
-    "cycle",
-)
-CYCLE_FIELDS = (
-    "every",
-    "unit",
-    "starts_at",
-    "work_start",
-    "work_end",
-    "day_type",
-    "task_type",
-    "task_item",
-)
-INSTALLATION_FIELDS = ("name", "code", "kind", "people_exposed", "substances")
+# A person of the record's enterprise: the record, its id, or a name only one of them holds.
+type PersonRef = Person | int | str | None
+# An assessment's factors by name (L, E, C; L, S; M, E, S): None for one left empty.
+type Factors = Mapping[str, float | None]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RiskObjectInput(Input):
+    """An analysis object's fields as an edge validated them; an update changes those given.
+    The installation comes as a record or an id and must be the enterprise's own."""
+
+    name: Maybe[str] = UNSET
+    kind: Maybe[str] = UNSET
+    code: Maybe[str] = UNSET
+    department: Maybe[str] = UNSET
+    responsible: Maybe[PersonRef] = UNSET
+    installation: Maybe[MajorHazardInstallation | int | None] = UNSET
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RiskUnitInput(Input):
+    """An analysis unit; its place on the site plan as fractions of its width and height."""
+
+    name: Maybe[str] = UNSET
+    responsible: Maybe[PersonRef] = UNSET
+    site_x: Maybe[float | None] = UNSET
+    site_y: Maybe[float | None] = UNSET
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RiskEventInput(Input):
+    """A risk event and its assessment. Without a rule set the event keeps its own (or takes
+    its method's default); without a residual assessment (None) it has none."""
+
+    name: Maybe[str] = UNSET
+    description: Maybe[str] = UNSET
+    method: Maybe[str] = UNSET
+    rule_set: Maybe[str | None] = UNSET
+    inherent: Maybe[Factors | None] = UNSET
+    residual: Maybe[Factors | None] = UNSET
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CycleInput(Input):
+    """A measure's inspection cycle; `version` is the one read, to change an existing cycle."""
+
+    every: Maybe[int] = UNSET
+    unit: Maybe[str] = UNSET
+    starts_at: Maybe[dt.datetime] = UNSET
+    work_start: Maybe[dt.time | None] = UNSET
+    work_end: Maybe[dt.time | None] = UNSET
+    day_type: Maybe[str] = UNSET
+    task_type: Maybe[str] = UNSET
+    task_item: Maybe[int | None] = UNSET
+    version: int | None = None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class MeasureInput(Input):
+    """A control measure; one checked by inspection comes with its cycle (None: none)."""
+
+    description: Maybe[str] = UNSET
+    measure_class: Maybe[str] = UNSET
+    measure_subclass: Maybe[str] = UNSET
+    custom_class: Maybe[str] = UNSET
+    control_mode: Maybe[str] = UNSET
+    management_level: Maybe[str] = UNSET
+    responsible: Maybe[PersonRef] = UNSET
+    inspection_content: Maybe[str] = UNSET
+    cycle: Maybe[CycleInput | None] = UNSET
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ShutdownInput(Input):
+    """A unit's shutdown for overhaul."""
+
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class InstallationInput(Input):
+    """An installation's inventory; the substances are graded as given (GB 18218-2018 names
+    the substance and field of a bad one)."""
+
+    name: Maybe[str] = UNSET
+    code: Maybe[str] = UNSET
+    kind: Maybe[str] = UNSET
+    people_exposed: Maybe[int] = UNSET
+    substances: Maybe[tuple[dict[str, Any], ...]] = UNSET
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ParkAssessmentInput(Input):
+    """A chemical park's assessment; without a guide, the current default one."""
+
+    assessed_on: dt.date
+    score: Decimal
+    guide: str | None = None
+    assessor: str = ""
+
+
+def _or[T](value: Maybe[T], default: T) -> T:
+    """The value given, or `default` when the input leaves it out."""
+    return default if isinstance(value, Unset) else value
 
 
 def _visible[M: Model](actor: User, model: type[M], pk: int) -> M:
@@ -77,22 +163,16 @@ def _visible[M: Model](actor: User, model: type[M], pk: int) -> M:
     return instance
 
 
-def _check_fields(data: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
-    unknown = sorted(set(data) - set(allowed))
-    if unknown:
-        raise ValidationFailed(fields={name: _("Unknown field.") for name in unknown})
-
-
-def _person(enterprise: Enterprise, value: Any, field: str) -> Person | None:
+def _person(enterprise: Enterprise, value: PersonRef, field: str) -> Person | None:
     """A person of this enterprise: a Person or an id (int), or a name (str) that must
     name exactly one person."""
-    if value in (None, ""):
+    if value is None or value == "":
         return None
     people = enterprise.people.filter(is_archived=False)
-    if isinstance(value, Person | int) and not isinstance(value, bool):
+    if isinstance(value, Person | int):
         found = people.filter(pk=value.pk if isinstance(value, Person) else value).first()
     else:
-        named = list(people.filter(name=str(value).strip())[:2])
+        named = list(people.filter(name=value.strip())[:2])
         if len(named) > 1:
             raise ValidationFailed(
                 fields={field: _("Several people of this unit have that name; choose one.")}
@@ -126,12 +206,11 @@ def risk_object_save(
     *,
     actor: User,
     enterprise_id: int,
-    data: Mapping[str, Any],
+    data: RiskObjectInput,
     object_id: int | None = None,
     version: int | None = None,
 ) -> RiskObject:
     enterprise = enterprise_for(actor, enterprise_id, "change")
-    _check_fields(data, OBJECT_FIELDS)
     if object_id is None:
         obj, before = RiskObject(enterprise=enterprise), None
     else:
@@ -139,19 +218,20 @@ def risk_object_save(
         if obj.enterprise_id != enterprise.pk:
             raise NotFound()
         before = audit.snapshot(obj)
-    for name, value in data.items():
+    for name, value in data.given().items():
         if name == "responsible":
             obj.responsible = _person(enterprise, value, name)
         elif name == "installation":
+            pk = value.pk if isinstance(value, MajorHazardInstallation) else value
             obj.installation = (
-                MajorHazardInstallation.objects.filter(enterprise=enterprise, pk=value).first()
-                if value
+                MajorHazardInstallation.objects.filter(enterprise=enterprise, pk=pk).first()
+                if pk
                 else None
             )
-            if value and obj.installation is None:
+            if pk and obj.installation is None:
                 raise ValidationFailed(fields={name: _("No such installation in this unit.")})
         else:
-            setattr(obj, name, value if value is not None else "")
+            setattr(obj, name, value)
     _write(actor, obj, before, version, enterprise.pk)
     return obj
 
@@ -161,12 +241,11 @@ def risk_unit_save(
     *,
     actor: User,
     object_id: int,
-    data: Mapping[str, Any],
+    data: RiskUnitInput,
     unit_id: int | None = None,
     version: int | None = None,
 ) -> RiskUnit:
     parent = _visible(actor, RiskObject, object_id)
-    _check_fields(data, UNIT_FIELDS)
     if unit_id is None:
         unit, before = RiskUnit(risk_object=parent), None
     else:
@@ -174,7 +253,7 @@ def risk_unit_save(
         if unit.risk_object_id != parent.pk:
             raise NotFound()
         before = audit.snapshot(unit)
-    for name, value in data.items():
+    for name, value in data.given().items():
         if name == "responsible":
             unit.responsible = _person(parent.enterprise, value, name)
         else:
@@ -184,14 +263,14 @@ def risk_unit_save(
 
 
 def assess(
-    method: str, rule_set_id: str | None, factors: Any, field: str
+    method: str, rule_set_id: str | None, factors: Factors, field: str
 ) -> tuple[str, float, int]:
-    """Score and level of one assessment; errors name the factor (e.g. inherent.L)."""
+    """Score and level of one assessment under the rule set (the method's default when
+    none is named): the factors must be exactly the rule set's, with values it allows.
+    Errors name the factor (e.g. inherent.L)."""
     rule_set = rule_sets().get(rule_set_id) if rule_set_id else default_rule_set(method)
     if rule_set is None or rule_set.method != method:
         raise ValidationFailed(fields={"rule_set": _("No such rule set for this method.")})
-    if not isinstance(factors, Mapping):
-        raise ValidationFailed(fields={field: _("Give the factors of the method.")})
     extra = sorted(set(factors) - set(rule_set.factors))
     if extra:
         raise ValidationFailed(
@@ -202,26 +281,24 @@ def assess(
         )
     values: dict[str, float] = {}
     for name in rule_set.factors:
-        try:
-            values[name] = float(factors[name])
-        except (KeyError, TypeError, ValueError):
-            raise ValidationFailed(
-                fields={f"{field}.{name}": _("This factor is required.")}
-            ) from None
-    factors = values
+        value = factors.get(name)
+        if value is None:
+            raise ValidationFailed(fields={f"{field}.{name}": _("This factor is required.")})
+        values[name] = float(value)
     try:
-        scores, levels, _codes = rule_set.assess({k: [v] for k, v in factors.items()})
+        scores, levels, _codes = rule_set.assess({k: [v] for k, v in values.items()})
     except (AssessmentError, TypeError, ValueError) as error:
         name = getattr(error, "factor", "")
         raise ValidationFailed(fields={f"{field}.{name}" if name else field: str(error)}) from None
     return rule_set.id, float(scores[0]), int(levels[0])
 
 
-def _as_floats(factors: Mapping[str, Any]) -> dict[str, float]:
-    return {name: float(value) for name, value in factors.items()}
+def _as_floats(factors: Factors) -> dict[str, float]:
+    """Assessed factors as stored (`assess` has checked that none is left empty)."""
+    return {name: float(value) for name, value in factors.items() if value is not None}
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class AssessmentWarning:
     """Something in a saved assessment worth a second look; it does not stop the save."""
 
@@ -252,12 +329,11 @@ def risk_event_save(
     *,
     actor: User,
     unit_id: int,
-    data: Mapping[str, Any],
+    data: RiskEventInput,
     event_id: int | None = None,
     version: int | None = None,
 ) -> RiskEvent:
     unit = _visible(actor, RiskUnit, unit_id)
-    _check_fields(data, EVENT_FIELDS)
     if event_id is None:
         event, before = RiskEvent(unit=unit), None
     else:
@@ -266,22 +342,22 @@ def risk_event_save(
             raise NotFound()
         before = audit.snapshot(event)
     event.enterprise_id = unit.risk_object.enterprise_id
-    for name in ("name", "description", "method"):
-        if name in data:
-            setattr(event, name, data[name] or "")
+    event.name = _or(data.name, event.name)
+    event.description = _or(data.description, event.description)
+    event.method = _or(data.method, event.method)
     if not event.method:
         raise ValidationFailed(fields={"method": _("This field is required.")})
-    rule_set_id = data.get("rule_set") or (event.rule_set if event.pk else None)
-    if "method" in data and event.pk and before and data["method"] != before["method"]:
-        rule_set_id = data.get("rule_set")  # a new method takes its own rule set
-    inherent = data.get("inherent", event.inherent_factors if event.pk else None)
+    rule_set_id = _or(data.rule_set, None) or (event.rule_set if event.pk else None)
+    if event.pk and before and _or(data.method, before["method"]) != before["method"]:
+        rule_set_id = _or(data.rule_set, None)  # a new method takes its own rule set
+    inherent = _or(data.inherent, event.inherent_factors if event.pk else None)
     if inherent is None:
         raise ValidationFailed(fields={"inherent": _("The inherent risk must be assessed.")})
     event.rule_set, event.inherent_score, event.inherent_level = assess(
         event.method, rule_set_id, inherent, "inherent"
     )
     event.inherent_factors = _as_floats(inherent)
-    residual = data.get("residual", event.residual_factors if event.pk else None)
+    residual = _or(data.residual, event.residual_factors if event.pk else None)
     if residual:
         _rs, event.residual_score, event.residual_level = assess(
             event.method, event.rule_set, residual, "residual"
@@ -299,12 +375,11 @@ def measure_save(
     *,
     actor: User,
     event_id: int,
-    data: Mapping[str, Any],
+    data: MeasureInput,
     measure_id: int | None = None,
     version: int | None = None,
 ) -> ControlMeasure:
     event = _visible(actor, RiskEvent, event_id)
-    _check_fields(data, MEASURE_FIELDS)
     if measure_id is None:
         measure, before = ControlMeasure(event=event), None
     else:
@@ -312,22 +387,22 @@ def measure_save(
         if measure.event_id != event.pk:
             raise NotFound()
         before = audit.snapshot(measure)
-    for name, value in data.items():
+    for name, value in data.given().items():
         if name == "responsible":
             # None when cleared: the model's validation then says a measure needs one.
             measure.responsible = _person(event.enterprise, value, name)  # type: ignore[assignment]
         elif name != "cycle":
-            setattr(measure, name, value if value is not None else "")
+            setattr(measure, name, value)
     _write(actor, measure, before, version, event.enterprise_id)
-    cycle_data = data.get("cycle")
+    cycle_data = _or(data.cycle, None)
     if measure.control_mode == ControlMode.INSPECTION:
-        if not cycle_data and not hasattr(measure, "cycle"):
+        if cycle_data is None and not hasattr(measure, "cycle"):
             raise ValidationFailed(
                 fields={"cycle": _("A measure checked by inspection needs its cycle.")}
             )
-        if cycle_data:
+        if cycle_data is not None:
             _cycle_save(actor, measure, cycle_data, event.enterprise_id)
-    elif cycle_data:
+    elif cycle_data is not None:
         raise ValidationFailed(
             fields={"cycle": _("Only measures checked by inspection have a cycle.")}
         )
@@ -341,18 +416,13 @@ def measure_save(
     return measure
 
 
-def _cycle_save(
-    actor: User, measure: ControlMeasure, data: Mapping[str, Any], enterprise_id: int
-) -> None:
-    unknown = sorted(set(data) - set(CYCLE_FIELDS) - {"version"})
-    if unknown:
-        raise ValidationFailed(fields={f"cycle.{n}": _("Unknown field.") for n in unknown})
+def _cycle_save(actor: User, measure: ControlMeasure, data: CycleInput, enterprise_id: int) -> None:
     existing = InspectionCycle.objects.filter(measure=measure).first()
     cycle = existing or InspectionCycle(measure=measure)
     before = audit.snapshot(existing) if existing else None
-    for name in CYCLE_FIELDS:
-        if name in data:
-            setattr(cycle, name, data[name])
+    for name, value in data.given().items():
+        if name != "version":
+            setattr(cycle, name, value)
     try:
         clean_or_fail(cycle)
     except ValidationFailed as failure:
@@ -363,18 +433,19 @@ def _cycle_save(
         cycle.save()
         log_change(actor, "create", cycle, None, enterprise_id=enterprise_id)
     else:
-        if "version" not in data:
+        if data.version is None:
             raise ValidationFailed(fields={"cycle.version": _("Give the version you read.")})
         cycle.is_archived = False
-        save_versioned(cycle, data["version"])
+        save_versioned(cycle, data.version)
         log_change(actor, "update", cycle, before, enterprise_id=enterprise_id)
 
 
 @transaction.atomic
-def shutdown_save(*, actor: User, unit_id: int, data: Mapping[str, Any]) -> UnitShutdown:
+def shutdown_save(*, actor: User, unit_id: int, data: ShutdownInput) -> UnitShutdown:
     unit = _visible(actor, RiskUnit, unit_id)
-    _check_fields(data, ("starts_at", "ends_at", "reason"))
-    shutdown = UnitShutdown(unit=unit, **data)
+    shutdown = UnitShutdown(
+        unit=unit, starts_at=data.starts_at, ends_at=data.ends_at, reason=data.reason
+    )
     _write(actor, shutdown, None, None, unit.risk_object.enterprise_id)
     return shutdown
 
@@ -410,13 +481,12 @@ def installation_save(
     *,
     actor: User,
     enterprise_id: int,
-    data: Mapping[str, Any],
+    data: InstallationInput,
     installation_id: int | None = None,
     version: int | None = None,
 ) -> MajorHazardInstallation:
     """Record an installation's inventory and grade it by GB 18218-2018 in the same step."""
     enterprise = enterprise_for(actor, enterprise_id, "change")
-    _check_fields(data, INSTALLATION_FIELDS)
     if installation_id is None:
         installation, before = MajorHazardInstallation(enterprise=enterprise), None
     else:
@@ -424,8 +494,8 @@ def installation_save(
         if installation.enterprise_id != enterprise.pk:
             raise NotFound()
         before = audit.snapshot(installation)
-    for name, value in data.items():
-        setattr(installation, name, value if value is not None else "")
+    for name, value in data.given().items():
+        setattr(installation, name, list(value) if name == "substances" else value)
     _grade(installation)
     _write(actor, installation, before, version, enterprise.pk)
     return installation
@@ -450,16 +520,19 @@ def installation_regrade(*, actor: User, installation_id: int) -> MajorHazardIns
 
 
 @transaction.atomic
-def park_assess(*, actor: User, park_id: int, data: Mapping[str, Any]) -> ParkAssessment:
+def park_assess(*, actor: User, park_id: int, data: ParkAssessmentInput) -> ParkAssessment:
     """Record a chemical park's assessment; its class A-D follows from the score."""
     # the government side's operators and above, where they may create records
     park = ChemicalPark.objects.get_for(actor, "create", pk=park_id)
-    _check_fields(data, ("assessed_on", "score", "guide", "assessor"))
-    guide = data.get("guide") or next(g for g, v in park_guides().items() if v["default"])
+    guide = data.guide or next(g for g, v in park_guides().items() if v["default"])
     if guide not in park_guides():
         raise ValidationFailed(fields={"guide": _("No such guide version.")})
     assessment = ParkAssessment(
-        park=park, guide=guide, **{k: v for k, v in data.items() if k != "guide"}
+        park=park,
+        guide=guide,
+        assessed_on=data.assessed_on,
+        score=data.score,
+        assessor=data.assessor,
     )
     clean_or_fail(assessment)
     assessment.risk_class = park_class(float(assessment.score), guide)

@@ -102,7 +102,7 @@ def event_assess(request: PageRequest, event_id: int) -> HttpResponse:
                 unit_id=event.unit_id,
                 event_id=event.pk,
                 version=form.cleaned_data["version"],
-                data={"inherent": form.factors("inherent"), "residual": form.factors("residual")},
+                data=form.service_data(),
             )
         except DomainError as failure:
             status = show_on_form(form, failure)
@@ -223,8 +223,7 @@ def installation_edit(
         status = 422
         if form.is_valid() and substances.is_valid():
             lines = [f.as_substance() for f in substances.forms]
-            data = {name: form.cleaned_data[name] for name in form.Meta.fields}
-            data["substances"] = [line for line in lines if line]
+            data = form.service_data(substances=[line for line in lines if line])
             try:
                 saved = services.installation_save(
                     actor=request.user,
@@ -308,7 +307,7 @@ def park_detail(request: PageRequest, park_id: int) -> HttpResponse:
         status = 422
         if form.is_valid():
             try:
-                services.park_assess(actor=request.user, park_id=park.pk, data=form.cleaned_data)
+                services.park_assess(actor=request.user, park_id=park.pk, data=form.service_data())
             except DomainError as failure:
                 show_on_form(form, failure)
             else:
@@ -347,7 +346,7 @@ def object_add(request: PageRequest, enterprise_id: int) -> HttpResponse:
         if form.is_valid():
             try:
                 services.risk_object_save(
-                    actor=request.user, enterprise_id=enterprise.pk, data=form.cleaned_data
+                    actor=request.user, enterprise_id=enterprise.pk, data=form.service_data()
                 )
             except DomainError as failure:
                 status = show_on_form(form, failure)
@@ -370,7 +369,7 @@ def unit_add(request: PageRequest, object_id: int) -> HttpResponse:
         if form.is_valid():
             try:
                 services.risk_unit_save(
-                    actor=request.user, object_id=parent.pk, data=form.cleaned_data
+                    actor=request.user, object_id=parent.pk, data=form.service_data()
                 )
             except DomainError as failure:
                 status = show_on_form(form, failure)
@@ -408,16 +407,10 @@ def event_add(request: PageRequest, unit_id: int) -> HttpResponse:
     if request.method == "POST" and not changing_method:
         status = 422
         if form.is_valid():
-            data = {
-                "name": form.cleaned_data["name"],
-                "description": form.cleaned_data["description"],
-                "method": method,
-                "rule_set": rule_set.id,
-                "inherent": form.factors("inherent"),
-                "residual": form.factors("residual"),
-            }
             try:
-                event = services.risk_event_save(actor=request.user, unit_id=unit.pk, data=data)
+                event = services.risk_event_save(
+                    actor=request.user, unit_id=unit.pk, data=form.service_data()
+                )
             except DomainError as failure:
                 status = show_on_form(form, failure)
             else:

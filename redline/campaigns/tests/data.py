@@ -12,7 +12,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from redline.campaigns.models import Campaign
-from redline.campaigns.services import campaign_save
+from redline.campaigns.services import CampaignInput, campaign_save
 from redline.hazards.models import Hazard, InspectionTask
 from redline.hazards.tests.factories import measure_with_cycle, user
 from redline.organisations.models import Enterprise, Region
@@ -67,13 +67,15 @@ def task(enterprise: Enterprise, checked: dt.datetime, result: str) -> Inspectio
 def fire_campaign(**data: object) -> Campaign:
     fields = {
         "name": "消防安全专项整治（测试）",
-        "sectors": ["fire"],
+        "sectors": ("fire",),
         "starts_on": dt.date(2026, 1, 1),
         "ends_on": dt.date(2026, 12, 31),
-        "standards": ["gb35181-2017", "gb35181-2025"],
+        "standards": ("gb35181-2017", "gb35181-2025"),
         "targets": TARGETS,
     } | data
-    return campaign_save(actor=user("office-manager"), data=fields)
+    # The tests give lists where the input takes tuples (sectors, regions, standards).
+    typed = {k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()}
+    return campaign_save(actor=user("office-manager"), data=CampaignInput.of(typed))
 
 
 def build_fire_records() -> None:

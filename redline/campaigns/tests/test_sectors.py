@@ -7,12 +7,12 @@ from __future__ import annotations
 import pytest
 
 from redline.campaigns.models import Campaign, CampaignSector
-from redline.campaigns.services import campaign_save
+from redline.campaigns.services import CampaignInput, campaign_save
 from redline.campaigns.tests.data import at, fire_campaign, hazard, unit
 from redline.hazards.models import Hazard
 from redline.hazards.tests.factories import user
 from redline.organisations.models import Enterprise, Region
-from redline.organisations.services import enterprise_update
+from redline.organisations.services import EnterpriseInput, enterprise_update
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def test_a_campaigns_sectors_are_rows_that_follow_its_edits(world):
     assert rows_of(campaign) == {"fire", "construction"}
     campaign = campaign_save(
         actor=user("office-manager"),
-        data={"sectors": ["construction"]},
+        data=CampaignInput(sectors=("construction",)),
         campaign_id=campaign.pk,
         version=campaign.version,
     )
@@ -53,7 +53,7 @@ def test_a_unit_of_several_sectors_is_covered_by_a_campaign_of_either(world):
         actor=user("cityhall-operator"),
         enterprise_id=mixed.pk,
         version=mixed.version,
-        data={"sector_list": ["gas", "industry"]},
+        data=EnterpriseInput(sector_list=("gas", "industry")),
     )
     assert covering("U-S11-mixed") == {"工贸", "燃气"}
     assert set(in_gas.values_list("name", flat=True)) == {"U-S11-mixed"}

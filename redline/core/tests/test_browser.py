@@ -336,7 +336,7 @@ def test_changing_one_lec_value_recolours_unit_enterprise_and_district(
     from redline.organisations.models import Region
     from redline.risk.models import RiskEvent
     from redline.risk.selectors import enterprise_summary
-    from redline.risk.services import risk_event_save
+    from redline.risk.services import RiskEventInput, risk_event_save
 
     def events(district: Region, **extra: object):
         return RiskEvent.objects.filter(
@@ -354,7 +354,7 @@ def test_changing_one_lec_value_recolours_unit_enterprise_and_district(
             unit_id=major.unit_id,
             event_id=major.pk,
             version=major.version,
-            data={"residual": {"L": 0.5, "E": 1, "C": 1}},
+            data=RiskEventInput(residual={"L": 0.5, "E": 1, "C": 1}),
         )
     assert not events(calm, level=1).exists()
     event = (

@@ -110,7 +110,9 @@ def scene(world):
             actor=operator,
             enterprise_id=unit.pk,
             version=unit.version,
-            data={"sector_list": ["hazchem", "fire"], "kind": "school", "headcount": 42},
+            data=services.EnterpriseInput(
+                sector_list=("hazchem", "fire"), kind="school", headcount=42
+            ),
         )
     with time_machine.travel(FIXED_AT, tick=False):
         hazard_entry(unit, rectifier)

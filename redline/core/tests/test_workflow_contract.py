@@ -36,7 +36,7 @@ from django.utils import translation
 from redline.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from redline.core.models import ChangeLog, Notification
 from redline.core.tests.contract import Contract
-from redline.core.workflow import Machine, Transition, machines, take_step
+from redline.core.workflow import Machine, Reader, Transition, machines, take_step
 from redline.organisations.access import ROLES
 from redline.organisations.models import Region
 from redline.organisations.tests.world import World, build_world
@@ -421,6 +421,32 @@ def test_every_missing_field_is_named_at_once(case, action):
     result = attempt(machine, record, actor=actor, action=action, version=record.version, data=sent)
     error = assert_refused(result, ValidationFailed)
     assert set(transition.required) <= set(error.fields), result.outcome
+
+
+def _unreadable(field: Reader) -> str | None:
+    """A value the field cannot take: too long a text, a word for a date, a number, a
+    choice or a reference (None: any text will do)."""
+    if field.kind.startswith("text"):
+        return "x" * (field.limit + 1) if field.limit else None
+    return "¿nonsense?"
+
+
+@pytest.mark.parametrize(("case", "action"), EACH_STEP, indirect=["case"], scope="module")
+def test_every_unreadable_field_is_named_at_once(case, action):
+    """The kernel reads every field a step takes by its declared type, once, and names
+    every one it cannot read in one answer; the record is unchanged."""
+    machine, transition, record, actor, data = _taker(case, action)
+    bad = {
+        name: value
+        for name, field in transition.fields.items()
+        if (value := _unreadable(field)) is not None
+    }
+    assert bad, f"{action}: every step takes at least its comment, which has a limit"
+    result = attempt(
+        machine, record, actor=actor, action=action, version=record.version, data=data | bad
+    )
+    error = assert_refused(result, ValidationFailed)
+    assert set(error.fields) == set(bad), result.outcome
 
 
 @pytest.mark.parametrize(("case", "action"), EACH_STEP, indirect=["case"], scope="module")

@@ -6,6 +6,16 @@ one contract suite (`redline/core/tests/test_workflow_contract.py`) run over eve
 See docs/architecture.md, "Case workflows".
 """
 
+from redline.core.readers import (
+    Choice,
+    Count,
+    Date,
+    Money,
+    Reader,
+    Ref,
+    Text,
+    step_fields,
+)
 from redline.core.workflow.machine import (
     Machine,
     Messages,
@@ -22,7 +32,6 @@ from redline.core.workflow.step import (
     organisation_name,
     system_event,
     take_step,
-    text,
     write_event,
 )
 from redline.core.workflow.timeline import (
@@ -34,11 +43,18 @@ from redline.core.workflow.timeline import (
 )
 
 __all__ = [
+    "Choice",
+    "Count",
+    "Date",
     "EventOut",
     "Machine",
     "Messages",
+    "Money",
     "Prepared",
+    "Reader",
+    "Ref",
     "Step",
+    "Text",
     "Transition",
     "actor_name",
     "either",
@@ -48,10 +64,10 @@ __all__ = [
     "machines",
     "organisation_name",
     "role_refusal",
+    "step_fields",
     "steps_description",
     "system_event",
     "take_step",
-    "text",
     "timeline",
     "write_event",
 ]

@@ -28,6 +28,7 @@ from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
 
 from redline.core.errors import PermissionDenied
+from redline.core.readers import COMMENT, Reader
 from redline.organisations.models import ScopedQuerySet
 
 if TYPE_CHECKING:
@@ -35,15 +36,16 @@ if TYPE_CHECKING:
     from redline.core.models import CaseEvent
     from redline.core.workflow.step import Step
 
-Check = Callable[[Any, Any], bool]
+Check = Callable[["User", Any], bool]
 Guard = Callable[[Any], Any]  # record -> why the step is not possible now, or None
-Separation = Callable[[Any, Any], Any]  # (actor, record) -> why not this person, or None
+Separation = Callable[["User", Any], Any]  # (actor, record) -> why not this person, or None
 
 
 @dataclass(frozen=True)
 class Transition:
     """A step people take: from which states, to which (None: the state stays, or the
-    `prepare` hook decides), who may take it, which fields it takes and which it needs."""
+    `prepare` hook decides), who may take it, which fields it takes (name -> how to read it,
+    `redline.core.readers`) and which it needs."""
 
     name: str
     label: Any
@@ -51,7 +53,7 @@ class Transition:
     target: str | None
     allowed: Check
     who: Any  # how people call those who may take it
-    fields: tuple[str, ...] = ("comment",)
+    fields: dict[str, Reader] = field(default_factory=lambda: {"comment": COMMENT})
     required: frozenset[str] = frozenset()
     guards: tuple[Guard, ...] = ()
     separation: Separation | None = None

@@ -24,12 +24,11 @@ from django.utils.translation import gettext_lazy as _
 from redline.core import audit
 from redline.core.errors import Conflict, PermissionDenied, ValidationFailed
 from redline.core.models import CaseEvent
+from redline.core.readers import blank, read_fields
 from redline.core.workflow.machine import Machine, Transition, ensure_allowed
 
 if TYPE_CHECKING:
     from redline.accounts.models import User
-
-COMMENT_LIMIT = 4000
 
 
 @dataclass
@@ -40,10 +39,9 @@ class Step:
     transition: Transition
     actor: User
     record: Any
-    data: Mapping[str, Any]
+    values: dict[str, Any]  # the fields given, typed (`Transition.fields` says how)
     files: list[Any]
     now: dt.datetime
-    comment: str = ""
     from_state: str = ""
     event: CaseEvent | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # what `prepare` hands to `within`
@@ -52,27 +50,20 @@ class Step:
     def action(self) -> str:
         return self.transition.name
 
+    @property
+    def comment(self) -> str:
+        return str(self.values.get("comment", ""))
 
-def actor_name(actor: Any) -> str:
+
+def actor_name(actor: User | None) -> str:
     if actor is None or not getattr(actor, "pk", None):
         return ""
     return str(actor.get_full_name() or actor.get_username())
 
 
-def organisation_name(actor: Any) -> str:
+def organisation_name(actor: User | None) -> str:
     org = getattr(actor, "organisation", None)
     return str(org) if org else ""
-
-
-def text(data: Mapping[str, Any], name: str, *, required: bool, limit: int = 0) -> str:
-    """A text field, stripped; 422 naming the field when missing or longer than `limit`
-    (0: no limit)."""
-    value = str(data.get(name) or "").strip()
-    if required and not value:
-        raise ValidationFailed(fields={name: _("This field is required.")})
-    if limit and len(value) > limit:
-        raise ValidationFailed(fields={name: _("At most %(n)d characters.") % {"n": limit}})
-    return value
 
 
 def _column_values(machine: Machine, changes: Mapping[str, Any]) -> dict[str, Any]:
@@ -120,25 +111,20 @@ def take_step(
         separated = transition.separation(actor, record)
         if separated is not None:
             raise PermissionDenied(str(separated))
+    values, errors = read_fields(transition.fields, data, transition.required)
+    if "comment" in errors and blank(data.get("comment")) and machine.comment_missing:
+        errors["comment"] = machine.comment_missing
+    if errors:
+        raise ValidationFailed(fields=errors)
     step = Step(
         machine=machine,
         transition=transition,
         actor=actor,
         record=record,
-        data=data,
+        values=values,
         files=list(files),
         now=now or timezone.now(),
     )
-    step.comment = text(data, "comment", required=False, limit=COMMENT_LIMIT)
-    absent: dict[str, Any] = {
-        name: _("This field is required.")
-        for name in sorted(transition.required)
-        if data.get(name) is None or not str(data[name]).strip()
-    }
-    if "comment" in absent and machine.comment_missing:
-        absent["comment"] = machine.comment_missing
-    if absent:
-        raise ValidationFailed(fields=absent)
     prepared = machine.prepare(step)
     changes = dict(prepared.changes)
     target = changes.pop("state", transition.target)
@@ -182,7 +168,7 @@ def write_event(
     machine: Machine,
     record: Any,
     *,
-    actor: Any,
+    actor: User | None,
     action: str,
     at: dt.datetime,
     from_state: str = "",

@@ -107,11 +107,16 @@ def event_out(machine: Machine, event: CaseEvent) -> dict[str, Any]:
 def steps_description(machine: Machine, extra: str = "") -> str:
     """The API's description of a machine's step endpoint: each step's fields and the codes."""
     steps = "; ".join(
-        f"`{t.name}`: {', '.join(t.fields)}" + (" (+ photos)" if t.photos else "")
+        f"`{t.name}`: "
+        + ", ".join(
+            f"{name}{'*' if name in t.required else ''} ({f.kind})" for name, f in t.fields.items()
+        )
+        + (" (+ photos)" if t.photos else "")
         for t in machine.transitions.values()
     )
     return (
-        f"Steps and their fields besides `version`{extra}: {steps}. Outside your jurisdiction "
+        f"Steps and their fields besides `version` (* needed){extra}: {steps}. Outside your "
+        "jurisdiction "
         "404; a step you may not take 403; a stale `version` or a step the record's state does "
         "not allow 409; a missing or invalid field 422."
     )

@@ -8,7 +8,7 @@ views to `page.detail` and `page.step`. The template includes `core/_step_errors
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +34,7 @@ class StepForm(forms.Form):
         label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
 
-    def data_for(self, names: tuple[str, ...]) -> dict[str, Any]:
+    def data_for(self, names: Iterable[str]) -> dict[str, Any]:
         """The step's fields that were given, as the step function takes them."""
         return {
             name: self.cleaned_data.get(name)

@@ -14,8 +14,14 @@ from redline.accounts.models import User
 from redline.core.errors import Conflict, PermissionDenied, ValidationFailed
 from redline.core.models import ChangeLog
 from redline.epidemic import services
+from redline.epidemic.forms import KeyGroupForm
 from redline.epidemic.models import CaseCount, IngestBatch, KeyGroupCount
-from redline.epidemic.services import case_counts_record, key_group_count_record
+from redline.epidemic.reporting import reporter
+from redline.epidemic.services import (
+    KeyGroupCountInput,
+    case_counts_record,
+    key_group_count_record,
+)
 from redline.epidemic.tests.counts_data import NOW, USERS, WRITE_ROLES, WRITERS, epi
 from redline.organisations.access import ROLES
 from redline.organisations.models import Enterprise
@@ -360,15 +366,16 @@ def test_place_counts_are_logged_under_the_place(epi):
 # --- key-group counts ----------------------------------------------------------------------
 
 
-def group_data(epi, **changes):
-    return {
+def group_data(epi, **changes) -> KeyGroupCountInput:
+    given = {
         "region": epi.regions["S21"].code,
         "place": None,
         "group": "aged_65",
         "count": 1200,
-        "as_of": "2026-03-01",
+        "as_of": dt.date(2026, 3, 1),
         "source": "户籍登记",
-    } | changes
+    }
+    return KeyGroupCountInput.of(given | changes)
 
 
 def test_a_key_group_count_is_recorded_then_replaced_for_the_same_date(epi):
@@ -381,7 +388,7 @@ def test_a_key_group_count_is_recorded_then_replaced_for_the_same_date(epi):
     again, outcome = key_group_count_record(user=user, data=group_data(epi, count=1250), now=NOW)
     assert outcome == "unchanged" and again.pk == row_.pk
     new, outcome = key_group_count_record(
-        user=user, data=group_data(epi, as_of="2026-03-09", group="Unvaccinated people"), now=NOW
+        user=user, data=group_data(epi, as_of=dt.date(2026, 3, 9), group="unvaccinated"), now=NOW
     )
     assert outcome == "created" and new.group == "unvaccinated"
     assert KeyGroupCount.objects.filter(series_key=new.series_key, group="aged_65").count() == 1
@@ -390,11 +397,9 @@ def test_a_key_group_count_is_recorded_then_replaced_for_the_same_date(epi):
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        ({"group": "pets"}, "group"),
-        ({"source": ""}, "source"),
-        ({"source": "x" * 201}, "source"),
-        ({"as_of": "2026-03-11"}, "as_of"),
+        ({"as_of": dt.date(2026, 3, 11)}, "as_of"),
         ({"count": -3}, "count"),
+        ({"count": 100_000_001}, "count"),
         ({"region": "S11"}, "region"),
     ],
 )
@@ -408,6 +413,24 @@ def test_a_bad_key_group_count_names_the_field(epi, change, field):
         )
     assert list(raised.value.fields) == [field]
     assert (KeyGroupCount.objects.count(), ChangeLog.objects.count()) == before
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"group": "pets"}, "group"),
+        ({"source": ""}, "source"),
+        ({"source": "x" * 201}, "source"),
+        ({"as_of": "11/03/2026x"}, "as_of"),
+        ({"count": "many"}, "count"),
+    ],
+)
+def test_what_is_no_key_group_count_is_named_by_the_form(epi, change, field):
+    region = epi.regions["S21"]
+    given = {"where": f"r{region.pk}", "group": "aged_65", "count": "1200"}
+    given |= {"as_of": "2026-03-01", "source": "户籍登记"} | change
+    form = KeyGroupForm(given, who=reporter(epi.user("cdc_d2", "operator")))
+    assert not form.is_valid() and set(form.errors) == {field}, form.errors
 
 
 def test_readers_may_not_record_key_groups(epi):

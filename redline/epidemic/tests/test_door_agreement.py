@@ -529,7 +529,7 @@ def test_count_submissions_agree_with_the_door(client, door, org):
 
 @pytest.mark.parametrize("org", list(SEES))
 def test_capacity_reports_and_campaign_edits_agree_with_the_door(client, door, org):
-    from redline.campaigns.services import campaign_save
+    from redline.campaigns.services import CampaignInput, campaign_save
 
     manager = door_user(org, "manager")
     client.force_login(manager)
@@ -546,7 +546,7 @@ def test_capacity_reports_and_campaign_edits_agree_with_the_door(client, door, o
         try:
             campaign_save(
                 actor=manager,
-                data={"description": f"DOOR {org}"},
+                data=CampaignInput(description=f"DOOR {org}"),
                 campaign_id=campaign.pk,
                 version=Campaign.objects.get(pk=campaign.pk).version,
             )

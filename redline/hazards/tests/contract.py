@@ -18,7 +18,7 @@ from redline.accounts.models import User
 from redline.core.tests.contract import Someone
 from redline.core.workflow import Transition
 from redline.hazards.models import Hazard
-from redline.hazards.public import hazard_report_public
+from redline.hazards.public import PublicReportInput, hazard_report_public
 from redline.hazards.services import hazard_transition
 from redline.hazards.tests.factories import JPEG, report, user
 from redline.hazards.vocab import HazardState as S
@@ -111,12 +111,14 @@ class HazardContract:
 
         def public() -> Hazard:
             return hazard_report_public(
-                data={
-                    "region": world.regions[PUBLIC["sub"]],
-                    "place": "Warehouse lane 4",
-                    "sector": PUBLIC["sector"],
-                    "description": "Smoke from the basement",
-                }
+                data=PublicReportInput.of(
+                    {
+                        "region": world.regions[PUBLIC["sub"]],
+                        "place": "Warehouse lane 4",
+                        "sector": PUBLIC["sector"],
+                        "description": "Smoke from the basement",
+                    }
+                )
             )
 
         def fixed() -> Hazard:

@@ -101,7 +101,7 @@ def measure_with_cycle(
 
 
 def report(actor: User, enterprise_id: int, **data: Any) -> Any:
-    from redline.hazards.services import hazard_report
+    from redline.hazards.services import HazardReportInput, hazard_report
 
     fields = {
         "enterprise": enterprise_id,
@@ -110,5 +110,5 @@ def report(actor: User, enterprise_id: int, **data: Any) -> Any:
         "hazard_type": "equipment",
         "level": "general",
     } | data
-    hazard, _created = hazard_report(actor=actor, data=fields)
+    hazard, _created = hazard_report(actor=actor, data=HazardReportInput.of(fields))
     return hazard

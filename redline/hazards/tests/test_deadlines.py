@@ -162,7 +162,7 @@ def test_the_dashboard_tally_matches_the_hazards(world, client):
     from redline.hazards.selectors import _hazard_groups, dashboard
     from redline.hazards.tally import tally_rebuild
     from redline.organisations.models import Enterprise
-    from redline.organisations.services import enterprise_update
+    from redline.organisations.services import EnterpriseInput, enterprise_update
 
     ent, ent2 = world.orgs["ent"].arg, world.orgs["ent2"].arg
     with time_machine.travel(MONDAY, tick=False):
@@ -213,7 +213,7 @@ def test_the_dashboard_tally_matches_the_hazards(world, client):
             actor=user("cityhall-admin"),
             enterprise_id=ent,
             version=unit.version,
-            data={"region": world.regions["S21"]},
+            data=EnterpriseInput(region=world.regions["S21"]),
         )
         same()
         tally_rebuild()

@@ -10,7 +10,13 @@ import pytest
 import time_machine
 
 from redline.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from redline.hazards.inspection import task_counts, task_generate, task_record, task_status
+from redline.hazards.inspection import (
+    TaskRecordInput,
+    task_counts,
+    task_generate,
+    task_record,
+    task_status,
+)
 from redline.hazards.models import CalendarDay, InspectionTask
 from redline.hazards.tests.factories import measure_with_cycle, user
 from redline.hazards.vocab import TaskStatus
@@ -163,33 +169,51 @@ def test_recording_a_task(cycles, world):
     )
     with time_machine.travel(task.due_at - dt.timedelta(hours=1), tick=False):
         with pytest.raises(ValidationFailed):
-            task_record(actor=user("ent-operator"), task_id=task.pk, data={"result": "normal"})
+            task_record(
+                actor=user("ent-operator"),
+                task_id=task.pk,
+                data=TaskRecordInput.of({"result": "normal"}),
+            )
     with time_machine.travel(task.due_at + dt.timedelta(hours=1), tick=False):
         assert task_status(task) == TaskStatus.DUE
         with pytest.raises(NotFound):
-            task_record(actor=user("ent2-operator"), task_id=task.pk, data={"result": "normal"})
+            task_record(
+                actor=user("ent2-operator"),
+                task_id=task.pk,
+                data=TaskRecordInput.of({"result": "normal"}),
+            )
         with pytest.raises(PermissionDenied):
             task_record(
-                actor=user("emergency-inspector"), task_id=task.pk, data={"result": "normal"}
+                actor=user("emergency-inspector"),
+                task_id=task.pk,
+                data=TaskRecordInput.of({"result": "normal"}),
             )
         with pytest.raises(ValidationFailed) as failure:
-            task_record(actor=user("ent-operator"), task_id=task.pk, data={"result": "other"})
+            task_record(
+                actor=user("ent-operator"),
+                task_id=task.pk,
+                data=TaskRecordInput.of({"result": "other"}),
+            )
         assert "note" in failure.value.fields
         done = task_record(
             actor=user("ent-operator"),
             task_id=task.pk,
-            data={"result": "normal"},
+            data=TaskRecordInput.of({"result": "normal"}),
             idempotency_key="k1",
         )
         again = task_record(
             actor=user("ent-operator"),
             task_id=task.pk,
-            data={"result": "normal"},
+            data=TaskRecordInput.of({"result": "normal"}),
             idempotency_key="k1",
         )
         assert done.pk == again.pk and done.result == "normal"
         with pytest.raises(Conflict):
-            task_record(actor=user("ent-inspector"), task_id=task.pk, data={"result": "hazard"})
+            task_record(
+                actor=user("ent-inspector"),
+                task_id=task.pk,
+                data=TaskRecordInput.of({"result": "hazard"}),
+            )
         assert task_status(done) == TaskStatus.DONE
     with time_machine.travel(END, tick=False):
         counts = task_counts(

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from redline.core.errors import ValidationFailed
-from redline.hazards.public import hazard_report_public
+from redline.hazards.public import PublicReportInput, hazard_report_public
 from redline.hazards.services import hazard_transition
 from redline.hazards.tests.factories import report, user
 
@@ -35,13 +35,15 @@ def step(username, hazard, action, **data):
 
 def public_report(world):
     return hazard_report_public(
-        data={
-            "region": world.regions["S11"],
-            "place": "Warehouse lane 4",
-            "sector": "hazchem",
-            "description": "Smoke from the basement",
-            "contact": "13900001111",
-        }
+        data=PublicReportInput.of(
+            {
+                "region": world.regions["S11"],
+                "place": "Warehouse lane 4",
+                "sector": "hazchem",
+                "description": "Smoke from the basement",
+                "contact": "13900001111",
+            }
+        )
     )
 
 

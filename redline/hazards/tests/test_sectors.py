@@ -17,11 +17,11 @@ from redline.campaigns.tests import data
 from redline.campaigns.tests.data import unit
 from redline.hazards import selectors
 from redline.hazards.models import Hazard, HazardTally
-from redline.hazards.public import hazard_report_public
+from redline.hazards.public import PublicReportInput, hazard_report_public
 from redline.hazards.services import hazard_transition
 from redline.hazards.tally import tally_rebuild
 from redline.organisations.models import Region
-from redline.organisations.services import enterprise_update
+from redline.organisations.services import EnterpriseInput, enterprise_update
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +59,7 @@ def test_a_units_hazards_follow_its_sectors(world):
         actor=user("cityhall-operator"),
         enterprise_id=mixed.pk,
         version=mixed.version,
-        data={"sector_list": ["construction", "fire"]},
+        data=EnterpriseInput(sector_list=("construction", "fire")),
     )
     assert Hazard.objects.get(name="H-mixed").unit_sectors == ",fire,construction,"
     assert "H-mixed" not in ledger("emergency-viewer")
@@ -77,12 +77,14 @@ def test_a_public_report_of_no_unit_goes_by_its_own_sector(world):
 
 def test_a_reassigned_hazard_follows_its_new_unit(world):
     report = hazard_report_public(
-        data={
-            "region": world.regions["S11"],
-            "place": "Lane 4",
-            "sector": "construction",
-            "description": "Scaffolding without ties",
-        }
+        data=PublicReportInput.of(
+            {
+                "region": world.regions["S11"],
+                "place": "Lane 4",
+                "sector": "construction",
+                "description": "Scaffolding without ties",
+            }
+        )
     )
     assert report.unit_sectors == ",construction,"
     assert ledger("emergency-viewer") == set()

@@ -88,26 +88,28 @@ def test_note_and_photo_are_on_the_task_page_and_in_the_hazard_it_opens(client, 
 
 
 def test_a_hazard_reported_through_the_api_from_a_task_has_its_photos(client, world, due_task):
-    from redline.hazards.inspection import task_record
-    from redline.hazards.services import hazard_report
+    from redline.hazards.inspection import TaskRecordInput, task_record
+    from redline.hazards.services import HazardReportInput, hazard_report
 
     operator = user("ent-operator")
     task_record(
         actor=operator,
         task_id=due_task.pk,
-        data={"result": "hazard", "note": NOTE},
+        data=TaskRecordInput.of({"result": "hazard", "note": NOTE}),
         photos=[SimpleUploadedFile("a.jpg", JPEG, content_type="image/jpeg")],
     )
     hazard, created = hazard_report(
         actor=operator,
-        data={
-            "enterprise": world.orgs["ent"].arg,
-            "task": due_task.pk,
-            "name": "Valve weeps",
-            "description": NOTE,
-            "hazard_type": "equipment",
-            "level": "general",
-        },
+        data=HazardReportInput.of(
+            {
+                "enterprise": world.orgs["ent"].arg,
+                "task": due_task.pk,
+                "name": "Valve weeps",
+                "description": NOTE,
+                "hazard_type": "equipment",
+                "level": "general",
+            }
+        ),
     )
     assert created and hazard.photos.count() == 1
     assert hazard.photos.get().file.name == due_task.photos.get().file.name

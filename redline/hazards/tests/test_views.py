@@ -200,15 +200,15 @@ def test_public_report_flow(client, world, settings):
 
 def test_public_reports_are_limited_per_address(client, world, settings):
     from redline.core.errors import ValidationFailed
-    from redline.hazards.public import hazard_report_public
+    from redline.hazards.public import PublicReportInput, hazard_report_public
 
     settings.REDLINE_PUBLIC_REPORT_LIMIT = 2
     data = {"region": world.regions["S11"], "place": "P", "description": "D"}
-    hazard_report_public(data=data, ip="203.0.113.9")
-    hazard_report_public(data=data, ip="203.0.113.9")
+    hazard_report_public(data=PublicReportInput.of(data), ip="203.0.113.9")
+    hazard_report_public(data=PublicReportInput.of(data), ip="203.0.113.9")
     with pytest.raises(ValidationFailed):
-        hazard_report_public(data=data, ip="203.0.113.9")
-    hazard_report_public(data=data, ip="203.0.113.10")
+        hazard_report_public(data=PublicReportInput.of(data), ip="203.0.113.9")
+    hazard_report_public(data=PublicReportInput.of(data), ip="203.0.113.10")
     assert Hazard.objects.filter(location="P").count() == 3
 
 
@@ -322,10 +322,12 @@ def test_fire_composite_is_computed_and_shown_on_the_hazard(client, world):
 
 
 def test_a_public_report_is_assigned_to_a_unit_from_its_page(client, world):
-    from redline.hazards.public import hazard_report_public
+    from redline.hazards.public import PublicReportInput, hazard_report_public
 
     hazard = hazard_report_public(
-        data={"region": world.regions["S11"], "place": "Warehouse lane", "description": "Smoke"}
+        data=PublicReportInput.of(
+            {"region": world.regions["S11"], "place": "Warehouse lane", "description": "Smoke"}
+        )
     )
     login(client, "s11-inspector")
     page = client.get(reverse("hazard-detail", args=[hazard.pk]))

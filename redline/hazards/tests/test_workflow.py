@@ -11,7 +11,7 @@ from django.utils import timezone
 from redline.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from redline.core.models import ChangeLog, Notification
 from redline.hazards.models import Hazard
-from redline.hazards.services import hazard_report, hazard_transition
+from redline.hazards.services import HazardReportInput, hazard_report, hazard_transition
 from redline.hazards.tests.factories import JPEG, PNG, report, user
 from redline.hazards.vocab import HazardState
 from redline.hazards.workflow import MACHINE
@@ -63,14 +63,16 @@ def test_major_hazard_path_with_listed_supervision(world):
     ent = world.orgs["ent"].arg
     hazard, created = hazard_report(
         actor=user("ent-operator"),
-        data={
-            "enterprise": ent,
-            "name": "Tank farm without a firewall",
-            "description": "Tank area T-2 has no firewall.",
-            "hazard_type": "layout",
-            "level": "major",
-            "source": "comprehensive",
-        },
+        data=HazardReportInput.of(
+            {
+                "enterprise": ent,
+                "name": "Tank farm without a firewall",
+                "description": "Tank area T-2 has no firewall.",
+                "hazard_type": "layout",
+                "level": "major",
+                "source": "comprehensive",
+            }
+        ),
         photos=[photo(), SimpleUploadedFile("b.png", PNG)],
     )
     assert created and hazard.is_major
@@ -195,13 +197,15 @@ def test_outside_jurisdiction_is_not_found(world):
     with pytest.raises(NotFound):
         hazard_report(
             actor=user("ent2-operator"),
-            data={
-                "enterprise": world.orgs["ent"].arg,
-                "name": "x",
-                "description": "y",
-                "hazard_type": "other",
-                "level": "general",
-            },
+            data=HazardReportInput.of(
+                {
+                    "enterprise": world.orgs["ent"].arg,
+                    "name": "x",
+                    "description": "y",
+                    "hazard_type": "other",
+                    "level": "general",
+                }
+            ),
         )
 
 
@@ -238,10 +242,16 @@ def test_a_retried_submission_creates_one_hazard(world):
         "level": "general",
     }
     first, created = hazard_report(
-        actor=user("ent-operator"), data=data, idempotency_key="phone-7f3a", photos=[photo()]
+        actor=user("ent-operator"),
+        data=HazardReportInput.of(data),
+        idempotency_key="phone-7f3a",
+        photos=[photo()],
     )
     again, created_again = hazard_report(
-        actor=user("ent-operator"), data=data, idempotency_key="phone-7f3a", photos=[photo()]
+        actor=user("ent-operator"),
+        data=HazardReportInput.of(data),
+        idempotency_key="phone-7f3a",
+        photos=[photo()],
     )
     assert created and not created_again and first.pk == again.pk
     assert Hazard.objects.filter(name="Blocked exit").count() == 1
@@ -252,13 +262,15 @@ def test_bad_photos_are_refused_naming_the_file(world):
     with pytest.raises(ValidationFailed) as failure:
         report(user("ent-operator"), world.orgs["ent"].arg) if False else hazard_report(
             actor=user("ent-operator"),
-            data={
-                "enterprise": world.orgs["ent"].arg,
-                "name": "x",
-                "description": "y",
-                "hazard_type": "other",
-                "level": "general",
-            },
+            data=HazardReportInput.of(
+                {
+                    "enterprise": world.orgs["ent"].arg,
+                    "name": "x",
+                    "description": "y",
+                    "hazard_type": "other",
+                    "level": "general",
+                }
+            ),
             photos=[SimpleUploadedFile("notes.txt", b"hello")],
         )
     assert "notes.txt" in failure.value.fields["photos"]
@@ -273,7 +285,7 @@ def test_every_transition_has_a_rule_for_who():
 
 def test_hazards_follow_their_unit_when_it_moves_or_changes_sector(world):
     from redline.organisations.models import Enterprise
-    from redline.organisations.services import enterprise_update
+    from redline.organisations.services import EnterpriseInput, enterprise_update
 
     unit = Enterprise.objects.get(pk=world.orgs["ent"].arg)
     hazard = report(user("ent-operator"), unit.pk)
@@ -283,7 +295,7 @@ def test_hazards_follow_their_unit_when_it_moves_or_changes_sector(world):
         actor=user("cityhall-admin"),
         enterprise_id=unit.pk,
         version=unit.version,
-        data={"region": world.regions["S21"], "sector_list": ["fire"]},
+        data=EnterpriseInput(region=world.regions["S21"], sector_list=("fire",)),
     )
     hazard.refresh_from_db()
     assert hazard.region_id == world.regions["S21"] and hazard.unit_sectors == ",fire,"

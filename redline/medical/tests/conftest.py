@@ -21,7 +21,7 @@ from django.utils import translation
 from redline.accounts.models import User
 from redline.engines.credit_code import compose
 from redline.medical.models import CapacityReport
-from redline.medical.services import capacity_report_submit
+from redline.medical.services import CapacityReportInput, capacity_report_submit
 from redline.organisations.access import ROLES
 from redline.organisations.models import Enterprise, Organisation, Region, SectorMandate
 
@@ -160,9 +160,7 @@ def med(world, db) -> Med:
 
 def submit(user: Any, unit: int | None = None, day: dt.date = TODAY, key: str = "", **changes):
     """A report of `unit` (default: the user's own) for `day` with FIGURES changed."""
-    data: dict[str, Any] = {"day": day, **FIGURES, **changes}
-    if unit is not None:
-        data["hospital"] = unit
+    data = CapacityReportInput.of({"day": day, **FIGURES, **changes}, hospital=unit)
     report, _created = capacity_report_submit(actor=user, data=data, idempotency_key=key)
     return report
 

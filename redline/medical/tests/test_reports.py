@@ -10,15 +10,16 @@ import pytest
 
 from redline.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from redline.core.models import ChangeLog
+from redline.medical.forms import CapacityReportForm
 from redline.medical.models import CapacityReport
-from redline.medical.services import capacity_report_submit
+from redline.medical.services import CapacityReportInput, capacity_report_submit
 from redline.medical.tests.conftest import FIGURES, TODAY, submit
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 
-def data(**changes):
-    return {"day": TODAY, **FIGURES, **changes}
+def data(**changes) -> CapacityReportInput:
+    return CapacityReportInput.of({"day": TODAY, **FIGURES, **changes})
 
 
 def refused(user, **changes) -> dict[str, str]:
@@ -28,15 +29,25 @@ def refused(user, **changes) -> dict[str, str]:
     return failure.value.fields
 
 
+def missing(name: str) -> dict[str, str]:
+    given = {"day": TODAY, **FIGURES}
+    del given[name]
+    with pytest.raises(ValidationFailed) as failure:
+        CapacityReportInput.of(given)
+    return failure.value.fields
+
+
 @pytest.mark.parametrize("name", list(FIGURES))
 def test_each_figure_is_required_and_a_whole_number_of_0_or_more(med, name):
     operator = med.user("ha", "operator")
-    for bad, needle in ((None, "required"), ("", "required"), (-1, "0 or more")):
-        fields = refused(operator, **{name: bad})
-        assert needle in fields[name], (name, bad, fields)
-    for bad in ("seven", "3.5", 2.5, True):
-        assert "whole number" in refused(operator, **{name: bad})[name]
+    assert "required" in missing(name)[name]
+    assert "0 or more" in refused(operator, **{name: -1})[name]
     assert "At most" in refused(operator, **{name: 1_000_001})[name]
+    # What is no whole number never reaches the service: the form refuses it (the API's
+    # schema too, see test_api), naming the field.
+    for bad in ("", "seven", "3.5", "2.5"):
+        form = CapacityReportForm({"day": TODAY.isoformat(), **FIGURES, name: bad})
+        assert not form.is_valid() and set(form.errors) == {name}, (bad, form.errors)
 
 
 @pytest.mark.parametrize(
@@ -59,8 +70,9 @@ def test_figures_are_checked_against_each_other(med, changes, field, needle):
 
 def test_day_is_required_parsed_and_never_in_the_future(med):
     operator = med.user("ha", "operator")
-    assert "required" in refused(operator, day=None)["day"]
-    assert "YYYY-MM-DD" in refused(operator, day="20/03/2026")["day"]
+    assert "required" in missing("day")["day"]
+    form = CapacityReportForm({"day": "20/03/2026", **FIGURES})
+    assert not form.is_valid() and set(form.errors) == {"day"}
     assert "future" in refused(operator, day=TODAY + dt.timedelta(days=1))["day"]
     assert submit(operator, day=TODAY - dt.timedelta(days=3)).day == TODAY - dt.timedelta(days=3)
 
@@ -72,7 +84,7 @@ def test_unknown_fields_and_long_notes_are_refused(med):
 
 
 def test_every_bad_field_is_named_at_once(med):
-    fields = refused(med.user("ha", "operator"), beds=-1, icu_occupied="x", staff_absent=101)
+    fields = refused(med.user("ha", "operator"), beds=-1, icu_occupied=-5, staff_absent=101)
     assert set(fields) == {"beds", "icu_occupied", "staff_absent"}
 
 

@@ -31,12 +31,12 @@ def test_list_pages_do_not_grow_queries_with_rows(client, world, url):
     def add(i):
         services.enterprise_create(
             actor=operator,
-            data={
-                "name": f"加量单位{i}",
-                "credit_code": compose("9", "1", "100100", f"QC{i:06d}"),
-                "sector_list": ["construction"],
-                "region": template.region_id,
-            },
+            data=services.EnterpriseInput(
+                name=f"加量单位{i}",
+                credit_code=compose("9", "1", "100100", f"QC{i:06d}"),
+                sector_list=("construction",),
+                region=template.region_id,
+            ),
         )
 
     add(0)

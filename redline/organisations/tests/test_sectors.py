@@ -10,7 +10,7 @@ from django.db import connection
 from redline.accounts.models import User
 from redline.organisations import selectors
 from redline.organisations.models import Enterprise, EnterpriseSector
-from redline.organisations.services import enterprise_update
+from redline.organisations.services import EnterpriseInput, enterprise_update
 from redline.organisations.vocab import Sector
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +34,7 @@ def change_sectors(unit: Enterprise, sectors: list[str]) -> Enterprise:
         actor=User.objects.get(username="cityhall-operator"),
         enterprise_id=unit.pk,
         version=unit.version,
-        data={"sector_list": sectors},
+        data=EnterpriseInput(sector_list=tuple(sectors)),
     )
 
 

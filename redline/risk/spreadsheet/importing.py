@@ -35,6 +35,14 @@ if TYPE_CHECKING:
 # ---------------------------------------------------------------------------------------
 # Matching against the inventory and planning the writes
 
+# What a step gives its service.
+type StepInput = (
+    services.RiskObjectInput
+    | services.RiskUnitInput
+    | services.RiskEventInput
+    | services.MeasureInput
+)
+
 
 @dataclass
 class _Step:
@@ -43,7 +51,7 @@ class _Step:
     key: tuple[str, ...]
     parent: tuple[str, ...] | None
     instance: Any  # the record to update; None to create
-    data: dict[str, Any]
+    data: StepInput
     cycle: str = ""  # "created" / "updated" when the measure's cycle is written
 
 
@@ -155,11 +163,12 @@ class _Planner:
         if obj is not None:
             self.ids[key] = obj.pk
             if kind and kind != obj.kind:
-                self._step("object", line, key, None, obj, {"kind": kind})
+                self._step("object", line, key, None, obj, services.RiskObjectInput(kind=kind))
         elif not found:
             if not kind and line.kind is not None:
                 self.error(line, "object_kind", _("Give the kind of a new analysis object."))
-            self._step("object", line, key, None, None, {"name": line.object, "kind": kind})
+            data = services.RiskObjectInput(name=line.object, kind=kind)
+            self._step("object", line, key, None, None, data)
 
     def _unit(self, line: _Line) -> None:
         parent = ("object", line.object)
@@ -176,7 +185,7 @@ class _Planner:
         if unit is not None:
             self.ids[key] = unit.pk
         elif not found:
-            self._step("unit", line, key, parent, None, {"name": line.unit})
+            self._step("unit", line, key, parent, None, services.RiskUnitInput(name=line.unit))
 
     def _event(self, line: _Line) -> None:
         parent = ("unit", line.object, line.unit)
@@ -208,14 +217,15 @@ class _Planner:
         if data is None:
             return
         if event is None:
-            self._step("event", line, key, parent, None, {"name": line.event, **data})
+            assessed = services.RiskEventInput.of(data, name=line.event)
+            self._step("event", line, key, parent, None, assessed)
         elif (
             data["method"] != event.method
             or data["rule_set"] != event.rule_set
             or not _same_factors(event.inherent_factors, data["inherent"])
             or not _same_factors(event.residual_factors, data["residual"])
         ):
-            self._step("event", line, key, parent, event, data)
+            self._step("event", line, key, parent, event, services.RiskEventInput.of(data))
 
     def _assessed(self, line: _Line, event: RiskEvent | None) -> dict[str, Any] | None:
         """The event's service data, after checking each factor against its rule set."""
@@ -283,18 +293,20 @@ class _Planner:
         if cycle is not None and None not in (cycle["every"], cycle["unit"]):
             if existing is None:
                 written = "created"
-                given["cycle"] = {**cycle, "starts_at": _first_task_at(cycle)}
+                given["cycle"] = services.CycleInput.of(cycle, starts_at=_first_task_at(cycle))
             elif any(getattr(existing, name) != cycle[name] for name in CYCLE_FIELDS):
                 written = "updated"
-                given["cycle"] = {**cycle, "version": existing.version}
+                given["cycle"] = services.CycleInput.of(cycle, version=existing.version)
         if measure is None:
-            self._step("measure", line, parent, parent, None, given, written)
+            data = services.MeasureInput.of(given)
+            self._step("measure", line, parent, parent, None, data, written)
         elif (
             written
             or "responsible" in given
             or any(getattr(measure, name) != given[name] for name in MEASURE_FIELDS)
         ):
-            self._step("measure", line, parent, parent, measure, given, written)
+            data = services.MeasureInput.of(given)
+            self._step("measure", line, parent, parent, measure, data, written)
 
     def _step(
         self,
@@ -303,7 +315,7 @@ class _Planner:
         key: tuple[str, ...],
         parent: tuple[str, ...] | None,
         instance: Any,
-        data: dict[str, Any],
+        data: StepInput,
         cycle: str = "",
     ) -> None:
         self.steps.append(_Step(kind, line.row, key, parent, instance, data, cycle))
@@ -324,37 +336,35 @@ def _apply(actor: User, enterprise: Enterprise, planner: _Planner, result: Impor
     ids: dict[Any, int] = planner.ids
     for step in planner.steps:
         instance = step.instance
-        at = {"version": instance.version} if instance is not None else {}
+        pk = instance.pk if instance is not None else None
+        version = instance.version if instance is not None else None
+        data = step.data
         try:
-            if step.kind == "object":
+            if isinstance(data, services.RiskObjectInput):
                 saved: Any = services.risk_object_save(
                     actor=actor,
                     enterprise_id=enterprise.pk,
-                    data=step.data,
-                    object_id=instance.pk if instance else None,
-                    **at,
+                    data=data,
+                    object_id=pk,
+                    version=version,
                 )
-            elif step.kind == "unit":
-                saved = services.risk_unit_save(
-                    actor=actor,
-                    object_id=ids[step.parent],
-                    data=step.data,
-                )
-            elif step.kind == "event":
+            elif isinstance(data, services.RiskUnitInput):
+                saved = services.risk_unit_save(actor=actor, object_id=ids[step.parent], data=data)
+            elif isinstance(data, services.RiskEventInput):
                 saved = services.risk_event_save(
                     actor=actor,
                     unit_id=ids[step.parent],
-                    data=step.data,
-                    event_id=instance.pk if instance else None,
-                    **at,
+                    data=data,
+                    event_id=pk,
+                    version=version,
                 )
             else:
                 saved = services.measure_save(
                     actor=actor,
                     event_id=ids[step.parent],
-                    data=step.data,
-                    measure_id=instance.pk if instance else None,
-                    **at,
+                    data=data,
+                    measure_id=pk,
+                    version=version,
                 )
         except DomainError as failure:
             step.row.refused(failure, SERVICE_FIELDS[step.kind])

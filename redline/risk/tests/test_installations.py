@@ -149,12 +149,9 @@ def test_regrading_is_one_audited_action(client, world):
     installation = services.installation_save(
         actor=me,
         enterprise_id=unit.pk,
-        data={
-            "name": "罐区",
-            "kind": "storage",
-            "people_exposed": 60,
-            "substances": [substance(SO2, 200)],
-        },
+        data=services.InstallationInput(
+            name="罐区", kind="storage", people_exposed=60, substances=(substance(SO2, 200),)
+        ),
     )
     client.force_login(me)
     response = client.post(f"/enterprises/{unit.pk}/installations/{installation.pk}/regrade/")

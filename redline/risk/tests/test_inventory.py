@@ -14,6 +14,14 @@ from redline.organisations.access import ROLES
 from redline.organisations.models import Enterprise, Person
 from redline.risk import selectors, services
 from redline.risk.models import RiskEvent
+from redline.risk.services import (
+    CycleInput,
+    MeasureInput,
+    RiskEventInput,
+    RiskObjectInput,
+    RiskUnitInput,
+    ShutdownInput,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -35,22 +43,24 @@ def inventory(world):
     obj = services.risk_object_save(
         actor=me,
         enterprise_id=unit.pk,
-        data={"name": "储罐区", "kind": "mhi", "responsible": "王工"},
+        data=RiskObjectInput(name="储罐区", kind="mhi", responsible="王工"),
     )
-    tank = services.risk_unit_save(actor=me, object_id=obj.pk, data={"name": "甲醇储罐"})
-    dock = services.risk_unit_save(actor=me, object_id=obj.pk, data={"name": "装卸栈台"})
+    tank = services.risk_unit_save(actor=me, object_id=obj.pk, data=RiskUnitInput(name="甲醇储罐"))
+    dock = services.risk_unit_save(actor=me, object_id=obj.pk, data=RiskUnitInput(name="装卸栈台"))
     leak = services.risk_event_save(
         actor=me,
         unit_id=tank.pk,
-        data={"name": "泄漏火灾", "method": "LEC", "inherent": GENERAL, "residual": LOW},
+        data=RiskEventInput(name="泄漏火灾", method="LEC", inherent=GENERAL, residual=LOW),
     )
     spark = services.risk_event_save(
-        actor=me, unit_id=dock.pk, data={"name": "静电引燃", "method": "LEC", "inherent": GENERAL}
+        actor=me,
+        unit_id=dock.pk,
+        data=RiskEventInput(name="静电引燃", method="LEC", inherent=GENERAL),
     )
     matrix = services.risk_event_save(
         actor=me,
         unit_id=dock.pk,
-        data={"name": "车辆伤害", "method": "LS", "inherent": {"L": 2, "S": 2}},
+        data=RiskEventInput(name="车辆伤害", method="LS", inherent={"L": 2, "S": 2}),
     )
     return {
         "me": me,
@@ -87,7 +97,7 @@ def test_derived_levels_follow_a_changed_assessment(inventory):
         unit_id=inventory["tank"].pk,
         event_id=inventory["leak"].pk,
         version=inventory["leak"].version,
-        data={"inherent": MAJOR, "residual": None},
+        data=RiskEventInput(inherent=MAJOR, residual=None),
     )
     assert selectors.unit_summary(inventory["tank"].pk).level == 1
     assert selectors.object_summary(inventory["obj"].pk).level == 1
@@ -107,14 +117,14 @@ def test_a_factor_the_method_does_not_allow_names_the_factor(inventory):
         services.risk_event_save(
             actor=inventory["me"],
             unit_id=inventory["tank"].pk,
-            data={"name": "x", "method": "LEC", "inherent": {"L": 4, "E": 6, "C": 7}},
+            data=RiskEventInput(name="x", method="LEC", inherent={"L": 4, "E": 6, "C": 7}),
         )
     assert list(caught.value.fields) == ["inherent.L"]
     with pytest.raises(ValidationFailed) as caught:
         services.risk_event_save(
             actor=inventory["me"],
             unit_id=inventory["tank"].pk,
-            data={"name": "x", "method": "LEC", "rule_set": "ls-db37", "inherent": GENERAL},
+            data=RiskEventInput(name="x", method="LEC", rule_set="ls-db37", inherent=GENERAL),
         )
     assert list(caught.value.fields) == ["rule_set"]
     assert RiskEvent.objects.filter(name="x").count() == 0
@@ -127,7 +137,7 @@ def test_stale_version_conflicts(inventory):
         unit_id=leak.unit_id,
         event_id=leak.pk,
         version=leak.version,
-        data={"inherent": MAJOR},
+        data=RiskEventInput(inherent=MAJOR),
     )
     with pytest.raises(Conflict):
         services.risk_event_save(
@@ -135,7 +145,7 @@ def test_stale_version_conflicts(inventory):
             unit_id=leak.unit_id,
             event_id=leak.pk,
             version=leak.version,
-            data={"inherent": LOW},
+            data=RiskEventInput(inherent=LOW),
         )
 
 
@@ -155,15 +165,19 @@ def test_measures_checked_by_inspection_need_a_full_cycle(inventory):
         "responsible": "王工",
         "inspection_content": "检查联锁投用",
     }
+
+    def save(**given):
+        return services.measure_save(
+            actor=inventory["me"], event_id=inventory["leak"].pk, data=MeasureInput(**base | given)
+        )
+
     with pytest.raises(ValidationFailed) as caught:
-        services.measure_save(actor=inventory["me"], event_id=inventory["leak"].pk, data=base)
+        save()
     assert "cycle" in caught.value.fields
     start = timezone.make_aware(dt.datetime(2026, 12, 1, 8))
     hourly = {"every": 2, "unit": "hour", "starts_at": start}
     with pytest.raises(ValidationFailed) as caught:
-        services.measure_save(
-            actor=inventory["me"], event_id=inventory["leak"].pk, data={**base, "cycle": hourly}
-        )
+        save(cycle=CycleInput(**hourly))
     assert {"cycle.work_start", "cycle.work_end"} <= set(caught.value.fields)
     bad_item = {
         **hourly,
@@ -173,21 +187,13 @@ def test_measures_checked_by_inspection_need_a_full_cycle(inventory):
         "task_item": 11,
     }
     with pytest.raises(ValidationFailed) as caught:
-        services.measure_save(
-            actor=inventory["me"], event_id=inventory["leak"].pk, data={**base, "cycle": bad_item}
-        )
+        save(cycle=CycleInput(**bad_item))
     assert "cycle.task_item" in caught.value.fields
-    good = {**bad_item, "task_item": 10}
-    measure = services.measure_save(
-        actor=inventory["me"], event_id=inventory["leak"].pk, data={**base, "cycle": good}
-    )
+    good = CycleInput(**bad_item | {"task_item": 10})
+    measure = save(cycle=good)
     assert measure.cycle.every == 2 and measure.cycle.task_item == 10
     with pytest.raises(ValidationFailed) as caught:
-        services.measure_save(
-            actor=inventory["me"],
-            event_id=inventory["leak"].pk,
-            data={**base, "measure_subclass": "2-1", "cycle": good},
-        )
+        save(measure_subclass="2-1", cycle=good)
     assert "measure_subclass" in caught.value.fields
 
 
@@ -197,13 +203,13 @@ def test_shutdown_must_end_after_it_starts(inventory):
         services.shutdown_save(
             actor=inventory["me"],
             unit_id=inventory["tank"].pk,
-            data={"starts_at": start, "ends_at": start, "reason": "检修"},
+            data=ShutdownInput(starts_at=start, ends_at=start, reason="检修"),
         )
     assert "ends_at" in caught.value.fields
     shutdown = services.shutdown_save(
         actor=inventory["me"],
         unit_id=inventory["tank"].pk,
-        data={"starts_at": start, "ends_at": start + dt.timedelta(days=3), "reason": "大修"},
+        data=ShutdownInput(starts_at=start, ends_at=start + dt.timedelta(days=3), reason="大修"),
     )
     assert shutdown.pk
 
@@ -211,11 +217,13 @@ def test_shutdown_must_end_after_it_starts(inventory):
 def test_other_enterprises_and_viewers_cannot_write(inventory):
     with pytest.raises(NotFound):
         services.risk_unit_save(
-            actor=actor("ent2-operator"), object_id=inventory["obj"].pk, data={"name": "x"}
+            actor=actor("ent2-operator"),
+            object_id=inventory["obj"].pk,
+            data=RiskUnitInput(name="x"),
         )
     with pytest.raises(PermissionDenied):
         services.risk_unit_save(
-            actor=actor("ent-viewer"), object_id=inventory["obj"].pk, data={"name": "x"}
+            actor=actor("ent-viewer"), object_id=inventory["obj"].pk, data=RiskUnitInput(name="x")
         )
 
 
@@ -320,22 +328,23 @@ def test_factors_are_exactly_the_methods_and_stored_as_numbers(inventory):
         services.risk_event_save(
             actor=inventory["me"],
             unit_id=tank.pk,
-            data={"name": "y", "method": "LEC", "inherent": {**GENERAL, "S": 99}},
+            data=RiskEventInput(name="y", method="LEC", inherent={**GENERAL, "S": 99}),
         )
     assert list(caught.value.fields) == ["inherent.S"]
     with pytest.raises(ValidationFailed) as caught:
         services.risk_event_save(
             actor=inventory["me"],
             unit_id=tank.pk,
-            data={"name": "y", "method": "LEC", "inherent": {"L": "", "E": 6, "C": 7}},
+            data=RiskEventInput(name="y", method="LEC", inherent={"L": None, "E": 6, "C": 7}),
         )
     assert list(caught.value.fields) == ["inherent.L"]
     event = services.risk_event_save(
         actor=inventory["me"],
         unit_id=tank.pk,
-        data={"name": "y", "method": "LEC", "inherent": {"L": "3", "E": "6", "C": "7"}},
+        data=RiskEventInput(name="y", method="LEC", inherent={"L": 3, "E": 6, "C": 7}),
     )
     assert event.inherent_factors == {"L": 3.0, "E": 6.0, "C": 7.0}
+    assert all(type(value) is float for value in event.inherent_factors.values())
 
 
 def test_a_measure_no_longer_inspected_stops_its_cycle(inventory):
@@ -352,14 +361,14 @@ def test_a_measure_no_longer_inspected_stops_its_cycle(inventory):
     measure = services.measure_save(
         actor=inventory["me"],
         event_id=inventory["leak"].pk,
-        data={**base, "cycle": {"every": 1, "unit": "day", "starts_at": start}},
+        data=MeasureInput(**base, cycle=CycleInput(every=1, unit="day", starts_at=start)),
     )
     services.measure_save(
         actor=inventory["me"],
         event_id=inventory["leak"].pk,
         measure_id=measure.pk,
         version=measure.version,
-        data={"control_mode": "monitoring", "inspection_content": ""},
+        data=MeasureInput(control_mode="monitoring", inspection_content=""),
     )
     measure.cycle.refresh_from_db()
     assert measure.cycle.is_archived
@@ -370,7 +379,7 @@ def test_people_are_chosen_by_id_or_by_a_name_only_one_holds(inventory):
     obj = services.risk_object_save(
         actor=inventory["me"],
         enterprise_id=inventory["unit"].pk,
-        data={"name": "仓库", "kind": "area", "responsible": "123"},
+        data=RiskObjectInput(name="仓库", kind="area", responsible="123"),
     )
     assert obj.responsible.name == "123"
     Person.objects.create(
@@ -380,7 +389,7 @@ def test_people_are_chosen_by_id_or_by_a_name_only_one_holds(inventory):
         services.risk_object_save(
             actor=inventory["me"],
             enterprise_id=inventory["unit"].pk,
-            data={"name": "配电房", "kind": "area", "responsible": "王工"},
+            data=RiskObjectInput(name="配电房", kind="area", responsible="王工"),
         )
     assert list(caught.value.fields) == ["responsible"]
 
@@ -390,7 +399,7 @@ def test_a_city_can_choose_another_rule_set(inventory, settings):
     event = services.risk_event_save(
         actor=inventory["me"],
         unit_id=inventory["tank"].pk,
-        data={"name": "z", "method": "LEC", "inherent": {"L": 6, "E": 6, "C": 3}},
+        data=RiskEventInput(name="z", method="LEC", inherent={"L": 6, "E": 6, "C": 3}),
     )
     assert event.rule_set == "lec-lower-inclusive"
 
@@ -507,3 +516,35 @@ def test_the_inventory_is_built_from_the_pages(client, inventory):
     assert client.get(f"/risks/units/{risk_unit.pk}/events/new/").status_code == 404
     client.force_login(actor("ent-viewer"))
     assert client.get(f"/risks/objects/{obj.pk}/units/new/").status_code == 403
+
+
+def test_the_api_refuses_values_of_the_wrong_type_by_name(client, inventory):
+    """The schema types what the services take: a factor that is not a number, or a cycle
+    start that is not a date-time, is refused by name (the API's 400 for a malformed
+    request) before any service runs."""
+    client.force_login(inventory["me"])
+    before = RiskEvent.objects.count()
+    event = client.post(
+        f"/api/v1/risk-units/{inventory['tank'].pk}/events",
+        {"name": "静电", "method": "LEC", "inherent": {"L": "high", "E": 6, "C": 7}},
+        content_type="application/json",
+    )
+    assert event.status_code == 400 and "inherent.L" in event.json()["error"]["fields"]
+    measure = client.post(
+        f"/api/v1/risk-events/{inventory['leak'].pk}/measures",
+        {
+            "description": "接地检查",
+            "measure_class": "1",
+            "measure_subclass": "1-3",
+            "control_mode": "inspection",
+            "management_level": "team",
+            "responsible": inventory["person"].pk,
+            "inspection_content": "接地电阻",
+            "cycle": {"every": 1, "unit": "month", "starts_at": "next week"},
+        },
+        content_type="application/json",
+    )
+    assert measure.status_code == 400
+    assert "cycle.starts_at" in measure.json()["error"]["fields"]
+    assert RiskEvent.objects.count() == before
+    assert not inventory["leak"].measures.exists()

@@ -12,6 +12,7 @@ from redline.accounts.models import User
 from redline.organisations.models import Enterprise
 from redline.risk import services
 from redline.risk.models import RiskEvent
+from redline.risk.services import RiskEventInput, RiskObjectInput, RiskUnitInput
 
 pytestmark = pytest.mark.django_db
 
@@ -28,16 +29,16 @@ def unit(world):
     me = User.objects.get(username="ent-operator")
     enterprise = Enterprise.objects.get(name="U-S11-hazchem")
     obj = services.risk_object_save(
-        actor=me, enterprise_id=enterprise.pk, data={"name": "储罐区", "kind": "mhi"}
+        actor=me, enterprise_id=enterprise.pk, data=RiskObjectInput(name="储罐区", kind="mhi")
     )
-    return services.risk_unit_save(actor=me, object_id=obj.pk, data={"name": "甲醇储罐"})
+    return services.risk_unit_save(actor=me, object_id=obj.pk, data=RiskUnitInput(name="甲醇储罐"))
 
 
 def save(unit, inherent, residual, name="泄漏火灾"):
     return services.risk_event_save(
         actor=User.objects.get(username="ent-operator"),
         unit_id=unit.pk,
-        data={"name": name, "method": "LEC", "inherent": inherent, "residual": residual},
+        data=RiskEventInput(name=name, method="LEC", inherent=inherent, residual=residual),
     )
 
 

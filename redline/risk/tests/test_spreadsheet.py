@@ -20,6 +20,13 @@ from redline.organisations.access import ROLES
 from redline.organisations.models import Person
 from redline.risk import selectors, services, spreadsheet
 from redline.risk.models import ControlMeasure, InspectionCycle, RiskEvent, RiskObject, RiskUnit
+from redline.risk.services import (
+    CycleInput,
+    MeasureInput,
+    RiskEventInput,
+    RiskObjectInput,
+    RiskUnitInput,
+)
 from redline.risk.tests import test_inventory
 from redline.risk.tests.test_inventory import GENERAL, actor
 
@@ -85,58 +92,62 @@ def measured(inventory):
     object without units, a unit without events, and a name a spreadsheet would run."""
     me, unit = inventory["me"], inventory["unit"]
     start = timezone.make_aware(dt.datetime(2026, 12, 1, 8))
-    cycle = {
-        "every": 2,
-        "unit": "hour",
-        "starts_at": start,
-        "work_start": dt.time(8),
-        "work_end": dt.time(17, 30),
-        "task_type": "principal",
-        "task_item": 3,
-    }
+    cycle = CycleInput(
+        every=2,
+        unit="hour",
+        starts_at=start,
+        work_start=dt.time(8),
+        work_end=dt.time(17, 30),
+        task_type="principal",
+        task_item=3,
+    )
     services.measure_save(
-        actor=me, event_id=inventory["leak"].pk, data={**INSPECTED, "cycle": cycle}
+        actor=me, event_id=inventory["leak"].pk, data=MeasureInput(**INSPECTED, cycle=cycle)
     )
     services.measure_save(
         actor=me,
         event_id=inventory["leak"].pk,
-        data={
-            **INSPECTED,
-            "description": "=可燃气体检测报警",
-            "measure_subclass": "1-1",
-            "control_mode": "monitoring",
-            "management_level": "company",
-        },
+        data=MeasureInput(
+            **INSPECTED
+            | {
+                "description": "=可燃气体检测报警",
+                "measure_subclass": "1-1",
+                "control_mode": "monitoring",
+                "management_level": "company",
+            }
+        ),
     )
     twins = [Person.objects.create(name="李四", role="post_holder", enterprise=unit) for _ in "ab"]
     services.measure_save(
         actor=me,
         event_id=inventory["matrix"].pk,
-        data={
-            **INSPECTED,
-            "description": "限速标志",
-            "measure_class": "4",
-            "measure_subclass": "4-5",
-            "responsible": twins[1].pk,
-            "cycle": {"every": 1, "unit": "month", "starts_at": start, "day_type": "working"},
-        },
+        data=MeasureInput(
+            **INSPECTED
+            | {
+                "description": "限速标志",
+                "measure_class": "4",
+                "measure_subclass": "4-5",
+                "responsible": twins[1].pk,
+                "cycle": CycleInput(every=1, unit="month", starts_at=start, day_type="working"),
+            }
+        ),
     )
     services.risk_event_save(
         actor=me,
         unit_id=inventory["tank"].pk,
-        data={
-            "name": "高处坠落",
-            "method": "LEC",
-            "rule_set": "lec-lower-inclusive",
-            "inherent": {"L": 1, "E": 0.5, "C": 40},
-        },
+        data=RiskEventInput(
+            name="高处坠落",
+            method="LEC",
+            rule_set="lec-lower-inclusive",
+            inherent={"L": 1, "E": 0.5, "C": 40},
+        ),
     )
     hot = services.risk_object_save(
-        actor=me, enterprise_id=unit.pk, data={"name": "@危险作业", "kind": "activity"}
+        actor=me, enterprise_id=unit.pk, data=RiskObjectInput(name="@危险作业", kind="activity")
     )
-    services.risk_unit_save(actor=me, object_id=hot.pk, data={"name": "动火作业"})
+    services.risk_unit_save(actor=me, object_id=hot.pk, data=RiskUnitInput(name="动火作业"))
     services.risk_object_save(
-        actor=me, enterprise_id=unit.pk, data={"name": "空对象", "kind": "area"}
+        actor=me, enterprise_id=unit.pk, data=RiskObjectInput(name="空对象", kind="area")
     )
     return {**inventory, "twins": twins}
 
@@ -425,7 +436,7 @@ def test_names_are_unique_so_the_file_can_tell_records_apart(inventory):
         services.risk_object_save(
             actor=inventory["me"],
             enterprise_id=inventory["unit"].pk,
-            data={"name": "储罐区", "kind": "area"},
+            data=RiskObjectInput(name="储罐区", kind="area"),
         )
     assert caught.value.fields
 
