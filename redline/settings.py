@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "redline.organisations",
     "redline.risk",
     "redline.hazards",
+    "redline.inspections",
     "redline.campaigns",
     "redline.epidemic",
     "redline.medical",

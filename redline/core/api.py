@@ -108,6 +108,7 @@ def register_routers() -> None:
     from redline.epidemic.api_counts import router as epidemic_counts_router
     from redline.epidemic.api_signals import router as epidemic_signals_router
     from redline.hazards.api import router as hazards_router
+    from redline.inspections.api import router as inspections_router
     from redline.medical.api import router as medical_router
     from redline.organisations.api import router as organisations_router
     from redline.risk.api import router as risk_router
@@ -117,6 +118,7 @@ def register_routers() -> None:
     api.add_router("/", audit_router)
     api.add_router("/", risk_router)
     api.add_router("/", hazards_router)
+    api.add_router("/", inspections_router)
     api.add_router("/", medical_router)
     api.add_router("/", epidemic_counts_router)
     api.add_router("/", epidemic_signals_router)

@@ -31,6 +31,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if concern.safety:
         items.append((reverse("campaign-list"), _("Special rectification"), "campaigns"))
         items.append((reverse("hazard-list"), _("Hidden hazards"), "hazards"))
+        items.append((reverse("inspection-list"), _("Inspections"), "inspections"))
     if concern.epidemic:
         items.append((reverse("epidemic:dashboard"), _("Epidemic monitoring"), "epidemic"))
     if concern.capacity:

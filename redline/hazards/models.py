@@ -401,7 +401,8 @@ def _photo_path(instance: Photo, filename: str) -> str:
 
 
 class Photo(models.Model):
-    """A photo or scan: of a hazard, of its rectification, or of an inspection."""
+    """A photo or scan: of a hazard, of its rectification, of an inspection task's record,
+    of a government inspection's checklist item, or a signature drawn on a phone."""
 
     token = models.CharField(max_length=32, unique=True, editable=False)
     file = models.FileField(_("file"), upload_to=_photo_path, max_length=200)
@@ -421,6 +422,15 @@ class Photo(models.Model):
     task = models.ForeignKey(
         InspectionTask, null=True, blank=True, on_delete=models.CASCADE, related_name="photos"
     )
+    # A government inspection's evidence: of a checklist item (its code), or a signature.
+    inspection = models.ForeignKey(
+        "inspections.Inspection",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="photos",
+    )
+    item_code = models.CharField(max_length=20, blank=True)
 
     class Meta:
         ordering = ["uploaded_at", "id"]

@@ -26,6 +26,7 @@ from redline.hazards.forms import PLACE_TYPE_LABELS, HazardReportForm, StepForm,
 from redline.hazards.models import Hazard, InspectionTask, Photo
 from redline.hazards.vocab import HazardLevel, HazardSource, HazardState
 from redline.hazards.workflow import MACHINE
+from redline.inspections.models import Inspection
 from redline.organisations import selectors as org_selectors
 from redline.organisations.access import can, is_government_side
 from redline.organisations.models import Enterprise
@@ -299,6 +300,8 @@ def photo(request: PageRequest, token: str) -> FileResponse:
         visible = Hazard.objects.restrict(request.user).filter(pk=item.hazard_id).exists()
     elif item.task_id is not None:
         visible = InspectionTask.objects.restrict(request.user).filter(pk=item.task_id).exists()
+    elif item.inspection_id is not None:
+        visible = Inspection.objects.restrict(request.user).filter(pk=item.inspection_id).exists()
     else:
         visible = False
     if not visible:

@@ -1,0 +1,268 @@
+"""The inspections API: plan an inspection, send what the team answers on site (answers,
+photos, signatures, each with an idempotency key so a phone may resend safely), take the
+steps of an inspection and of its findings, and read them through the door."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Router, Schema, Status
+from pydantic import BaseModel, ConfigDict
+
+from redline.core.api_pages import PageParams, paginate
+from redline.core.web import UserRequest
+from redline.core.workflow import EventOut, event_out, events_of, steps_description
+from redline.inspections import checklist, services
+from redline.inspections.models import Finding, Inspection
+from redline.inspections.workflow import FINDING, INSPECTION
+
+router = Router(tags=["inspections"])
+
+
+class Body(BaseModel):
+    """Unknown fields reach the service, which names them (422) rather than drop them."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class PlanIn(Body):
+    enterprise: int
+    kind: str = Field(..., description="enforcement, supervision, audit or joint")
+    planned_on: dt.date
+    inspectors: list[str] = Field(..., description="User ids of your body; the first leads")
+    sector: str | None = None
+    template: int | None = Field(None, description="Checklist version id (default: current)")
+
+
+class StepIn(Body):
+    version: int = Field(..., description="The version you read; a stale one answers 409.")
+
+
+class AnswerIn(Body):
+    item: str
+    value: Any = None
+    note: str | None = None
+    answered_at: dt.datetime = Field(..., description="When it was answered on the phone")
+    key: str = Field(..., description="Idempotency key of this submission")
+
+
+class PhotoIn(Schema):
+    name: str = ""
+    content_base64: str
+
+
+class PhotosIn(Body):
+    item: str
+    key: str
+    photos: list[PhotoIn]
+
+
+class SignatureIn(Body):
+    signer: str = Field(..., description="inspector or unit")
+    name: str
+    key: str
+    image: PhotoIn
+
+
+class TeamOut(Schema):
+    user_id: int
+    name: str
+    lead: bool
+
+
+class FindingOut(Schema):
+    id: int
+    number: int
+    item_code: str
+    text: str
+    determination_item: str
+    level: str
+    outcome: str
+    hazard_id: int | None
+    state: str
+    answer: str
+    version: int
+
+
+class InspectionOut(Schema):
+    id: int
+    number: str
+    enterprise_id: int
+    enterprise_name: str
+    organisation_id: int
+    organisation_name: str
+    kind: str
+    sector: str
+    template_id: int | None
+    planned_on: dt.date
+    state: str
+    version: int
+    checked_in_at: dt.datetime | None
+    check_in_place: str
+    completed_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    score: float | None
+    unit_representative: str
+
+
+class InspectionDetailOut(InspectionOut):
+    team: list[TeamOut]
+    answers: dict[str, Any]
+    findings: list[FindingOut]
+    events: list[EventOut]
+
+
+class InspectionPage(Schema):
+    items: list[InspectionOut]
+    count: int
+    page: int
+    page_size: int
+    pages: int
+
+
+class InspectionFilters(Schema):
+    state: str | None = None
+    enterprise: int | None = None
+    kind: str | None = None
+
+
+def _out(inspection: Inspection) -> dict[str, Any]:
+    return {
+        "id": inspection.pk,
+        "number": inspection.number,
+        "enterprise_id": inspection.enterprise_id,
+        "enterprise_name": inspection.enterprise.name,
+        "organisation_id": inspection.organisation_id,
+        "organisation_name": inspection.organisation.name,
+        "kind": inspection.kind,
+        "sector": inspection.sector,
+        "template_id": inspection.template_id,
+        "planned_on": inspection.planned_on,
+        "state": inspection.state,
+        "version": inspection.version,
+        "checked_in_at": inspection.checked_in_at,
+        "check_in_place": inspection.check_in_place,
+        "completed_at": inspection.completed_at,
+        "closed_at": inspection.closed_at,
+        "score": float(inspection.score) if inspection.score is not None else None,
+        "unit_representative": inspection.unit_representative,
+    }
+
+
+def _detail(request: UserRequest, inspection_id: int) -> dict[str, Any]:
+    inspection = get_object_or_404(
+        Inspection.objects.restrict(request.user).select_related("enterprise", "organisation"),
+        pk=inspection_id,
+    )
+    team = inspection.team.select_related("user")
+    return _out(inspection) | {
+        "team": [{"user_id": m.user_id, "name": str(m.user), "lead": m.lead} for m in team],
+        "answers": checklist.answers_of(inspection),
+        "findings": list(inspection.findings.all()),
+        "events": [event_out(INSPECTION, e) for e in events_of(INSPECTION, inspection)],
+    }
+
+
+@router.get("/inspections", response=InspectionPage, summary="Inspections of units you see")
+def list_inspections(
+    request: UserRequest, filters: Query[InspectionFilters], page: Query[PageParams]
+) -> dict[str, Any]:
+    found = Inspection.objects.restrict(request.user).select_related("enterprise", "organisation")
+    if filters.state:
+        found = found.filter(state=filters.state)
+    if filters.enterprise:
+        found = found.filter(enterprise_id=filters.enterprise)
+    if filters.kind:
+        found = found.filter(kind=filters.kind)
+    result = paginate(found.order_by("-planned_on", "-id"), page)
+    return result | {"items": [_out(i) for i in result["items"]]}
+
+
+@router.post(
+    "/inspections",
+    response={200: InspectionDetailOut, 201: InspectionDetailOut},
+    summary="Plan an inspection",
+)
+def plan_inspection(request: UserRequest, payload: PlanIn, idempotency_key: str = "") -> Status:
+    data = services.InspectionInput.of(payload.model_dump(exclude_none=True))
+    inspection, created = services.inspection_plan(
+        actor=request.user, data=data, idempotency_key=idempotency_key
+    )
+    return Status(201 if created else 200, _detail(request, inspection.pk))
+
+
+@router.get("/inspections/{inspection_id}", response=InspectionDetailOut)
+def get_inspection(request: UserRequest, inspection_id: int) -> dict[str, Any]:
+    return _detail(request, inspection_id)
+
+
+@router.post("/inspections/{inspection_id}/answers", response=dict[str, Any])
+def send_answer(request: UserRequest, inspection_id: int, payload: AnswerIn) -> dict[str, Any]:
+    data = services.AnswerInput.of(payload.model_dump(exclude_none=True))
+    answer = services.answer_record(actor=request.user, inspection_id=inspection_id, data=data)
+    return {"item": data.item, "value": answer.value if answer else None, "key": data.key}
+
+
+@router.post("/inspections/{inspection_id}/photos", response=dict[str, Any])
+def send_photos(request: UserRequest, inspection_id: int, payload: PhotosIn) -> dict[str, Any]:
+    count = services.photo_add(
+        actor=request.user,
+        inspection_id=inspection_id,
+        item=payload.item,
+        files=[p.model_dump() for p in payload.photos],
+        key=payload.key,
+    )
+    return {"item": payload.item, "photos": count, "key": payload.key}
+
+
+@router.post("/inspections/{inspection_id}/signatures", response=dict[str, Any])
+def send_signature(
+    request: UserRequest, inspection_id: int, payload: SignatureIn
+) -> dict[str, Any]:
+    fields = payload.model_dump(exclude={"image"})
+    signature = services.signature_add(
+        actor=request.user,
+        inspection_id=inspection_id,
+        data=services.SignatureInput.of(fields),
+        image=payload.image.model_dump(),
+    )
+    return {"signer": payload.signer, "signed": signature is not None, "key": payload.key}
+
+
+@router.post(
+    "/inspections/{inspection_id}/steps/{action}",
+    response=InspectionDetailOut,
+    summary="Take a step of an inspection",
+    description=steps_description(INSPECTION),
+)
+def inspection_step(
+    request: UserRequest, inspection_id: int, action: str, payload: StepIn
+) -> dict[str, Any]:
+    data = payload.model_dump(exclude={"version"})
+    services.inspection_step(
+        actor=request.user,
+        inspection_id=inspection_id,
+        action=action,
+        version=payload.version,
+        data=data,
+    )
+    return _detail(request, inspection_id)
+
+
+@router.post(
+    "/findings/{finding_id}/steps/{action}",
+    response=FindingOut,
+    summary="Take a step of a finding",
+    description=steps_description(FINDING),
+)
+def finding_step(request: UserRequest, finding_id: int, action: str, payload: StepIn) -> Finding:
+    services.finding_step(
+        actor=request.user,
+        finding_id=finding_id,
+        action=action,
+        version=payload.version,
+        data=payload.model_dump(exclude={"version"}),
+    )
+    return get_object_or_404(Finding.objects.restrict(request.user), pk=finding_id)

@@ -1,0 +1,77 @@
+"""Forms of government inspection: planning one, and the fields its steps take."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from redline.core.forms import choice_field, model_choice_field
+from redline.core.widgets import DateInput
+from redline.core.workflow import web as workflow_web
+from redline.inspections.models import ChecklistTemplate
+from redline.inspections.services import InspectionInput
+from redline.inspections.vocab import InspectionKind
+from redline.organisations.access import role_allows
+from redline.organisations.models import Enterprise
+
+
+class InspectorChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.get_full_name() or obj.get_username())
+
+
+class PlanForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=InspectionKind.choices)
+    planned_on = forms.DateField(label=_("Planned for"), widget=DateInput())
+    inspectors = InspectorChoice(
+        label=_("Inspectors"),
+        queryset=get_user_model().objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    template = forms.ModelChoiceField(
+        label=_("Checklist"),
+        queryset=ChecklistTemplate.objects.filter(is_current=True),
+        required=False,
+        empty_label=_("The current checklist of the unit's sector"),
+    )
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, user: Any, unit: Enterprise, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.unit, self.user = unit, user
+        self.fields["planned_on"].initial = timezone.localdate()
+        people = (
+            get_user_model()
+            .objects.filter(organisation_id=user.organisation_id, is_active=True)
+            .order_by("username")
+        )
+        allowed = [u.pk for u in people if role_allows(u, "inspect")]
+        model_choice_field(self, "inspectors").queryset = people.filter(pk__in=allowed)
+        self.fields["inspectors"].initial = [user.pk]
+        choice_field(self, "kind").initial = InspectionKind.ENFORCEMENT
+
+    def service_data(self) -> InspectionInput:
+        data = self.cleaned_data
+        # The one planning leads when they go; otherwise the first of the team.
+        chosen = sorted(data["inspectors"], key=lambda u: (u.pk != self.user.pk, u.username))
+        team = [str(u.pk) for u in chosen]
+        return InspectionInput.of(
+            {
+                "enterprise": self.unit.pk,
+                "kind": data["kind"],
+                "planned_on": data["planned_on"],
+                "inspectors": team,
+                "template": data["template"],
+            }
+        )
+
+
+class InspectionStepForm(workflow_web.StepForm):
+    place = forms.CharField(label=_("Where you checked in"), max_length=200, required=False)
+    summary = forms.CharField(
+        label=_("Summary"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
