@@ -41,11 +41,13 @@ run: install
 	@REDLINE_DEMO=1 $(REDLINE) demo --print-logins
 	REDLINE_DEMO=1 $(REDLINE) serve
 
-# Browser tests drive Debian's Chromium; the catalog test extracts strings with gettext.
-# Install them with apt when they are missing.
+# Browser tests drive Debian's Chromium; the catalog test extracts strings with gettext; PDF
+# exports (WeasyPrint) set text with Pango and Noto CJK. Install them with apt when missing.
 test-deps:
 	@missing=""; \
-	[ -x /usr/bin/chromium ] || missing="$$missing chromium fonts-noto-cjk"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	ls /usr/share/fonts/opentype/noto/NotoSansCJK* >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
+	ldconfig -p | grep -q libpangoft2-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
 	command -v xgettext >/dev/null || missing="$$missing gettext"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing with apt:$$missing"; \

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "redline.risk",
     "redline.hazards",
     "redline.inspections",
+    "redline.committee",
     "redline.campaigns",
     "redline.epidemic",
     "redline.medical",
@@ -282,6 +283,33 @@ def _escalation_days() -> list[int]:
 
 
 REDLINE_HAZARD_ESCALATION_DAYS = _escalation_days()
+
+# Supervision of the Safety Committee's key tasks (督办): a reminder this many days before a
+# progress report is due (and REDLINE_COMMITTEE_DEADLINE_REMIND_DAYS before a task's
+# deadline); when it passes unanswered, the overdue flag, then escalation this many days
+# after: to the Safety Committee office of the task's level, then to its government (the
+# leader in charge).
+REDLINE_COMMITTEE_REMIND_DAYS = env_int("REDLINE_COMMITTEE_REMIND_DAYS", 3, minimum=0)
+REDLINE_COMMITTEE_DEADLINE_REMIND_DAYS = env_int(
+    "REDLINE_COMMITTEE_DEADLINE_REMIND_DAYS", 7, minimum=0
+)
+
+
+def _committee_escalation_days() -> list[int]:
+    raw = env_list("REDLINE_COMMITTEE_ESCALATION_DAYS", ["0", "7"])
+    try:
+        days = [int(v) for v in raw]
+    except ValueError:
+        days = []
+    if len(days) != 2 or min(days) < 0 or days != sorted(days):
+        raise ImproperlyConfigured(
+            "REDLINE_COMMITTEE_ESCALATION_DAYS: give two non-decreasing day counts "
+            "(office,government), e.g. 0,7"
+        )
+    return days
+
+
+REDLINE_COMMITTEE_ESCALATION_DAYS = _committee_escalation_days()
 # Public hazard reports accepted per address per hour.
 REDLINE_PUBLIC_REPORT_LIMIT = env_int("REDLINE_PUBLIC_REPORT_LIMIT", 5, minimum=1)
 # Inspection tasks are generated this many days ahead.

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("redline.risk.urls_spreadsheet")),
     path("", include("redline.hazards.urls")),
     path("", include("redline.inspections.urls")),
+    path("", include("redline.committee.urls")),
     path("", include("redline.campaigns.urls")),
     path("", include("redline.medical.urls")),
     path("epidemic/", include("redline.epidemic.urls")),

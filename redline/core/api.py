@@ -104,6 +104,7 @@ def _forbidden(request: HttpRequest, exc: DjangoPermissionDenied) -> HttpRespons
 
 def register_routers() -> None:
     from redline.accounts.api import router as accounts_router
+    from redline.committee.api import router as committee_router
     from redline.core.audit_api import router as audit_router
     from redline.epidemic.api_counts import router as epidemic_counts_router
     from redline.epidemic.api_signals import router as epidemic_signals_router
@@ -119,6 +120,7 @@ def register_routers() -> None:
     api.add_router("/", risk_router)
     api.add_router("/", hazards_router)
     api.add_router("/", inspections_router)
+    api.add_router("/", committee_router)
     api.add_router("/", medical_router)
     api.add_router("/", epidemic_counts_router)
     api.add_router("/", epidemic_signals_router)

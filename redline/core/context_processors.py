@@ -32,6 +32,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((reverse("campaign-list"), _("Special rectification"), "campaigns"))
         items.append((reverse("hazard-list"), _("Hidden hazards"), "hazards"))
         items.append((reverse("inspection-list"), _("Inspections"), "inspections"))
+    if concern.committee:
+        items.append((reverse("committee-dashboard"), _("Safety Committee"), "committee"))
     if concern.epidemic:
         items.append((reverse("epidemic:dashboard"), _("Epidemic monitoring"), "epidemic"))
     if concern.capacity:

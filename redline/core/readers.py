@@ -142,6 +142,28 @@ def Money() -> Reader:
     return Reader(read, "amount in 10,000 CNY")
 
 
+NUMBER_LIMIT = Decimal("1000000000000")
+
+
+def Number(places: int = 2) -> Reader:
+    """A number (a measured figure, a target): finite, less than 10^12 in size, rounded to
+    `places` decimals."""
+    step = Decimal(1).scaleb(-places)
+
+    def read(value: Any) -> Decimal:
+        if isinstance(value, bool):
+            raise Invalid(_("Give a number."))
+        try:
+            number = Decimal(str(value).strip())
+        except (InvalidOperation, ValueError):
+            raise Invalid(_("Give a number.")) from None
+        if not number.is_finite() or abs(number) >= NUMBER_LIMIT:
+            raise Invalid(_("Give a number."))
+        return number.quantize(step)
+
+    return Reader(read, "number")
+
+
 def Ref(refusal: Any) -> Reader:
     """A record's id (or the record itself, from a web form); which records the actor may
     name is the hook's to check, and `refusal` is what both say when it is none of them."""

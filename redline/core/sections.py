@@ -16,7 +16,10 @@ region's level as the jurisdiction (`jurisdiction(user)`) describes them:
   offices, other departments, or units;
 - treatment capacity: the public-health bodies, departments supervising hospitals or fever
   clinics (the health commission), hospitals' and fever clinics' own accounts (their daily
-  reports), and the city and district governments (told of capacity alerts).
+  reports), and the city and district governments (told of capacity alerts);
+- the Safety Committee's key tasks (its meetings, the tasks deployed, their supervision):
+  the committee office, every government and every department (the committee's member
+  units, which lead and cooperate on the tasks); not public-health bodies or units.
 """
 
 from __future__ import annotations
@@ -43,10 +46,11 @@ class Concerns:
     parks: bool = False
     epidemic: bool = False
     capacity: bool = False
+    committee: bool = False
 
 
 NOTHING = Concerns()
-EVERYTHING = Concerns(safety=True, parks=True, epidemic=True, capacity=True)
+EVERYTHING = Concerns(safety=True, parks=True, epidemic=True, capacity=True, committee=True)
 
 
 def _compute(user: Any) -> Concerns:
@@ -59,12 +63,12 @@ def _compute(user: Any) -> Concerns:
     if org is None or scope.is_empty:
         return NOTHING
     if org.kind == OrganisationKind.COMMITTEE_OFFICE:
-        return Concerns(safety=True, parks=True, epidemic=True)
+        return Concerns(safety=True, parks=True, epidemic=True, committee=True)
     if org.kind == OrganisationKind.GOVERNMENT:
         # Territorial governments answer for safety; the city and district governments are
         # also in the loops of epidemic signals and capacity alerts.
         upper = org.region.level in (RegionLevel.CITY, RegionLevel.DISTRICT)
-        return Concerns(safety=True, parks=True, epidemic=upper, capacity=upper)
+        return Concerns(safety=True, parks=True, epidemic=upper, capacity=upper, committee=True)
     if org.kind == OrganisationKind.PUBLIC_HEALTH:
         return Concerns(epidemic=True, capacity=True)
     if org.kind == OrganisationKind.DEPARTMENT:
@@ -75,6 +79,7 @@ def _compute(user: Any) -> Concerns:
             parks=Sector.HAZARDOUS_CHEMICALS in sectors,
             epidemic=bool(kinds & KEY_PLACE_KINDS),
             capacity=bool(kinds & CAPACITY_KINDS),
+            committee=True,
         )
     if org.kind == OrganisationKind.ENTERPRISE and org.enterprise_id:
         unit = org.enterprise

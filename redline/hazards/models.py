@@ -402,7 +402,8 @@ def _photo_path(instance: Photo, filename: str) -> str:
 
 class Photo(models.Model):
     """A photo or scan: of a hazard, of its rectification, of an inspection task's record,
-    of a government inspection's checklist item, or a signature drawn on a phone."""
+    of a government inspection's checklist item, a signature drawn on a phone, or evidence
+    of a Safety Committee key task's progress."""
 
     token = models.CharField(max_length=32, unique=True, editable=False)
     file = models.FileField(_("file"), upload_to=_photo_path, max_length=200)
@@ -431,6 +432,14 @@ class Photo(models.Model):
         related_name="photos",
     )
     item_code = models.CharField(max_length=20, blank=True)
+    # Evidence of a Safety Committee key task's progress (or of its completion).
+    progress_report = models.ForeignKey(
+        "committee.ProgressReport",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="photos",
+    )
 
     class Meta:
         ordering = ["uploaded_at", "id"]

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from redline.committee.models import ProgressReport
 from redline.core.errors import DomainError
 from redline.core.web import PageRequest, show_on_form
 from redline.core.workflow import Transition
@@ -302,6 +303,9 @@ def photo(request: PageRequest, token: str) -> FileResponse:
         visible = InspectionTask.objects.restrict(request.user).filter(pk=item.task_id).exists()
     elif item.inspection_id is not None:
         visible = Inspection.objects.restrict(request.user).filter(pk=item.inspection_id).exists()
+    elif item.progress_report_id is not None:
+        reports = ProgressReport.objects.restrict(request.user)
+        visible = reports.filter(pk=item.progress_report_id).exists()
     else:
         visible = False
     if not visible:

@@ -8,15 +8,17 @@ import datetime as dt
 from typing import Any
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import BaseModel, ConfigDict
 
 from redline.core.api_pages import PageParams, paginate
+from redline.core.errors import NotFound
 from redline.core.web import UserRequest
 from redline.core.workflow import EventOut, event_out, events_of, steps_description
-from redline.inspections import checklist, services
-from redline.inspections.models import Finding, Inspection
-from redline.inspections.workflow import FINDING, INSPECTION
+from redline.inspections import checklist, enforcement, selectors_audit, services, services_audit
+from redline.inspections.models import AuditSample, EnforcementAction, Finding, Inspection
+from redline.inspections.workflow import ENFORCEMENT, FINDING, INSPECTION
 
 router = Router(tags=["inspections"])
 
@@ -266,3 +268,176 @@ def finding_step(request: UserRequest, finding_id: int, action: str, payload: St
         data=payload.model_dump(exclude={"version"}),
     )
     return get_object_or_404(Finding.objects.restrict(request.user), pk=finding_id)
+
+
+# --- enforcement ---------------------------------------------------------------------------
+
+
+class EnforcementIn(Body):
+    inspection: int
+    kind: str = Field(..., description="rectify, suspend, fine or seize")
+    description: str
+    legal_basis: str
+    finding: int | None = None
+    amount: str | None = Field(None, description="A fine, in CNY")
+    deadline: dt.date | None = Field(None, description="For an order to rectify or a suspension")
+
+
+class EnforcementOut(Schema):
+    id: int
+    number: str
+    inspection_id: int
+    finding_id: int | None
+    enterprise_id: int
+    organisation_id: int
+    kind: str
+    description: str
+    legal_basis: str
+    amount: float | None
+    deadline: dt.date | None
+    state: str
+    version: int
+    issued_at: dt.datetime
+    complied_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    overdue_since: dt.datetime | None
+    escalation_level: int
+
+
+def _enforcement(request: UserRequest, action_id: int) -> EnforcementAction:
+    return get_object_or_404(EnforcementAction.objects.restrict(request.user), pk=action_id)
+
+
+@router.post(
+    "/enforcement",
+    response={200: EnforcementOut, 201: EnforcementOut},
+    summary="Issue an enforcement action on an inspection",
+)
+def issue_enforcement(
+    request: UserRequest, payload: EnforcementIn, idempotency_key: str = ""
+) -> Status:
+    data = enforcement.EnforcementInput.of(payload.model_dump(exclude_none=True))
+    action, created = enforcement.enforcement_issue(
+        actor=request.user, data=data, idempotency_key=idempotency_key
+    )
+    return Status(201 if created else 200, _enforcement(request, action.pk))
+
+
+@router.get("/enforcement/{action_id}", response=EnforcementOut)
+def get_enforcement(request: UserRequest, action_id: int) -> EnforcementAction:
+    return _enforcement(request, action_id)
+
+
+@router.post(
+    "/enforcement/{action_id}/steps/{action}",
+    response=EnforcementOut,
+    summary="Take a step of an enforcement action",
+    description=steps_description(ENFORCEMENT),
+)
+def enforcement_step(
+    request: UserRequest, action_id: int, action: str, payload: StepIn
+) -> EnforcementAction:
+    enforcement.enforcement_step(
+        actor=request.user,
+        action_id=action_id,
+        action=action,
+        version=payload.version,
+        data=payload.model_dump(exclude={"version"}),
+    )
+    return _enforcement(request, action_id)
+
+
+# --- the audit working paper of an audit-style inspection -----------------------------------
+
+
+class AuditSampleOut(Schema):
+    id: int
+    kind: str = Field(..., description="task, hazard or measure")
+    record_model: str
+    record_id: int
+    label: str
+    position: int
+    facts: dict[str, Any] = Field(..., description="What the record said when drawn")
+    result: str = Field(..., description="pending, verified or discrepancy")
+    note: str
+    checked_by_id: int | None
+    checked_at: dt.datetime | None
+    finding_id: int | None = Field(None, description="The finding a discrepancy became")
+    version: int
+
+
+class AuditPaperOut(Schema):
+    inspection_id: int
+    seed: int
+    drawn_at: dt.datetime
+    drawn_by_id: int | None
+    period_start: dt.datetime
+    period_end: dt.datetime
+    sections: dict[str, Any]
+    populations: dict[str, Any] = Field(..., description="Per kind: size, sha256, wanted")
+    digest: str
+    samples: list[AuditSampleOut]
+
+
+class AuditDrawIn(Body):
+    seed: int | None = Field(None, description="0 to 4294967295 (default: the paper's, or new)")
+    months: int | None = Field(None, description="Months of records before now (default 12)")
+
+
+class AuditMarkIn(Body):
+    result: str = Field(..., description="verified or discrepancy")
+    note: str | None = Field(None, description="What does not match (needed for a discrepancy)")
+    outcome: str | None = Field(None, description="A discrepancy becomes a note or a hazard")
+
+
+def _audit_paper(request: UserRequest, inspection_id: int) -> dict[str, Any]:
+    inspection = selectors_audit.inspection_for_paper(request.user, inspection_id)
+    paper = selectors_audit.paper_of(request.user, inspection)
+    if paper is None:
+        raise NotFound(_("No audit working paper has been drawn yet."))
+    return {
+        "inspection_id": inspection.pk,
+        "seed": paper.seed,
+        "drawn_at": paper.drawn_at,
+        "drawn_by_id": paper.drawn_by_id,
+        "period_start": paper.period_start,
+        "period_end": paper.period_end,
+        "sections": paper.sections,
+        "populations": paper.populations,
+        "digest": paper.digest,
+        "samples": selectors_audit.samples_of(request.user, paper),
+    }
+
+
+@router.get(
+    "/inspections/{inspection_id}/audit-paper",
+    response=AuditPaperOut,
+    summary="The audit working paper of an audit-style inspection (its team and body)",
+)
+def get_audit_paper(request: UserRequest, inspection_id: int) -> dict[str, Any]:
+    return _audit_paper(request, inspection_id)
+
+
+@router.post(
+    "/inspections/{inspection_id}/audit-paper",
+    response=AuditPaperOut,
+    summary="Draw the audit working paper (again, while planned)",
+)
+def draw_audit_paper(
+    request: UserRequest, inspection_id: int, payload: AuditDrawIn
+) -> dict[str, Any]:
+    data = services_audit.AuditDrawInput.of(payload.model_dump(exclude_none=True))
+    services_audit.audit_paper_draw(
+        actor=request.user, inspection_id=inspection_id, seed=data.seed, months=data.months
+    )
+    return _audit_paper(request, inspection_id)
+
+
+@router.post(
+    "/audit-samples/{sample_id}/mark",
+    response=AuditSampleOut,
+    summary="Mark a sampled record verified or a discrepancy (the team, on site)",
+)
+def mark_audit_sample(request: UserRequest, sample_id: int, payload: AuditMarkIn) -> AuditSample:
+    data = services_audit.AuditSampleInput.of(payload.model_dump(exclude_none=True))
+    return services_audit.audit_sample_mark(actor=request.user, sample_id=sample_id, data=data)

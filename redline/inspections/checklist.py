@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -94,11 +94,17 @@ def photo_counts(inspection: Inspection) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class Found:
-    """A non-compliant item, as it becomes a finding."""
+    """A non-compliant item, as it becomes a finding; or a discrepancy in an audit paper's
+    sample (no item: `outcome`, the hazard's idempotency `key`, and the measure or task the
+    hazard concerns say the rest)."""
 
     item_code: str
     text: str
     determination_item: str
+    outcome: str = FindingOutcome.HAZARD
+    key: str = ""  # the hazard's idempotency key (default: the inspection and the item)
+    measure: int | None = None
+    task: int | None = None
 
 
 def in_chinese() -> bool:
@@ -136,31 +142,46 @@ def review(inspection: Inspection) -> tuple[dict[str, str], list[Found], float |
 def record_findings(
     inspection: Inspection, actor: User, now: dt.datetime, found: list[Found]
 ) -> list[Finding]:
-    """The findings of a completed inspection, each a hidden hazard of the unit in the
-    hazard loop (major when its item tests a line of a determination standard: the hazard
-    cites it); the unit answers each finding."""
+    """The findings of an inspection, numbered after those it already has (the caller holds
+    the inspection's row: the completing step's update, or a lock). Each becomes a hidden
+    hazard of the unit in the hazard loop (major when its item tests a line of a
+    determination standard: the hazard cites it), or stays a note for the unit when its
+    outcome says so; the unit answers each finding."""
     from redline.hazards.services import HazardReportInput, hazard_report
     from redline.hazards.vocab import HazardLevel, HazardSource, HazardType
 
     findings = []
-    for number, item in enumerate(found, start=1):
-        with transaction.atomic():
-            hazard, _created = hazard_report(
-                actor=actor,
-                data=HazardReportInput(
-                    enterprise=inspection.enterprise_id,
-                    name=item.text[:200],
-                    description=_("Found on inspection %(number)s, item %(item)s: %(text)s")
-                    % {"number": inspection.number, "item": item.item_code, "text": item.text},
-                    hazard_type=HazardType.OTHER,
-                    level=HazardLevel.MAJOR if item.determination_item else HazardLevel.GENERAL,
-                    source=HazardSource.GOVERNMENT,
-                    determination_items=(item.determination_item,)
-                    if item.determination_item
-                    else (),
-                ),
-                idempotency_key=f"inspection:{inspection.pk}:{item.item_code}",
+    first = (Finding.objects.filter(inspection=inspection).aggregate(n=Max("number"))["n"] or 0) + 1
+    for number, item in enumerate(found, start=first):
+        level: str = HazardLevel.MAJOR if item.determination_item else HazardLevel.GENERAL
+        hazard = None
+        if item.outcome == FindingOutcome.HAZARD:
+            description = (
+                _("Found on inspection %(number)s, item %(item)s: %(text)s")
+                % {"number": inspection.number, "item": item.item_code, "text": item.text}
+                if item.item_code
+                else _("Found on inspection %(number)s: %(text)s")
+                % {"number": inspection.number, "text": item.text}
             )
+            with transaction.atomic():
+                hazard, _created = hazard_report(
+                    actor=actor,
+                    data=HazardReportInput(
+                        enterprise=inspection.enterprise_id,
+                        name=item.text[:200],
+                        description=description,
+                        hazard_type=HazardType.OTHER,
+                        level=level,
+                        source=HazardSource.GOVERNMENT,
+                        measure=item.measure,
+                        task=item.task,
+                        determination_items=(item.determination_item,)
+                        if item.determination_item
+                        else (),
+                    ),
+                    idempotency_key=item.key or f"inspection:{inspection.pk}:{item.item_code}",
+                )
+            level = hazard.level
         findings.append(
             Finding.objects.create(
                 inspection=inspection,
@@ -168,8 +189,8 @@ def record_findings(
                 item_code=item.item_code,
                 text=item.text,
                 determination_item=item.determination_item,
-                level=hazard.level,
-                outcome=FindingOutcome.HAZARD,
+                level=level,
+                outcome=item.outcome,
                 hazard=hazard,
                 created_at=now,
             )

@@ -22,7 +22,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from redline.inspections import checklist, checklist_data, services
+from redline.core.errors import ValidationFailed
+from redline.inspections import checklist, checklist_data, enforcement, services
 from redline.inspections.models import ChecklistTemplate, Inspection
 from redline.inspections.vocab import Compliance
 from redline.organisations.access import role_allows
@@ -186,6 +187,38 @@ def run(team: list[Any], unit: Enterprise, *, bad: int, on: dt.date, kind: str) 
     return step(team[0], inspection, "complete", summary="现场检查完毕。")
 
 
+# --- an audit-style inspection with its working paper -------------------------------------
+
+AUDIT_SEED = 20260301  # the demo paper's seed: the same demo city draws the same sample
+
+
+def audit_on_site(team: list[Any], unit: Enterprise, today: dt.date) -> Inspection:
+    """An audit-style inspection of the unit, its working paper drawn with a fixed seed,
+    the team on site with a few sampled records checked: two verified, one a discrepancy
+    (which became a finding the unit answers)."""
+    from redline.inspections import services_audit
+
+    inspection = plan(team, unit, "audit", today)
+    paper = services_audit.audit_paper_draw(
+        actor=team[0], inspection_id=inspection.pk, seed=AUDIT_SEED
+    )
+    inspection = step(team[0], inspection, "check_in", place="安全管理部资料室")
+    tasks = list(paper.samples.filter(kind="task").order_by("id"))
+    hazards = list(paper.samples.filter(kind="hazard").order_by("id"))
+    verdicts = [
+        (tasks[:1], "verified", "现场核对排查记录与台账一致。"),
+        (tasks[1:2], "discrepancy", "现场未见该次排查的签字记录，台账系事后补录。"),
+        (hazards[:1], "verified", "整改照片与现场一致。"),
+    ]
+    for sample, result, note in ((s, r, n) for chosen, r, n in verdicts for s in chosen):
+        services_audit.audit_sample_mark(
+            actor=team[0],
+            sample_id=sample.pk,
+            data=services_audit.AuditSampleInput.of({"result": result, "note": note}),
+        )
+    return inspection
+
+
 # --- the demo step -----------------------------------------------------------------------
 
 
@@ -205,15 +238,19 @@ def build_inspections(builder: Any, units: list[Enterprise]) -> None:
     checklists_load()
     rng = random.Random(f"inspections:{builder.seed}")
     today = timezone.localdate()
-    emergency = Organisation.objects.filter(
-        kind=OrganisationKind.DEPARTMENT,
-        department_type=DepartmentType.EMERGENCY,
-        region__parent__isnull=True,
-    ).first()
+    # The demo city's own bodies (units are this build's: `units`).
     demo_org = Organisation.objects.filter(
-        kind=OrganisationKind.ENTERPRISE, users__username="enterprise-operator"
+        kind=OrganisationKind.ENTERPRISE,
+        users__username="enterprise-operator",
+        enterprise__in=[u.pk for u in units],
     ).first()
-    if emergency is None or demo_org is None or demo_org.enterprise is None:
+    if demo_org is None or demo_org.enterprise is None:
+        return
+    city = demo_org.enterprise.region.ancestors()[0]
+    emergency = Organisation.objects.filter(
+        kind=OrganisationKind.DEPARTMENT, department_type=DepartmentType.EMERGENCY, region=city
+    ).first()
+    if emergency is None:
         return
     team = _team(emergency)
     if len(team) < 2:
@@ -237,17 +274,40 @@ def build_inspections(builder: Any, units: list[Enterprise]) -> None:
                     }
                 ),
             )
-    run(team, unit, bad=2, on=today - dt.timedelta(days=3), kind="enforcement")
+    found = run(team, unit, bad=2, on=today - dt.timedelta(days=3), kind="enforcement")
+    first = found.findings.order_by("number").first()
+    for kind, extra in (
+        ("rectify", {"deadline": today + dt.timedelta(days=10)}),
+        ("fine", {"amount": "30000"}),
+    ):
+        enforcement.enforcement_issue(
+            actor=team[0],
+            data=enforcement.EnforcementInput.of(
+                {
+                    "inspection": found.pk,
+                    "finding": first.pk if first else None,
+                    "kind": kind,
+                    "description": "对检查发现的重大事故隐患责令限期整改。"
+                    if kind == "rectify"
+                    else "未按规定对重大危险源实施监测监控，处以罚款。",
+                    "legal_basis": "《安全生产法》第一百零二条"
+                    if kind == "rectify"
+                    else "《安全生产法》第一百零一条（待核实）",
+                }
+                | extra
+            ),
+        )
     run(team, unit, bad=0, on=today - dt.timedelta(days=40), kind="joint")
     cancelled = plan(team, unit, "enforcement", today + dt.timedelta(days=14))
     step(team[1], cancelled, "cancel", comment="企业停产检修，改期检查。")
+    audit_on_site(team, unit, today)
     # Other units, inspected by the departments supervising them.
     bodies = {
         Sector.HAZARDOUS_CHEMICALS: emergency,
         Sector.FIRE_KEY_UNITS: Organisation.objects.filter(
             kind=OrganisationKind.DEPARTMENT,
             department_type=DepartmentType.FIRE,
-            region__parent__isnull=True,
+            region=city,
         ).first(),
     }
     for sector, body in bodies.items():
@@ -266,4 +326,91 @@ def build_inspections(builder: Any, units: list[Enterprise]) -> None:
         for other in rng.sample(others, how_many):
             on = today - dt.timedelta(days=rng.randint(5, 120))
             run(crew, other, bad=rng.choice((0, 0, 1)), on=on, kind="enforcement")
+    plan_library(builder, units, city)
     builder.progress(f"inspections: {Inspection.objects.count()}")
+
+
+# The sectors each kind of department is competent for (its mandate's sectors).
+COMPETENCE: dict[str, list[Sector]] = {
+    DepartmentType.EMERGENCY: [Sector.HAZARDOUS_CHEMICALS, Sector.INDUSTRY_TRADE],
+    DepartmentType.FIRE: [Sector.FIRE_KEY_UNITS],
+    DepartmentType.HOUSING: [Sector.CONSTRUCTION],
+    DepartmentType.GAS: [Sector.URBAN_GAS],
+    DepartmentType.TRANSPORT: [Sector.ROAD_TRANSPORT],
+}
+
+
+def _staff_the_library(builder: Any, departments: Any) -> None:
+    """Two inspectors for each city department that has no demo inspectors yet (gas,
+    transport): the plan needs competent inspectors for every sector it requires."""
+    from redline.organisations.demo import DEMO_PASSWORD, DemoLogin
+
+    model = get_user_model()
+    for body in departments.order_by("department_type"):
+        people = model.objects.filter(organisation=body, is_active=True)
+        if sum(1 for u in people if role_allows(u, "inspect")) >= 2:
+            continue
+        for n in (1, 2):
+            username = f"{body.department_type}-inspector-{n}"
+            if model.objects.filter(username=username).exists():
+                continue
+            model.objects.create(
+                username=username,
+                password=builder.password_hash,
+                organisation=body,
+                roles=["inspector"],
+                first_name=builder.person_name(),
+            )
+            builder.logins.append(
+                DemoLogin(username, DEMO_PASSWORD, str(body), "dept", ["inspector"])
+            )
+
+
+def plan_library(builder: Any, units: list[Enterprise], city: Any) -> None:
+    """The inspector library (the city departments' inspectors, with their competences, a
+    yearly capacity and a recusal) and next year's published double-random plan."""
+    from redline.inspections import planning
+    from redline.inspections.models import InspectorProfile
+
+    rng = random.Random(f"plan:{builder.seed}")
+    for unit in units:  # standardisation grades for the hazardous-chemicals units
+        if Sector.HAZARDOUS_CHEMICALS in unit.sector_list:
+            Enterprise.objects.filter(pk=unit.pk).update(
+                standardisation_grade=rng.choice((1, 2, 2, 3, 3, None))
+            )
+    departments = Organisation.objects.filter(
+        kind=OrganisationKind.DEPARTMENT,
+        department_type__in=list(COMPETENCE),
+        region=city,
+    )
+    _staff_the_library(builder, departments)
+    profiles = []
+    for body in departments.order_by("region__code", "department_type"):
+        for user in get_user_model().objects.filter(organisation=body, is_active=True):
+            if role_allows(user, "inspect"):
+                profiles.append(
+                    InspectorProfile.objects.create(
+                        user=user,
+                        sectors=[str(c) for c in COMPETENCE[body.department_type]],
+                        capacity=rng.choice((40, 60, 80)),
+                    )
+                )
+    if profiles:
+        others = [u for u in units if u.kind == UnitKind.ENTERPRISE]
+        profiles[0].recusals.add(rng.choice(others))
+    planner = (
+        get_user_model()
+        .objects.filter(organisation__kind=OrganisationKind.GOVERNMENT, organisation__region=city)
+        .filter(username__endswith="-manager")
+        .first()
+    )
+    if planner is None:
+        return
+    year = timezone.localdate().year + 1
+    try:
+        draft = planning.plan_draft(actor=planner, year=year, seed=42)
+    except ValidationFailed as error:  # a demo city the rules cannot staff: say so, go on
+        builder.progress(f"inspection plan {year}: not drawn ({error})")
+        return
+    planning.plan_publish(actor=planner, plan_id=draft.pk, version=draft.version)
+    builder.progress(f"inspection plan {year}: {len(draft.document['inspections'])} inspections")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django import forms
@@ -12,9 +13,10 @@ from django.utils.translation import gettext_lazy as _
 from redline.core.forms import choice_field, model_choice_field
 from redline.core.widgets import DateInput
 from redline.core.workflow import web as workflow_web
-from redline.inspections.models import ChecklistTemplate
+from redline.inspections.enforcement import EnforcementInput
+from redline.inspections.models import ChecklistTemplate, Finding, Inspection
 from redline.inspections.services import InspectionInput
-from redline.inspections.vocab import InspectionKind
+from redline.inspections.vocab import EnforcementKind, InspectionKind
 from redline.organisations.access import role_allows
 from redline.organisations.models import Enterprise
 
@@ -53,6 +55,8 @@ class PlanForm(forms.Form):
         model_choice_field(self, "inspectors").queryset = people.filter(pk__in=allowed)
         self.fields["inspectors"].initial = [user.pk]
         choice_field(self, "kind").initial = InspectionKind.ENFORCEMENT
+        if not self.is_bound:
+            self.fields["idempotency_key"].initial = secrets.token_hex(12)
 
     def service_data(self) -> InspectionInput:
         data = self.cleaned_data
@@ -75,3 +79,44 @@ class InspectionStepForm(workflow_web.StepForm):
     summary = forms.CharField(
         label=_("Summary"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
+
+
+class EnforcementForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=EnforcementKind.choices)
+    finding = forms.ModelChoiceField(
+        label=_("Finding"), queryset=Finding.objects.none(), required=False
+    )
+    description = forms.CharField(
+        label=_("What is ordered"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+    )
+    legal_basis = forms.CharField(label=_("Legal basis"), max_length=300)
+    amount = forms.DecimalField(
+        label=_("Amount of the fine (CNY)"), required=False, min_value=0, decimal_places=2
+    )
+    deadline = forms.DateField(label=_("Deadline"), required=False, widget=DateInput())
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, inspection: Inspection, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.inspection = inspection
+        model_choice_field(self, "finding").queryset = Finding.objects.filter(inspection=inspection)
+        if not self.is_bound:
+            self.fields["idempotency_key"].initial = secrets.token_hex(12)
+
+    def service_data(self) -> EnforcementInput:
+        data = {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+        data.pop("idempotency_key", None)
+        return EnforcementInput.of(data, inspection=self.inspection.pk)
+
+
+class PlanDraftForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    seed = forms.IntegerField(
+        label=_("Seed (empty: drawn at random; it is published with the plan)"),
+        required=False,
+        min_value=0,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["year"].initial = timezone.localdate().year + 1

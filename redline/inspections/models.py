@@ -19,7 +19,13 @@ from django.utils.translation import gettext_lazy as _
 
 from redline.core.models import CaseEvent, who_field
 from redline.hazards.vocab import HazardLevel
+from redline.inspections.models_audit import AuditPaper as AuditPaper  # the audit paper's
+from redline.inspections.models_audit import AuditSample as AuditSample  # own module
+from redline.inspections.models_plan import InspectionPlan as InspectionPlan
+from redline.inspections.models_plan import InspectorProfile as InspectorProfile
 from redline.inspections.vocab import (
+    EnforcementKind,
+    EnforcementState,
     FindingOutcome,
     FindingState,
     InspectionKind,
@@ -124,6 +130,14 @@ class Inspection(models.Model):
     created_by = who_field(_("created by"))
     created_at = models.DateTimeField(_("created at"))
     idempotency_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    plan = models.ForeignKey(
+        "inspections.InspectionPlan",
+        verbose_name=_("annual plan"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="inspections",
+    )
 
     objects = InspectionQuerySet.as_manager()
 
@@ -284,8 +298,86 @@ class FindingEvent(CaseEvent):
         verbose_name_plural = _("finding events")
 
 
+class EnforcementQuerySet(ScopedQuerySet):
+    enterprise_path = "enterprise__"
+
+    def open(self) -> EnforcementQuerySet:
+        return self.filter(state__in=[EnforcementState.ISSUED, EnforcementState.COMPLIED])
+
+
+class EnforcementAction(models.Model):
+    """An enforcement action taken on an inspection (执法措施): an order to rectify by a
+    deadline, a suspension, a fine, a seizure. The unit reports compliance; the body's
+    re-inspection closes it or sends it back. Deadlines are swept like hazards'."""
+
+    number = models.CharField(_("number"), max_length=24, unique=True, editable=False)
+    inspection = models.ForeignKey(
+        Inspection, on_delete=models.PROTECT, related_name="enforcement_actions"
+    )
+    finding = models.ForeignKey(
+        Finding,
+        verbose_name=_("finding"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="enforcement_actions",
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("issued by"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=EnforcementKind.choices)
+    description = models.TextField(_("what is ordered"))
+    legal_basis = models.CharField(_("legal basis"), max_length=300)
+    amount = models.DecimalField(
+        _("amount (CNY)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    state = models.CharField(
+        _("state"),
+        max_length=12,
+        choices=EnforcementState.choices,
+        default=EnforcementState.ISSUED,
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    issued_by = who_field(_("issued by"))
+    issued_at = models.DateTimeField(_("issued at"))
+    complied_at = models.DateTimeField(_("compliance reported at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    overdue_since = models.DateTimeField(_("overdue since"), null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    idempotency_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+
+    objects = EnforcementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        verbose_name = _("enforcement action")
+        verbose_name_plural = _("enforcement actions")
+        indexes = [models.Index(fields=["state", "deadline"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("enforcement-detail", args=[self.pk])
+
+
+class EnforcementEvent(CaseEvent):
+    action_record = models.ForeignKey(
+        EnforcementAction, on_delete=models.CASCADE, related_name="events"
+    )
+
+    class Meta(CaseEvent.Meta):
+        verbose_name = _("enforcement event")
+        verbose_name_plural = _("enforcement events")
+
+
 def enterprise_of(record: Any) -> int | None:
     """The unit a record of this app belongs to (for the change log)."""
-    if isinstance(record, Inspection):
+    if isinstance(record, Inspection | EnforcementAction):
         return record.enterprise_id
     return record.inspection.enterprise_id if isinstance(record, Finding) else None

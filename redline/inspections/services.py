@@ -21,7 +21,7 @@ from redline.core.errors import Conflict, PermissionDenied, ValidationFailed
 from redline.core.inputs import Input, read
 from redline.core.readers import Choice, Codes, Date, DateTime, Ref, Text
 from redline.core.records import log_change
-from redline.core.workflow import system_event, take_step
+from redline.core.workflow import take_step, write_event
 from redline.hazards import evidence
 from redline.inspections import checklist
 from redline.inspections.models import (
@@ -106,16 +106,16 @@ def inspection_plan(
         InspectionInspector(inspection=inspection, user=user, lead=index == 0)
         for index, user in enumerate(team)
     )
-    system_event(
+    write_event(
         INSPECTION,
         inspection,
+        actor=actor,
         action="plan",
         at=now,
-        before=None,
         to_state=inspection.state,
         data={"team": [str(u) for u in team]},
-        actor_label=str(actor),
     )
+    log_change(actor, "create", inspection, None, enterprise_id=inspection.enterprise_id)
     return inspection, True
 
 

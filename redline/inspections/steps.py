@@ -7,12 +7,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from redline.core.errors import ValidationFailed
 from redline.core.workflow import Prepared, Step
 from redline.inspections import checklist
-from redline.inspections.models import Finding, Inspection
-from redline.inspections.vocab import InspectionKind, InspectionState, Signer
+from redline.inspections.models import AuditSample, Finding, Inspection
+from redline.inspections.vocab import AuditResult, InspectionKind, InspectionState, Signer
 
 
 def prepare(step: Step) -> Prepared:
@@ -34,13 +35,16 @@ def _prepare_inspection(step: Step) -> Prepared:
     if step.action == "complete":
         found, score = _completion(inspection)
         step.extra["found"] = found
+        # Findings recorded on site before completing (an audit sample's discrepancies)
+        # await the unit's answers too.
+        awaiting = bool(found) or Finding.objects.filter(inspection=inspection).exists()
         changes: dict[str, Any] = {
             "completed_at": step.now,
             "score": None if score is None else Decimal(str(round(score, 1))),
             "summary": step.values.get("summary", inspection.summary),
-            "state": InspectionState.AWAITING_UNIT if found else InspectionState.CLOSED,
+            "state": InspectionState.AWAITING_UNIT if awaiting else InspectionState.CLOSED,
         }
-        if not found:
+        if not awaiting:
             changes["closed_at"] = step.now
         shown = {"findings": len(found), "score": None if score is None else round(score, 1)}
         return Prepared(changes, shown)
@@ -65,6 +69,15 @@ def _completion(inspection: Inspection) -> tuple[list[checklist.Found], float | 
         errors["signatures"] = _("%(n)d inspectors must sign.") % {"n": needed}
     if not any(s.signer == Signer.UNIT for s in signed):
         errors["unit_signature"] = _("The unit's representative must sign.")
+    pending = AuditSample.objects.filter(
+        paper__inspection=inspection, result=AuditResult.PENDING
+    ).count()
+    if pending:  # an audit paper's sample is verified on site before completing
+        errors["audit_samples"] = ngettext(
+            "%(n)d sampled record is not verified yet.",
+            "%(n)d sampled records are not verified yet.",
+            pending,
+        ) % {"n": pending}
     if errors:
         raise ValidationFailed(
             _("The inspection cannot be completed yet: see what is missing."), fields=errors

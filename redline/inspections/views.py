@@ -4,15 +4,18 @@ finding's page where the unit answers."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,11 +23,25 @@ from redline.core.errors import DomainError
 from redline.core.web import PageRequest, show_on_form
 from redline.core.workflow.web import StepForm, StepPage
 from redline.hazards.views_inspect import _unit_search
-from redline.inspections import checklist, checklist_data, services
-from redline.inspections.forms import InspectionStepForm, PlanForm
-from redline.inspections.models import Finding, Inspection
-from redline.inspections.vocab import Compliance, InspectionKind, InspectionState, unit_label
-from redline.inspections.workflow import FINDING, INSPECTION, on_the_team
+from redline.inspections import (
+    checklist,
+    checklist_data,
+    enforcement,
+    planning,
+    services,
+    views_audit,
+)
+from redline.inspections.forms import EnforcementForm, InspectionStepForm, PlanDraftForm, PlanForm
+from redline.inspections.models import EnforcementAction, Finding, Inspection, InspectionPlan
+from redline.inspections.vocab import (
+    Compliance,
+    EnforcementState,
+    FindingState,
+    InspectionKind,
+    InspectionState,
+    unit_label,
+)
+from redline.inspections.workflow import ENFORCEMENT, FINDING, INSPECTION, of_the_body, on_the_team
 from redline.organisations.access import can, is_government_side
 from redline.organisations.models import Enterprise
 
@@ -62,6 +79,7 @@ def inspection_list(request: PageRequest) -> HttpResponse:
         "state": state,
         "kind": kind,
         "may_plan": may_plan(request.user),
+        "may_draw": planning.may_plan(request.user),
     }
     return render(request, "inspections/list.html", context)
 
@@ -162,9 +180,13 @@ def _inspection_context(request: PageRequest, inspection: Inspection) -> dict[st
         "team": list(inspection.team.select_related("user")),
         "signatures": list(inspection.signatures.all()),
         "findings": list(inspection.findings.select_related("hazard")),
+        "enforcement": list(inspection.enforcement_actions.all()),
+        "may_enforce": of_the_body(request.user, inspection)
+        and inspection.state
+        in (InspectionState.IN_PROGRESS, InspectionState.AWAITING_UNIT, InspectionState.CLOSED),
         "sheet": _sheet(inspection),
         "on_team": on_the_team(request.user, inspection),
-    }
+    } | views_audit.detail_context(request.user, inspection)  # an audit-style one's paper
 
 
 INSPECTION_PAGE = StepPage(
@@ -290,3 +312,232 @@ def finding_detail(request: PageRequest, finding_id: int) -> HttpResponse:
 @require_POST
 def finding_step(request: PageRequest, finding_id: int, action: str) -> HttpResponse:
     return FINDING_PAGE.step(request, finding_id, action)
+
+
+# --- enforcement ---------------------------------------------------------------------------
+
+
+@login_required
+def enforcement_list(request: PageRequest) -> HttpResponse:
+    _nav(request)
+    found = EnforcementAction.objects.restrict(request.user).select_related(
+        "enterprise", "organisation"
+    )
+    state = request.GET.get("state", "")
+    if state in EnforcementState.values:
+        found = found.filter(state=state)
+    if request.GET.get("overdue"):
+        found = found.filter(overdue_since__isnull=False, state=EnforcementState.ISSUED)
+    page = Paginator(found.order_by("-issued_at", "-id"), PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "page": page,
+        "query": f"state={state}" if state else "",
+        "states": EnforcementState.choices,
+        "state": state,
+    }
+    return render(request, "inspections/enforcement_list.html", context)
+
+
+@login_required
+def enforcement_issue(request: PageRequest, inspection_id: int) -> HttpResponse:
+    _nav(request)
+    inspection = _inspection(request, inspection_id)
+    if not of_the_body(request.user, inspection):
+        raise PermissionDenied
+    form = EnforcementForm(request.POST or None, inspection=inspection)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                action, _created = enforcement.enforcement_issue(
+                    actor=request.user,
+                    data=form.service_data(),
+                    idempotency_key=form.cleaned_data.get("idempotency_key") or "",
+                )
+            except DomainError as failure:
+                status = show_on_form(form, failure)
+            else:
+                messages.success(request, _("%(n)s issued.") % {"n": action.number})
+                return redirect("enforcement-detail", action.pk)
+    context = {"form": form, "inspection": inspection}
+    return render(request, "inspections/enforcement_form.html", context, status=status)
+
+
+def _enforcement_record(request: PageRequest, pk: Any) -> EnforcementAction:
+    found = (
+        EnforcementAction.objects.restrict(request.user)
+        .select_related("inspection", "enterprise", "organisation", "finding")
+        .filter(pk=pk)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def _enforcement_context(request: PageRequest, action: EnforcementAction) -> dict[str, Any]:
+    _nav(request)
+    photos = action.inspection.photos.filter(item_code=f"enforcement:{action.pk}")
+    return {"action": action, "photos": list(photos)}
+
+
+ENFORCEMENT_PAGE = StepPage(
+    machine=ENFORCEMENT,
+    template="inspections/enforcement.html",
+    step_url="enforcement-step",
+    detail_url="enforcement-detail",
+    get=_enforcement_record,
+    form=lambda request, record, transition, data: InspectionStepForm(data, prefix=transition.name),
+    context=_enforcement_context,
+)
+
+
+@login_required
+def enforcement_detail(request: PageRequest, action_id: int) -> HttpResponse:
+    return ENFORCEMENT_PAGE.detail(request, action_id)
+
+
+@login_required
+@require_POST
+def enforcement_step(request: PageRequest, action_id: int, action: str) -> HttpResponse:
+    return ENFORCEMENT_PAGE.step(request, action_id, action)
+
+
+# --- joint management: one view of a unit's inspections by every body ----------------------
+
+
+@login_required
+def unit_inspections(request: PageRequest, enterprise_id: int) -> HttpResponse:
+    """For any unit: who inspected it (every department), the open findings of each, and
+    the visits planned, flagging two bodies planning the same month (merge the visits).
+    A panel of the unit's page (htmx), or a page of its own."""
+    unit = Enterprise.objects.restrict(request.user).filter(pk=enterprise_id).first()
+    if unit is None:
+        raise Http404
+    seen = Inspection.objects.restrict(request.user).filter(enterprise=unit)
+    done = list(
+        seen.exclude(state__in=[InspectionState.PLANNED, InspectionState.CANCELLED])
+        .select_related("organisation")
+        .annotate(open_findings=Count("findings", filter=~Q(findings__state=FindingState.CLOSED)))
+        .order_by("-planned_on", "-id")[:20]
+    )
+    planned = list(
+        seen.filter(state=InspectionState.PLANNED, planned_on__gte=timezone.localdate())
+        .select_related("organisation")
+        .order_by("planned_on", "id")
+    )
+    months: dict[tuple[int, int], set[int]] = {}
+    for inspection in planned:
+        months.setdefault((inspection.planned_on.year, inspection.planned_on.month), set()).add(
+            inspection.organisation_id
+        )
+    clashes = {month for month, bodies in months.items() if len(bodies) > 1}
+    findings = list(
+        Finding.objects.restrict(request.user)
+        .filter(inspection__enterprise=unit)
+        .exclude(state=FindingState.CLOSED)
+        .select_related("inspection__organisation", "hazard")
+        .order_by("inspection__organisation__name", "created_at")
+    )
+    context = {
+        "unit": unit,
+        "done": done,
+        "planned": [(i, (i.planned_on.year, i.planned_on.month) in clashes) for i in planned],
+        "clash": bool(clashes),
+        "findings": findings,
+    }
+    if request.htmx:
+        return render(request, "inspections/_unit_inspections.html", context)
+    request.nav_section = "enterprises"
+    return render(request, "inspections/unit_inspections.html", context)
+
+
+# --- the annual double-random plan -----------------------------------------------------------
+
+
+@login_required
+def plan_list(request: PageRequest) -> HttpResponse:
+    _nav(request)
+    if not planning.may_plan(request.user):
+        raise PermissionDenied
+    form = PlanDraftForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                draft = planning.plan_draft(
+                    actor=request.user,
+                    year=form.cleaned_data["year"],
+                    seed=form.cleaned_data.get("seed"),
+                )
+            except DomainError as failure:
+                status = show_on_form(form, failure)
+            else:
+                return redirect("plan-detail", draft.pk)
+    plans = InspectionPlan.objects.select_related("organisation").order_by("-year", "-drafted_at")
+    context = {"form": form, "plans": plans[:50]}
+    return render(request, "inspections/plans.html", context, status=status)
+
+
+def _plan_summary(document: dict[str, Any]) -> dict[str, Any]:
+    """What a plan holds, for its preview: inspections by month and by sector, targets by
+    reason, the rules not confirmed."""
+    targets = document["targets"]
+    by_month = Counter(int(i["month"]) for i in document["inspections"])
+    return {
+        "targets": len(targets),
+        "required": sum(1 for t in targets if t["reason"] == "required"),
+        "drawn": sum(1 for t in targets if t["reason"] == "drawn" and t.get("selected")),
+        "eligible": sum(1 for t in targets if t["reason"] == "drawn"),
+        "not_eligible": sum(1 for t in targets if t["reason"] == "not eligible"),
+        "inspections": len(document["inspections"]),
+        "months": [(m, by_month.get(m, 0)) for m in range(1, 13)],
+        "unconfirmed": sorted(document.get("rules", {}).get("not_confirmed", {}).items()),
+    }
+
+
+@login_required
+def plan_detail(request: PageRequest, plan_id: int) -> HttpResponse:
+    _nav(request)
+    if not planning.may_plan(request.user):
+        raise PermissionDenied
+    plan = InspectionPlan.objects.filter(pk=plan_id).first()
+    if plan is None:
+        raise Http404
+    if request.method == "POST":
+        try:
+            planning.plan_publish(
+                actor=request.user, plan_id=plan.pk, version=int(request.POST.get("version", 0))
+            )
+        except DomainError as failure:
+            messages.error(request, failure.message)
+        else:
+            messages.success(request, _("Plan published: its inspections are planned."))
+        return redirect("plan-detail", plan.pk)
+    context = {
+        "plan": plan,
+        "summary": _plan_summary(plan.document),
+        "clashes": planning.clashes(plan) if plan.state == "draft" else [],
+    }
+    return render(request, "inspections/plan_detail.html", context)
+
+
+def public_plan(request: PageRequest, year: int) -> HttpResponse:
+    """一公开: the published plan's targets and outcomes, for anyone, without personal data
+    (no inspector is named; units are registered businesses)."""
+    plan = InspectionPlan.objects.filter(year=year, state="published").first()
+    if plan is None:
+        raise Http404
+    inspections = (
+        Inspection.objects.filter(plan=plan)
+        .select_related("enterprise__region", "organisation")
+        .annotate(found=Count("findings"))
+        .order_by("planned_on", "enterprise__name", "id")
+    )
+    page = Paginator(inspections, 100).get_page(request.GET.get("page"))
+    context = {"plan": plan, "page": page}
+    return render(request, "inspections/public_plan.html", context)

@@ -72,3 +72,40 @@ UNIT_LABELS = {
 
 def unit_label(unit: str) -> str:
     return str(UNIT_LABELS.get(unit, unit))
+
+
+class EnforcementKind(models.TextChoices):
+    RECTIFY = "rectify", _("Order to rectify by a deadline")  # 责令限期整改
+    SUSPEND = "suspend", _("Suspension of production or business")  # 责令停产停业整顿
+    FINE = "fine", _("Fine")  # 罚款
+    SEIZE = "seize", _("Seizure or sealing")  # 查封、扣押
+
+    @classmethod
+    def with_deadline(cls) -> frozenset[str]:
+        return frozenset({cls.RECTIFY, cls.SUSPEND})
+
+
+class EnforcementState(models.TextChoices):
+    ISSUED = "issued", _("Issued: awaiting compliance")
+    COMPLIED = "complied", _("Compliance reported: awaiting re-inspection")
+    CLOSED = "closed", pgettext_lazy("enforcement", "Closed")
+    REVOKED = "revoked", _("Revoked")
+
+
+# --- the audit working paper (审计式检查 工作底稿) ------------------------------------------
+
+
+class AuditSampleKind(models.TextChoices):
+    """The kinds of record an audit paper samples for verification on site."""
+
+    TASK = "task", _("Inspection-task record")
+    HAZARD = "hazard", _("Closed hidden hazard")
+    MEASURE = "measure", _("Control measure")
+
+
+class AuditResult(models.TextChoices):
+    """What the team found when it verified a sampled record on site."""
+
+    PENDING = "pending", _("To verify")
+    VERIFIED = "verified", _("Verified")
+    DISCREPANCY = "discrepancy", _("Discrepancy")

@@ -14,6 +14,12 @@ Finding:
     open --answer (the unit)--> answered --accept (the inspecting body)--> closed
     answered --return (the inspecting body, saying why)--> open
 
+Enforcement action (hooks, issuing and deadlines in `inspections/enforcement.py`):
+
+    issued --report_compliance (the unit)--> compliance reported --verify (re-inspection)-->
+        closed; compliance reported --reject (a new deadline)--> issued; issued or
+        compliance reported --revoke (the body's managers)--> revoked
+
 The kernel loads the record through the door (an inspection follows its unit), refuses with
 one code per reason, applies the step with a conditional update and writes the timeline and
 the change log; the hooks in `inspections/steps.py` say what each step changes.
@@ -25,15 +31,17 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
-from redline.core.workflow import Machine, Messages, Text, Transition, step_fields
+from redline.core.workflow import Date, Machine, Messages, Text, Transition, step_fields
 from redline.inspections.models import (
+    EnforcementAction,
+    EnforcementEvent,
     Finding,
     FindingEvent,
     Inspection,
     InspectionEvent,
     InspectionInspector,
 )
-from redline.inspections.vocab import FindingState, InspectionState
+from redline.inspections.vocab import EnforcementState, FindingState, InspectionState
 from redline.organisations.access import can, role_allows
 
 if TYPE_CHECKING:
@@ -41,6 +49,7 @@ if TYPE_CHECKING:
 
 S = InspectionState
 F = FindingState
+E = EnforcementState
 
 
 def on_the_team(actor: User, inspection: Inspection) -> bool:
@@ -140,6 +149,7 @@ INSPECTION = Machine(
     system_actions={
         "plan": _("Planned"),
         "finding": _("Finding recorded"),
+        "audit_paper": _("Audit working paper drawn"),
     },
     messages=Messages(
         stale=_(
@@ -207,4 +217,91 @@ FINDING = Machine(
     related=("inspection", "inspection__enterprise"),
     door_action="view",
     enterprise_of=lambda finding: finding.inspection.enterprise_id,
+)
+
+
+def _the_unit(actor: User, action: EnforcementAction) -> bool:
+    org = actor.organisation
+    return org is not None and org.enterprise_id == action.enterprise_id and can(actor, "change")
+
+
+def _the_body(actor: User, action: EnforcementAction) -> bool:
+    return of_the_body(actor, action.inspection)
+
+
+def _body_manager(actor: User, action: EnforcementAction) -> bool:
+    return body_manager(actor, action.inspection)
+
+
+ISSUER = _("the issuing body")
+NEW_DEADLINE = Date(not_past=_("The deadline cannot be in the past."))
+
+ENFORCEMENT = Machine(
+    name="enforcement",
+    model=EnforcementAction,
+    event_model=EnforcementEvent,
+    event_record="action_record",
+    transitions={
+        t.name: t
+        for t in [
+            Transition(
+                "report_compliance",
+                _("Report compliance"),
+                frozenset({E.ISSUED}),
+                E.COMPLIED,
+                _the_unit,
+                _("the unit"),
+                required=frozenset({"comment"}),
+                photos=True,
+            ),
+            Transition(
+                "verify",
+                _("Re-inspected: complied"),
+                frozenset({E.COMPLIED}),
+                E.CLOSED,
+                _the_body,
+                ISSUER,
+                photos=True,
+            ),
+            Transition(
+                "reject",
+                _("Re-inspected: not complied (new deadline)"),
+                frozenset({E.COMPLIED}),
+                E.ISSUED,
+                _the_body,
+                ISSUER,
+                fields=step_fields(deadline=NEW_DEADLINE),
+                required=frozenset({"comment"}),
+                photos=True,
+            ),
+            Transition(
+                "revoke",
+                _("Revoke"),
+                frozenset({E.ISSUED, E.COMPLIED}),
+                E.REVOKED,
+                _body_manager,
+                _("the issuing body's managers"),
+                required=frozenset({"comment"}),
+            ),
+        ]
+    },
+    system_actions={
+        "issue": _("Issued"),
+        "remind": _("Deadline reminder sent"),
+        "overdue": _("Deadline passed: overdue"),
+        "escalate": _("Escalated"),
+    },
+    messages=Messages(
+        stale=_(
+            "Someone else acted on this enforcement action since you opened it (it is now "
+            "%(state)s). Reload it and check before acting."
+        ),
+        raced=_("Someone else acted on this enforcement action at the same moment."),
+        wrong_state=_("This enforcement action is %(state)s; that step is not possible now."),
+    ),
+    hooks="redline.inspections.enforcement",
+    contract="redline.inspections.tests.contract:EnforcementContract",
+    related=("inspection", "enterprise"),
+    door_action="view",
+    enterprise_of=lambda action: action.enterprise_id,
 )

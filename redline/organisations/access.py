@@ -17,7 +17,12 @@ What each kind of organisation sees ("view"):
   counts, a region's capacity alerts);
 - an enterprise or unit: itself;
 - every government body, the Safety Committee office and every department: every
-  special rectification campaign; a unit: the live campaigns that cover it.
+  special rectification campaign; a unit: the live campaigns that cover it;
+- the Safety Committee's key tasks (an organisation's affairs, not a unit's,
+  `Scope.organisation_id`): the city government and the city Safety Committee office all of
+  them; any other government-side body the tasks it leads or cooperates on, and a government
+  below the city also those placed in its region subtree, above it or city-wide (the tasks
+  that reach its area); a unit none.
 
 Other actions are narrower where `_compute` says so: a health commission's oversight of the
 key places is for epidemic work, so it reads those units (and their hazards, people, risk
@@ -25,7 +30,10 @@ inventories) but changes, registers and inspects only the units of its own manda
 it acts on their epidemic records as a health authority; only public-health bodies and a key
 place's own account report surveillance counts ("report"); only a hospital's own account
 reports its capacity ("report_capacity"); only the city government and Safety Committee
-office manage campaigns ("manage"); only the government side registers and archives units.
+office manage campaigns and the Safety Committee's meetings and key tasks ("manage"); only the
+government side registers and archives units. A key task's progress ("report_progress") is
+reported by the bodies it names (lead, cooperating) and by a government below the city for the
+tasks that reach its region; never by a unit.
 
 A record that belongs to a unit (its people, hazards, case counts, signals, ...) follows
 the unit: whoever sees the unit sees them, and nobody else. A record of a region (no unit)
@@ -61,7 +69,8 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "administer": frozenset({"admin"}),
     "report": WRITERS,  # submit surveillance counts (case and key-group counts)
     "report_capacity": WRITERS,  # submit a hospital's daily capacity report
-    "manage": MANAGERS,  # create and edit special rectification campaigns
+    "manage": MANAGERS,  # campaigns; the Safety Committee's meetings, key tasks, verification
+    "report_progress": WRITERS,  # report a Safety Committee key task's progress
 }
 # Submitting data is the submitters' own: governments and departments read it.
 SUBMITTING = frozenset({"report", "report_capacity"})
@@ -95,6 +104,10 @@ class Scope:
     campaigns: str = ""
     # the directory of government bodies and their contacts (read by every signed-in user)
     directory: bool = False
+    # the user's own (government-side) organisation: the records that are an organisation's
+    # affairs rather than a unit's (the Safety Committee's key tasks it leads or cooperates
+    # on); a government's key tasks of its region come from `region_paths`
+    organisation_id: int | None = None
     notes: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -107,6 +120,7 @@ class Scope:
             or self.key_place_paths
             or self.health_paths
             or self.enterprise_id
+            or self.organisation_id
         )
 
     @staticmethod
@@ -241,15 +255,21 @@ def _of_organisation(user: Any, org: Any, action: str) -> Scope:
     kind = org.kind
     region = org.region
     reading = action == "view"
+    if action == "report_progress":
+        return _progress_reporting(org)
+    # A government-side body reads the key tasks that name it (`organisation_id`).
+    own = org.pk if reading and kind != OrganisationKind.ENTERPRISE else None
     if kind in (OrganisationKind.GOVERNMENT, OrganisationKind.COMMITTEE_OFFICE):
         if action in SUBMITTING:
             return NOTHING  # governments read surveillance and capacity data
         if region.level == RegionLevel.CITY:
             return EVERYTHING
         if action == "manage":
-            return NOTHING  # campaigns are the city's to manage
+            return NOTHING  # campaigns and the committee's tasks are the city's to manage
         # Campaigns are city-wide programmes every government body takes part in.
-        return Scope(region_paths=(region.path,), campaigns="all" if reading else "")
+        return Scope(
+            region_paths=(region.path,), campaigns="all" if reading else "", organisation_id=own
+        )
     if kind == OrganisationKind.DEPARTMENT:
         if action in SUBMITTING or action == "manage":
             return NOTHING
@@ -264,14 +284,18 @@ def _of_organisation(user: Any, org: Any, action: str) -> Scope:
         )
         if reading:
             return Scope(
-                mandates=mandates, key_place_paths=health, health_paths=health, campaigns="all"
+                mandates=mandates,
+                key_place_paths=health,
+                health_paths=health,
+                campaigns="all",
+                organisation_id=own,
             )
         return Scope(mandates=mandates, health_paths=health)
     if kind == OrganisationKind.PUBLIC_HEALTH:
         if action in ("report_capacity", "manage"):
             return NOTHING  # a hospital reports its own capacity
         paths = (region.path,)
-        return Scope(key_place_paths=paths, health_paths=paths)
+        return Scope(key_place_paths=paths, health_paths=paths, organisation_id=own)
     if kind == OrganisationKind.ENTERPRISE and org.enterprise_id:
         if action in ("create", "archive", "manage"):
             return NOTHING  # the registry and campaigns are the government side's
@@ -286,6 +310,17 @@ def _of_organisation(user: Any, org: Any, action: str) -> Scope:
             campaigns="covering" if reading else "",
         )
     return NOTHING
+
+
+def _progress_reporting(org: Any) -> Scope:
+    """Where a body reports the progress of the Safety Committee's key tasks: those it leads
+    or cooperates on, and for a government (or committee office) below the city those that
+    reach its region. A unit reports none."""
+    if org.kind == OrganisationKind.ENTERPRISE:
+        return NOTHING
+    local = org.kind in (OrganisationKind.GOVERNMENT, OrganisationKind.COMMITTEE_OFFICE)
+    paths = (org.region.path,) if local and org.region.level != RegionLevel.CITY else ()
+    return Scope(organisation_id=org.pk, region_paths=paths)
 
 
 def once_per_user[T](attribute: str) -> Callable[[Callable[[Any], T]], Callable[[Any], T]]:

@@ -291,6 +291,14 @@ class Enterprise(models.Model):
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
     headcount = models.PositiveIntegerField(_("headcount"), default=0)
+    # 安全生产标准化等级 (grade 1 is the best); empty: not graded. The inspection planner's
+    # frequency caps follow it.
+    standardisation_grade = models.PositiveSmallIntegerField(
+        _("safety standardisation grade"),
+        null=True,
+        blank=True,
+        choices=[(1, _("Grade 1")), (2, _("Grade 2")), (3, _("Grade 3"))],
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=UnitStatus.choices, default=UnitStatus.OPERATING
     )

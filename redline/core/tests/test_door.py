@@ -53,6 +53,13 @@ ALLOWED: dict[str, str] = {
         "the governments above a region: the directory, used to route notifications"
     ),
     # The records of a record the caller loaded through the door (they follow it).
+    "redline/inspections/forms.py:EnforcementForm.__init__:Finding": (
+        "the findings of an inspection the caller loaded through the door (they follow it)"
+    ),
+    "redline/inspections/views.py:public_plan:Inspection": (
+        "a published double-random plan's inspections are public (一公开): units, months, "
+        "bodies and outcomes, no personal data"
+    ),
     "redline/risk/selectors.py:inventory:RiskObject": (
         "the risk inventory of a unit the caller loaded through the door (it follows the unit)"
     ),
@@ -229,6 +236,7 @@ def test_the_scan_sees_the_scoped_models_and_modules():
     names = {model.__name__ for model in scoped_models()}
     assert {"Enterprise", "Region", "Hazard", "Signal", "CapacityAlert", "Campaign"} <= names
     assert {"ChangeLog", "CaseCount", "CapacityReport", "RiskEvent", "Person"} <= names
+    assert {"KeyTask", "Meeting", "ProgressReport"} <= names  # the committee's, no unit's
     assert "Condition" not in names  # the catalogue is reference data
     stems = {path.stem for path in scanned_modules()}
     assert {"views", "api", "selectors", "services", "forms", "exports"} <= stems
@@ -319,3 +327,47 @@ def test_a_region_filter_outside_the_jurisdiction_is_404_naming_the_field(client
             error = response.json()["error"]
             assert error["code"] == "not_found" and set(error["fields"]) == {name}
             assert response.json() == answers[0].json()  # nothing told of the other district
+
+
+# What the door carries for the records that are an organisation's affair, not a unit's (the
+# Safety Committee's key tasks): for reading, a government-side body's own organisation, and
+# a government below the city its region; for reporting a task's progress the same, a unit
+# nothing. (Who then sees which task: redline/committee/tests/test_access.py.)
+COMMITTEE_SCOPES = {
+    # org: (reads its own organisation's tasks, reads by region, reports: own, by region)
+    "cityhall": ("all", "all", True, False),
+    "office": ("all", "all", True, False),
+    "d1": (True, "D1", True, "D1"),
+    "s11": (True, "S11", True, "S11"),
+    "emergency": (True, None, True, None),
+    "fire_d1": (True, None, True, None),
+    "education": (True, None, True, None),
+    "cdc_d2": (True, None, True, None),
+    "ent": (False, None, False, None),
+    "ent2": (False, None, False, None),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("org", sorted(COMMITTEE_SCOPES))
+def test_the_scope_carries_the_organisation_for_its_own_affairs(world, org):
+    from redline.accounts.models import User
+    from redline.organisations.access import EVERYTHING, jurisdiction
+    from redline.organisations.models import Region
+
+    user = User.objects.get(username=f"{org}-operator")
+    reads, read_region, reports, report_region = COMMITTEE_SCOPES[org]
+    own = world.orgs[org].pk
+    viewing, reporting = jurisdiction(user, "view"), jurisdiction(user, "report_progress")
+    if reads == "all":
+        assert viewing == EVERYTHING
+    else:
+        assert viewing.organisation_id == (own if reads else None)
+        paths = (Region.objects.get(pk=world.regions[read_region]).path,) if read_region else ()
+        assert viewing.region_paths == paths
+    assert reporting.organisation_id == (own if reports else None)
+    paths = (Region.objects.get(pk=world.regions[report_region]).path,) if report_region else ()
+    assert reporting.region_paths == paths
+    assert reporting.is_empty == (not reports)
+    # Nothing else changed: reporting progress brings no unit, no mandate, no health area.
+    assert not (reporting.mandates or reporting.key_place_paths or reporting.health_paths)

@@ -40,19 +40,20 @@ LEVELS = {
     "enterprise": "ent",
 }
 GENERAL = {"home", "regions", "enterprises", "tokens"}
-SAFETY = {"riskmap", "campaigns", "hazards"}
+SAFETY = {"riskmap", "campaigns", "hazards", "inspections"}
 # The menu of each level's inspector (besides GENERAL); "tasks" is the units' own
 # inspection tasks for a unit's account, the units' self-inspection (read-only) and
-# reporting what an inspection found for the government side.
+# reporting what an inspection found for the government side; "committee" the Safety
+# Committee's key tasks for the office, the governments and the departments.
 NAV = {
-    "city": SAFETY | {"parks", "epidemic", "medical", "tasks"},
-    "committee": SAFETY | {"parks", "epidemic", "tasks"},
-    "district": SAFETY | {"parks", "epidemic", "medical", "tasks"},
-    "subdistrict": SAFETY | {"parks", "tasks"},
-    "dept": SAFETY | {"parks", "tasks"},
+    "city": SAFETY | {"parks", "epidemic", "medical", "tasks", "committee"},
+    "committee": SAFETY | {"parks", "epidemic", "tasks", "committee"},
+    "district": SAFETY | {"parks", "epidemic", "medical", "tasks", "committee"},
+    "subdistrict": SAFETY | {"parks", "tasks", "committee"},
+    "dept": SAFETY | {"parks", "tasks", "committee"},
     "cdc": {"epidemic", "medical"},
     "districtcdc": {"epidemic", "medical"},
-    "health": SAFETY | {"epidemic", "medical", "tasks"},
+    "health": SAFETY | {"epidemic", "medical", "tasks", "committee"},
     "hospital": SAFETY | {"medical", "tasks"},
     "enterprise": SAFETY | {"parks", "tasks"},
 }

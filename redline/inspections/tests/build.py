@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils import timezone
 
 from redline.accounts.models import User
 from redline.hazards.tests.factories import JPEG
 from redline.inspections import demo, services
-from redline.inspections.models import ChecklistTemplate, Inspection
+from redline.inspections import enforcement as enf
+from redline.inspections.models import ChecklistTemplate, EnforcementAction, Inspection
 from redline.organisations.models import Enterprise
 from redline.organisations.tests.world import World
 
@@ -111,6 +113,25 @@ def all_answered(team: Team) -> Inspection:
             data={"comment": "Done."},
         )
     return Inspection.objects.get(pk=inspection.pk)
+
+
+def enforcement(
+    team: Team, inspection: Inspection, kind: str = "rectify", **changes: Any
+) -> EnforcementAction:
+    finding = inspection.findings.first()
+    data = {
+        "inspection": inspection.pk,
+        "kind": kind,
+        "description": "Replace the relief valve of tank T-2.",
+        "legal_basis": "《安全生产法》第一百零二条",
+        "finding": finding.pk if finding else None,
+        "deadline": timezone.localdate() + dt.timedelta(days=10),
+    } | changes
+    action, _created = enf.enforcement_issue(
+        actor=team.inspector,
+        data=enf.EnforcementInput.of({k: v for k, v in data.items() if v is not None}),
+    )
+    return action
 
 
 def cancelled(team: Team) -> Inspection:

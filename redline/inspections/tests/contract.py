@@ -15,10 +15,10 @@ from typing import Any
 from redline.accounts.models import User
 from redline.core.tests.contract import Someone
 from redline.core.workflow import Transition
-from redline.inspections import services
-from redline.inspections.models import Finding, Inspection
+from redline.inspections import enforcement, services
+from redline.inspections.models import EnforcementAction, Finding, Inspection
 from redline.inspections.tests import build
-from redline.inspections.vocab import FindingState, InspectionState
+from redline.inspections.vocab import EnforcementState, FindingState, InspectionState
 from redline.organisations.access import ROLES
 from redline.organisations.tests.world import World
 
@@ -125,4 +125,69 @@ class FindingContract:
         return f"/api/v1/findings/{record.pk}/steps/{action}"
 
 
-PLANNED_ON = dt.date(2026, 3, 2)
+class EnforcementContract:
+    """Enforcement actions on a completed inspection of the world's hazchem unit: one
+    issued (an order to rectify), one with compliance reported, one closed, one revoked."""
+
+    sample = "report_compliance"
+
+    def setup(self, world: World) -> None:
+        self.world = world
+        team = build.Team.of(world)
+        inspection = build.completed(team, bad=1)
+        issued = [build.enforcement(team, inspection) for _i in range(4)]
+        unit = team.unit_user
+        for record in issued[1:3]:
+            enforcement.enforcement_step(
+                actor=unit,
+                action_id=record.pk,
+                action="report_compliance",
+                version=record.version,
+                data={"comment": "Rectified."},
+            )
+        closing = EnforcementAction.objects.get(pk=issued[2].pk)
+        enforcement.enforcement_step(
+            actor=team.inspector,
+            action_id=closing.pk,
+            action="verify",
+            version=closing.version,
+            data={},
+        )
+        enforcement.enforcement_step(
+            actor=team.manager,
+            action_id=issued[3].pk,
+            action="revoke",
+            version=issued[3].version,
+            data={"comment": "Issued to the wrong unit."},
+        )
+        self.records = {
+            EnforcementState.ISSUED: issued[0].pk,
+            EnforcementState.COMPLIED: issued[1].pk,
+            EnforcementState.CLOSED: issued[2].pk,
+            EnforcementState.REVOKED: issued[3].pk,
+        }
+        self.team = team
+
+    def record_in(self, state: str, transition: Transition) -> EnforcementAction:
+        return EnforcementAction.objects.get(pk=self.records[state])
+
+    def actor_for(self, action: str, record: EnforcementAction) -> User:
+        return {
+            "report_compliance": self.team.unit_user,
+            "revoke": self.team.manager,
+        }.get(action, self.team.inspector)
+
+    def people(self, record: EnforcementAction) -> list[Someone]:
+        return _people(self.world, record.enterprise_id)
+
+    def valid_data(self, action: str, record: EnforcementAction, actor: User) -> dict[str, Any]:
+        later = (dt.date.today() + dt.timedelta(days=20)).isoformat()
+        return {
+            "report_compliance": {"comment": "Valve replaced on 3 March."},
+            "verify": {"comment": "Seen on site."},
+            "reject": {"comment": "Still leaking.", "deadline": later},
+            "revoke": {"comment": "Issued in error."},
+        }[action]
+
+    def api_url(self, record: EnforcementAction, action: str) -> str:
+        return f"/api/v1/enforcement/{record.pk}/steps/{action}"

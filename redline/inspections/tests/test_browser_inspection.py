@@ -168,8 +168,14 @@ def test_checklist_on_a_phone_with_the_network_cut_halfway(
         expect(page.locator("#sync-status")).to_have_text("全部已发送。")
         settle(page)
         sent_online = Receipt.objects.filter(inspection=inspection).count()
-        arrived = set(Answer.objects.filter(inspection=inspection).values_list("item_code", flat=True))
-        assert arrived == set(given), (set(given) - arrived, page.locator("#sync-status").get_attribute("data-kept"), made)
+        arrived = set(
+            Answer.objects.filter(inspection=inspection).values_list("item_code", flat=True)
+        )
+        assert arrived == set(given), (
+            set(given) - arrived,
+            page.locator("#sync-status").get_attribute("data-kept"),
+            made,
+        )
 
         # The network is cut: the rest, then the signatures.
         context.set_offline(True)

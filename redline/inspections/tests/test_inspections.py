@@ -407,3 +407,24 @@ def test_the_list_costs_the_same_queries_with_more_inspections(team, client):
 
     assert_flat(client, "/inspections/", grow)
     assert_flat(client, "/api/v1/inspections", grow)
+
+
+def test_one_view_of_a_unit_inspections_by_every_body(team, world, client):
+    """Joint management: the unit's page shows who inspected it (every body), the open
+    findings of each, and the visits planned, flagging two bodies in the same month."""
+    from redline.accounts.models import User as Account
+
+    done = build.completed(team, bad=1)
+    build.planned(team)  # the emergency department, this month
+    fire = build.Team.of(world, unit="U-S11-hazchem")
+    fire.inspector = Account.objects.get(username="cityhall-inspector")
+    fire.manager = Account.objects.get(username="cityhall-manager")
+    build.planned(fire, kind="supervision")  # the city government, the same month
+    url = f"/enterprises/{team.enterprise.pk}/inspections/"
+    login(client, "emergency-viewer")
+    page = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert done.number in page and "merge-visits" in page
+    assert "测试市人民政府" in page and "应急管理局" in page
+    assert f"{done.number}-1" in page  # its open finding
+    login(client, "fire_d1-viewer")  # does not see the unit
+    assert client.get(url).status_code == 404
