@@ -64,18 +64,30 @@ CAMPAIGNS: list[tuple[str, str, list[str], list[str], dict[str, float], str]] = 
     ),
 ]
 
+# The checklist programme of each campaign above (`inspections/data/checklists/*-rectification`).
+PROGRAMMES = [
+    "fire-rectification",
+    "construction-rectification",
+    "gas-rectification",
+    "hazchem-rectification",
+    "transport-rectification",
+]
+
 
 def build_campaigns(builder: Any, units: list[Enterprise]) -> None:
     """Create the five campaigns (those already present, by name, are left as they are)."""
     year = timezone.localdate().year
     existing = set(Campaign.objects.values_list("name", flat=True))
     made = 0
-    for name, name_en, sectors, standards, targets, focus in CAMPAIGNS:
+    for (name, name_en, sectors, standards, targets, focus), code in zip(
+        CAMPAIGNS, PROGRAMMES, strict=True
+    ):
         if name in existing:
             continue
         campaign = Campaign(
             name=name,
             name_en=name_en,
+            code=code,
             starts_on=dt.date(year, 1, 1),
             ends_on=dt.date(year, 12, 31),
             standards=standards,

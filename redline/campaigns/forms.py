@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from redline.campaigns.models import Campaign, standard_title
@@ -15,6 +16,7 @@ from redline.campaigns.vocab import TARGETS
 from redline.core.forms import model_choice_field
 from redline.core.widgets import DateInput
 from redline.hazards.standards import determination_standards
+from redline.inspections.checklist_data import campaign_programmes
 from redline.organisations.models import Region
 from redline.organisations.vocab import RegionLevel, Sector
 
@@ -41,6 +43,11 @@ class RegionsField(forms.ModelMultipleChoiceField):
 class CampaignForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     name_en = forms.CharField(label=_("English name"), max_length=200, required=False)
+    code = forms.ChoiceField(
+        label=_("Checklist programme"),
+        required=False,
+        help_text=_("Inspections under this campaign are offered the programme's checklist."),
+    )
     sectors = forms.MultipleChoiceField(
         label=_("Sectors"), choices=Sector.choices, widget=forms.CheckboxSelectMultiple
     )
@@ -80,15 +87,31 @@ class CampaignForm(forms.Form):
             level__in=[RegionLevel.DISTRICT, RegionLevel.SUBDISTRICT]
         )
         model_choice_field(self, "regions").queryset = regions.order_by("path")
+        programme = self.fields["code"]
+        assert isinstance(programme, forms.ChoiceField)
+        chinese = (get_language() or "").startswith("zh")
+        programme.choices = [("", "—")] + [
+            (code, f"{template.title_zh if chinese else template.title_en} ({code})")
+            for code, template in sorted(campaign_programmes().items())
+        ]
         if campaign is None or not campaign.pk:
             del self.fields["is_archived"]
-        first = ["name", "name_en", "sectors", "regions", "starts_on", "ends_on", "standards"]
+        first = [
+            "name",
+            "name_en",
+            "code",
+            "sectors",
+            "regions",
+            "starts_on",
+            "ends_on",
+            "standards",
+        ]
         self.order_fields([*first, *(f"targets_{key}" for key in TARGETS)])
 
     def service_data(self) -> CampaignInput:
         data = {
             name: self.cleaned_data[name]
-            for name in ("name", "name_en", "starts_on", "ends_on", "description")
+            for name in ("name", "name_en", "code", "starts_on", "ends_on", "description")
         }
         if "is_archived" in self.fields:
             data["is_archived"] = self.cleaned_data["is_archived"]
@@ -114,6 +137,7 @@ def _initial(campaign: Campaign) -> dict[str, Any]:
     initial = {
         "name": campaign.name,
         "name_en": campaign.name_en,
+        "code": campaign.code,
         "sectors": campaign.sector_list,
         "regions": [r.pk for r in campaign.regions.all()],
         "starts_on": campaign.starts_on,

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from redline.campaigns.vocab import TARGETS
 from redline.hazards.standards import determination_standards
+from redline.inspections.checklist_data import campaign_programmes
 from redline.organisations.models import (
     Enterprise,
     Region,
@@ -83,6 +84,17 @@ class CampaignQuerySet(ScopedQuerySet):
 class Campaign(models.Model):
     name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    # The programme a checklist is written for (`inspections/data/checklists`, "campaign"):
+    # inspections under the campaign are offered that checklist. Not unique: each year's
+    # campaign of a programme names the same code.
+    code = models.CharField(
+        _("programme"),
+        max_length=40,
+        blank=True,
+        help_text=_(
+            "The checklist programme; its checklist is offered for this campaign's inspections."
+        ),
+    )
     # Sector codes as ",fire,gas,", like a unit's (read, shown, logged); filters read the
     # campaign's `CampaignSector` rows, kept in step by `save()` and the service.
     sectors = models.CharField(_("sectors"), max_length=120)
@@ -182,6 +194,8 @@ class Campaign(models.Model):
         problem = self._standards_problem()
         if problem:
             errors["standards"] = problem
+        if self.code and self.code not in campaign_programmes():
+            errors["code"] = _("No checklist is written for the programme %s.") % self.code
         errors |= self._target_problems()
         if errors:
             raise ValidationError(errors)
@@ -225,6 +239,14 @@ class Campaign(models.Model):
         return errors
 
     # --- scope -------------------------------------------------------------------------
+
+    @property
+    def programme_title(self) -> str:
+        """The title of the checklist written for the campaign's programme ("" for none)."""
+        template = campaign_programmes().get(self.code) if self.code else None
+        if template is None:
+            return ""
+        return template.title_zh if (get_language() or "").startswith("zh") else template.title_en
 
     def period_bounds(self) -> tuple[dt.datetime, dt.datetime]:
         """[start, end) in local time: from the first day's midnight to the day after the last."""

@@ -8,8 +8,9 @@ department those of its mandates. The definitions (also shown on the campaign pa
 - units in scope: registered units (not archived, not closed down) with one of the
   campaign's sectors, in its regions' subtrees (`Campaign.enterprise_q`);
 - inspected: a unit in scope with an inspection task recorded as done (a result other
-  than "not inspected") with its inspection time in the period, or with a hazard found by a
-  government inspection reported in the period;
+  than "not inspected") with its inspection time in the period, with a hazard found by a
+  government inspection reported in the period, or with a government inspection (of any
+  body, under the campaign or not) whose checklist was completed in the period;
 - hazards found: hazards in the campaign's scope (`Campaign.hazard_q`: its sectors by the
   hazard's own sector or its unit's, its regions, reported in the period), dismissed
   reports left out; general / major by level; closed = accepted and closed; open = any
@@ -50,6 +51,7 @@ from redline.campaigns.vocab import TARGETS, TargetKind
 from redline.hazards.models import Hazard, InspectionTask
 from redline.hazards.selectors import overdue_q
 from redline.hazards.vocab import HazardLevel, HazardSource, HazardState, TaskResult
+from redline.inspections.models import Inspection
 from redline.organisations.models import Enterprise, Organisation, Region, SectorMandate
 from redline.organisations.vocab import OrganisationKind
 
@@ -271,7 +273,10 @@ def inspected_q(user: Any, campaign: Campaign) -> Q:
     visits = Hazard.objects.restrict(user).filter(
         campaign.hazard_q(), enterprise=OuterRef("pk"), source=HazardSource.GOVERNMENT
     )
-    return Q(Exists(tasks)) | Q(Exists(visits))
+    inspections = Inspection.objects.restrict(user).filter(
+        enterprise=OuterRef("pk"), completed_at__gte=start, completed_at__lt=end
+    )
+    return Q(Exists(tasks)) | Q(Exists(visits)) | Q(Exists(inspections))
 
 
 def hazard_conditions(today: dt.date) -> dict[str, Q]:

@@ -38,6 +38,7 @@ class CampaignInput(Input):
 
     name: Maybe[str] = UNSET
     name_en: Maybe[str] = UNSET
+    code: Maybe[str] = UNSET
     sectors: Maybe[tuple[str, ...]] = UNSET
     regions: Maybe[tuple[Region | int, ...]] = UNSET
     starts_on: Maybe[dt.date] = UNSET
@@ -87,7 +88,7 @@ def _apply(campaign: Campaign, data: CampaignInput) -> None:
             campaign.standards = list(value)
         elif name == "targets":
             campaign.targets = dict(value)
-        elif name in ("name", "name_en", "description"):
+        elif name in ("name", "name_en", "code", "description"):
             setattr(campaign, name, value.strip())
         else:
             setattr(campaign, name, value)

@@ -192,6 +192,7 @@ COMMENT_LABELS = {
     "report_completion": _("What was done, and the evidence"),
     "return": _("What is still missing"),
     "cancel": _("Why the task is cancelled"),
+    "amend": _("Why the task is amended"),
 }
 
 
@@ -207,6 +208,22 @@ class TaskStepForm(workflow_web.StepForm):
         widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
     )
     key = forms.CharField(widget=forms.HiddenInput, required=False)
+    # The office's amendment: only the terms given change.
+    deadline = forms.DateField(label=_("New deadline"), required=False, widget=DateInput())
+    next_report_due = forms.DateField(
+        label=_("Next report due"), required=False, widget=DateInput()
+    )
+    cadence = forms.ChoiceField(
+        label=_("Reporting cadence"), choices=[("", "—"), *Cadence.choices], required=False
+    )
+    outcome = forms.CharField(label=_("Measurable outcome"), max_length=300, required=False)
+    target_value = forms.DecimalField(
+        label=_("Target"),
+        required=False,
+        max_digits=14,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
 
     def __init__(self, *args: Any, step: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from redline.committee.deadlines import escalation_bodies
 from redline.committee.models import KeyTask, ProgressReport
 from redline.committee.vocab import next_due
-from redline.core.errors import Conflict
+from redline.core.errors import Conflict, ValidationFailed
 from redline.core.notify import notify, users_of
 from redline.core.records import log_change
 from redline.core.workflow import Prepared, Step
@@ -38,7 +38,49 @@ def prepare(step: Step) -> Prepared:
         return Prepared({"verified_at": step.now})
     if step.action == "cancel":
         return Prepared({"cancelled_at": step.now})
+    if step.action == "amend":
+        return _prepare_amend(step, task)
     return Prepared()
+
+
+# A new date is watched afresh: what the sweep did about the old one is cleared.
+_RESETS = {
+    "deadline": {
+        "deadline_reminded_at": None,
+        "deadline_overdue_since": None,
+        "deadline_escalation_level": 0,
+    },
+    "next_report_due": {
+        "report_reminded_at": None,
+        "report_overdue_since": None,
+        "escalation_level": 0,
+    },
+}
+
+
+def _prepare_amend(step: Step, task: KeyTask) -> Prepared:
+    """The office changes what it deployed (the reason is the step's comment); a field left
+    out or given as it was is not a change, and a step changing nothing is refused."""
+    changes: dict[str, Any] = {}
+    amended: dict[str, list[str]] = {}
+    for name, value in step.values.items():
+        if name == "comment":
+            continue
+        old = getattr(task, name)
+        if value == old:
+            continue
+        changes[name] = value
+        changes |= _RESETS.get(name, {})
+        amended[name] = [_shown(old), _shown(value)]
+    if not amended:
+        raise ValidationFailed(fields={"deadline": _("Change at least one of the task's terms.")})
+    return Prepared(changes, {"amended": amended})
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 def _prepare_report(step: Step, task: KeyTask) -> Prepared:

@@ -11,6 +11,9 @@
     completion reported --return (the office, saying why)--> in progress
     deployed, in progress, completion reported --cancel (the office, with a reason)-->
         cancelled
+    deployed, in progress --amend (the office, with a reason: a new deadline, cadence, next
+        report date, outcome or target; a new date is watched afresh by the sweep)--> the
+        same state
 
 Completion needs the office's verification: nothing but `verify` closes a task. The kernel
 loads the task through the door (what the actor reads), refuses with one code per reason,
@@ -28,8 +31,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from redline.committee.models import KeyTask, KeyTaskEvent
-from redline.committee.vocab import TaskState
-from redline.core.readers import Number
+from redline.committee.vocab import Cadence, TaskState
+from redline.core.readers import Choice, Date, Number
 from redline.core.workflow import Machine, Messages, Text, Transition, step_fields
 from redline.organisations.access import may, role_allows
 
@@ -83,14 +86,33 @@ def describe(event: Any) -> list[str]:
         lines.append(_("Due %(date)s") % {"date": data["deadline"]})
     if data.get("to"):
         lines.append(_("Escalated to: %(bodies)s") % {"bodies": "、".join(data["to"])})
+    for name, (old, new) in sorted((data.get("amended") or {}).items()):
+        label = AMENDED.get(name, name)
+        lines.append(
+            _("%(field)s: %(old)s → %(new)s") % {"field": label, "old": old or "—", "new": new}
+        )
     return [str(line) for line in lines]
 
 
+AMENDED = {
+    "deadline": _("To be done before"),
+    "next_report_due": _("Next report due"),
+    "cadence": _("Reporting cadence"),
+    "outcome": _("Measurable outcome"),
+    "target_value": _("Target"),
+}
 LEAD = _("the lead department")
 REPORTERS = _("the bodies the task names and the governments of its regions")
 OFFICE = _("the Safety Committee office")
 
 REPORT_FIELDS = step_fields(figure=Number(), key=Text(limit=120))
+AMEND_FIELDS = step_fields(
+    deadline=Date(not_past=_("The deadline cannot be in the past.")),
+    next_report_due=Date(not_past=_("The next report cannot be due in the past.")),
+    cadence=Choice(Cadence.values),
+    outcome=Text(limit=300),
+    target_value=Number(),
+)
 
 KEY_TASK = Machine(
     name="keytask",
@@ -146,6 +168,16 @@ KEY_TASK = Machine(
                 S.IN_PROGRESS,
                 the_office,
                 OFFICE,
+                required=frozenset({"comment"}),
+            ),
+            Transition(
+                "amend",
+                _("Amend the task"),
+                frozenset({S.DEPLOYED, S.IN_PROGRESS}),
+                None,
+                the_office,
+                OFFICE,
+                fields=AMEND_FIELDS,
                 required=frozenset({"comment"}),
             ),
             Transition(

@@ -35,7 +35,10 @@ class PlanIn(Body):
     planned_on: dt.date
     inspectors: list[str] = Field(..., description="User ids of your body; the first leads")
     sector: str | None = None
-    template: int | None = Field(None, description="Checklist version id (default: current)")
+    template: int | None = Field(
+        None, description="Checklist version id (default: the campaign's, else the sector's)"
+    )
+    campaign: int | None = Field(None, description="The campaign it is made under, if any")
 
 
 class StepIn(Body):
@@ -98,6 +101,7 @@ class InspectionOut(Schema):
     kind: str
     sector: str
     template_id: int | None
+    campaign_id: int | None
     planned_on: dt.date
     state: str
     version: int
@@ -141,6 +145,7 @@ def _out(inspection: Inspection) -> dict[str, Any]:
         "kind": inspection.kind,
         "sector": inspection.sector,
         "template_id": inspection.template_id,
+        "campaign_id": inspection.campaign_id,
         "planned_on": inspection.planned_on,
         "state": inspection.state,
         "version": inspection.version,

@@ -190,6 +190,12 @@ def load_templates() -> list[Template]:
     return list(_templates())
 
 
+def campaign_programmes() -> dict[str, Template]:
+    """The campaign programmes the shipped templates are written for: programme code -> its
+    latest template. A campaign naming one of these codes offers that checklist."""
+    return {t.campaign: t for t in _templates() if t.campaign}
+
+
 def template(code: str, version: int | None = None) -> Template:
     """A shipped template by code and version; without a version, its latest version."""
     matches = [t for t in _templates() if t.code == code]

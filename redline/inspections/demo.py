@@ -332,7 +332,9 @@ def build_inspections(builder: Any, units: list[Enterprise]) -> None:
 
 # The sectors each kind of department is competent for (its mandate's sectors).
 COMPETENCE: dict[str, list[Sector]] = {
-    DepartmentType.EMERGENCY: [Sector.HAZARDOUS_CHEMICALS, Sector.INDUSTRY_TRADE],
+    # Emergency management supervises production safety as a whole (综合监管): the
+    # industry and trade units and those of no special sector besides hazardous chemicals.
+    DepartmentType.EMERGENCY: [Sector.HAZARDOUS_CHEMICALS, Sector.INDUSTRY_TRADE, Sector.OTHER],
     DepartmentType.FIRE: [Sector.FIRE_KEY_UNITS],
     DepartmentType.HOUSING: [Sector.CONSTRUCTION],
     DepartmentType.GAS: [Sector.URBAN_GAS],
@@ -340,17 +342,28 @@ COMPETENCE: dict[str, list[Sector]] = {
 }
 
 
+# One inspector for this many enterprises of the department's sectors (at least two a
+# department), so that the plan can staff every required inspection at any demo scale.
+UNITS_PER_INSPECTOR = 40
+
+
 def _staff_the_library(builder: Any, departments: Any) -> None:
-    """Two inspectors for each city department that has no demo inspectors yet (gas,
-    transport): the plan needs competent inspectors for every sector it requires."""
+    """Enough inspectors for each city department (two at least, one per
+    UNITS_PER_INSPECTOR enterprises of its sectors): the plan needs competent inspectors
+    with capacity for every sector it requires."""
     from redline.organisations.demo import DEMO_PASSWORD, DemoLogin
+    from redline.organisations.models import in_sectors_q
 
     model = get_user_model()
     for body in departments.order_by("department_type"):
         people = model.objects.filter(organisation=body, is_active=True)
-        if sum(1 for u in people if role_allows(u, "inspect")) >= 2:
-            continue
-        for n in (1, 2):
+        have = sum(1 for u in people if role_allows(u, "inspect"))
+        units = Enterprise.objects.filter(
+            in_sectors_q([str(s) for s in COMPETENCE[body.department_type]]),
+            kind=UnitKind.ENTERPRISE,
+        ).count()
+        needed = max(2, math.ceil(units / UNITS_PER_INSPECTOR))
+        for n in range(1, needed - have + 1):
             username = f"{body.department_type}-inspector-{n}"
             if model.objects.filter(username=username).exists():
                 continue

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from redline.campaigns.models import Campaign
 from redline.core.forms import choice_field, model_choice_field
 from redline.core.widgets import DateInput
 from redline.core.workflow import web as workflow_web
@@ -34,11 +35,18 @@ class PlanForm(forms.Form):
         queryset=get_user_model().objects.none(),
         widget=forms.CheckboxSelectMultiple,
     )
+    campaign = forms.ModelChoiceField(
+        label=_("Campaign"),
+        queryset=Campaign.objects.none(),
+        required=False,
+        empty_label=_("None"),
+        help_text=_("A campaign's checklist is used unless you choose another."),
+    )
     template = forms.ModelChoiceField(
         label=_("Checklist"),
         queryset=ChecklistTemplate.objects.filter(is_current=True),
         required=False,
-        empty_label=_("The current checklist of the unit's sector"),
+        empty_label=_("The campaign's checklist, else the current one of the unit's sector"),
     )
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False)
 
@@ -54,6 +62,9 @@ class PlanForm(forms.Form):
         allowed = [u.pk for u in people if role_allows(u, "inspect")]
         model_choice_field(self, "inspectors").queryset = people.filter(pk__in=allowed)
         self.fields["inspectors"].initial = [user.pk]
+        model_choice_field(self, "campaign").queryset = Campaign.objects.restrict(user).covering(
+            unit
+        )
         choice_field(self, "kind").initial = InspectionKind.ENFORCEMENT
         if not self.is_bound:
             self.fields["idempotency_key"].initial = secrets.token_hex(12)
@@ -70,6 +81,7 @@ class PlanForm(forms.Form):
                 "planned_on": data["planned_on"],
                 "inspectors": team,
                 "template": data["template"],
+                "campaign": data["campaign"],
             }
         )
 

@@ -105,6 +105,16 @@ class Inspection(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # The special rectification campaign the inspection is made under, if any: its
+    # programme's checklist is the default, and the visit counts in its progress.
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        verbose_name=_("campaign"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="inspections",
+    )
     planned_on = models.DateField(_("planned for"))
     state = models.CharField(
         _("state"), max_length=16, choices=InspectionState.choices, default=InspectionState.PLANNED

@@ -222,7 +222,9 @@ def _create_inspections(draft: InspectionPlan, actor: User, now: dt.datetime) ->
         {int(i) for entry in entries for i in entry["inspectors"]}
     )
     units = Enterprise.objects.in_bulk({int(entry["target"]) for entry in entries})
-    templates = {t.sector: t for t in ChecklistTemplate.objects.filter(is_current=True)}
+    templates = {
+        t.sector: t for t in ChecklistTemplate.objects.filter(is_current=True, campaign_code="")
+    }
     per_month: Counter[int] = Counter()
     made = 0
     for entry in entries:

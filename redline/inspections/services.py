@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from redline.campaigns.models import Campaign
 from redline.core.errors import Conflict, PermissionDenied, ValidationFailed
 from redline.core.inputs import Input, read
 from redline.core.readers import Choice, Codes, Date, DateTime, Ref, Text
@@ -53,6 +54,7 @@ class InspectionInput(Input):
     inspectors: tuple[str, ...] = read(Codes())  # user ids; the first leads
     sector: str = read(Choice(Sector.values), "")  # default: the unit's first sector
     template: int | None = read(Ref(_lazy("Choose a checklist.")), None)  # default: current
+    campaign: int | None = read(Ref(_lazy("Choose a campaign that covers the unit.")), None)
 
 
 @transaction.atomic
@@ -77,7 +79,8 @@ def inspection_plan(
         raise ValidationFailed(
             fields={"inspectors": _("At least %(n)d inspectors.") % {"n": needed}}
         )
-    template = _template(data.template, sector)
+    campaign = _campaign(actor, data.campaign, enterprise)
+    template = _template(data.template, sector, campaign)
     now = timezone.now()
     inspection = Inspection(
         number="",
@@ -86,6 +89,7 @@ def inspection_plan(
         kind=data.kind,
         sector=sector,
         template=template,
+        campaign=campaign,
         planned_on=data.planned_on,
         created_by=actor,
         created_at=now,
@@ -145,13 +149,34 @@ def _team(actor: User, data: InspectionInput) -> list[User]:
     return team
 
 
-def _template(pk: int | None, sector: str) -> ChecklistTemplate | None:
+def _campaign(actor: User, pk: int | None, enterprise: Enterprise) -> Campaign | None:
+    """The campaign named, when the actor sees it and it covers the unit."""
+    if pk is None:
+        return None
+    found: Campaign | None = (
+        Campaign.objects.restrict(actor).covering(enterprise).filter(pk=pk).first()
+    )
+    if found is None:
+        raise ValidationFailed(fields={"campaign": _("Choose a campaign that covers the unit.")})
+    return found
+
+
+def _template(
+    pk: int | None, sector: str, campaign: Campaign | None = None
+) -> ChecklistTemplate | None:
+    """The checklist chosen; by default the current checklist of the campaign's programme
+    for this sector, else the standing checklist of the sector."""
     if pk is not None:
         found = ChecklistTemplate.objects.filter(pk=pk).first()
         if found is None:
             raise ValidationFailed(fields={"template": _("Choose a checklist.")})
         return found
-    return ChecklistTemplate.objects.filter(sector=sector, is_current=True).first()
+    current = ChecklistTemplate.objects.filter(sector=sector, is_current=True)
+    if campaign is not None and campaign.code:
+        written = current.filter(campaign_code=campaign.code).first()
+        if written is not None:
+            return written
+    return current.filter(campaign_code="").first()
 
 
 # --- what the team sends from the site ---------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from redline.inspections import views, views_audit
+from redline.inspections import views, views_audit, views_library
 
 urlpatterns = [
     path("inspections/", views.inspection_list, name="inspection-list"),
@@ -67,5 +67,17 @@ urlpatterns += [
         "audit-samples/<int:sample_id>/mark/",
         views_audit.audit_sample_mark,
         name="audit-sample-mark",
+    ),
+]
+
+# The plan's libraries (views_library).
+urlpatterns += [
+    path("inspections/targets/", views_library.target_library, name="target-library"),
+    path("inspections/inspectors/", views_library.inspector_library, name="inspector-library"),
+    path("inspections/inspectors/new/", views_library.inspector_edit, name="inspector-add"),
+    path(
+        "inspections/inspectors/<int:profile_id>/",
+        views_library.inspector_edit,
+        name="inspector-edit",
     ),
 ]

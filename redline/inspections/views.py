@@ -27,6 +27,7 @@ from redline.inspections import (
     checklist,
     checklist_data,
     enforcement,
+    library,
     planning,
     services,
     views_audit,
@@ -80,6 +81,7 @@ def inspection_list(request: PageRequest) -> HttpResponse:
         "kind": kind,
         "may_plan": may_plan(request.user),
         "may_draw": planning.may_plan(request.user),
+        "may_see_library": library.may_see(request.user),
     }
     return render(request, "inspections/list.html", context)
 
@@ -122,7 +124,7 @@ def inspection_plan(request: PageRequest) -> HttpResponse:
 def _inspection(request: PageRequest, pk: Any) -> Inspection:
     found = (
         Inspection.objects.restrict(request.user)
-        .select_related("enterprise__region", "organisation", "template")
+        .select_related("enterprise__region", "organisation", "template", "campaign")
         .filter(pk=pk)
         .first()
     )

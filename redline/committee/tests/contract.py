@@ -7,6 +7,7 @@ inside is the world's description (`build.SEES`), not the door's answer."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from redline.accounts.models import User
@@ -47,6 +48,10 @@ class KeyTaskContract:
             "verify": {"comment": "核查属实。"},
             "return": {"comment": "台账不全，请补充。"},
             "cancel": {"comment": "任务调整。"},
+            "amend": {
+                "comment": "市安委会第二次全体会议决定延期。",
+                "deadline": (record.deadline + dt.timedelta(days=30)).isoformat(),
+            },
         }[action]
 
     def api_url(self, record: KeyTask, action: str) -> str:

@@ -16,6 +16,7 @@ from django.test import override_settings
 from redline.committee.deadlines import key_task_supervision_sweep
 from redline.committee.models import KeyTask
 from redline.committee.tests import build
+from redline.core.errors import PermissionDenied, ValidationFailed
 from redline.core.jobs import registered
 from redline.core.models import ChangeLog, Notification
 from redline.core.tests.test_workflow_contract import committed_world, in_threads, race_connection
@@ -138,6 +139,42 @@ def test_a_task_past_its_deadline_is_flagged_and_escalated_once(world):
     assert task.deadline_overdue_since and task.deadline_escalation_level == 1
     assert task.report_overdue_since is None and task.escalation_level == 0
     assert told(task, f"deadline:{task.pk}:escalate:1")
+
+
+@override_settings(REDLINE_COMMITTEE_REMIND_DAYS=3, REDLINE_COMMITTEE_ESCALATION_DAYS=[0, 7])
+def test_an_amended_deadline_is_supervised_afresh_once(world):
+    with time_machine.travel(START, tick=False):
+        task = build.deploy(world, first_report_due="2026-12-31", deadline="2026-04-15")
+    with at(4, 16):
+        assert sweep() == counts(deadline_overdue=1, deadline_escalated=1)
+    with at(4, 17):
+        # Only the office amends, with its reason; a step changing nothing is refused.
+        with pytest.raises(PermissionDenied):
+            build.step(task, build.LEAD_WRITER, "amend", comment="延期", deadline="2026-06-30")
+        with pytest.raises(ValidationFailed) as unchanged:
+            build.step(task, build.OFFICE_MANAGER, "amend", comment="同上", cadence=task.cadence)
+        assert set(unchanged.value.fields) == {"deadline"}
+        with pytest.raises(ValidationFailed) as past:
+            build.step(task, build.OFFICE_MANAGER, "amend", comment="x", deadline="2026-04-01")
+        assert set(past.value.fields) == {"deadline"}
+        amended = build.step(
+            task, build.OFFICE_MANAGER, "amend", comment="市安委会决定延期。", deadline="2026-06-30"
+        )
+    assert amended.deadline == dt.date(2026, 6, 30) and amended.state == task.state
+    assert amended.deadline_overdue_since is None and amended.deadline_escalation_level == 0
+    assert not amended.overdue
+    event = amended.events.order_by("pk").last()
+    assert event.action == "amend" and event.data["amended"] == {
+        "deadline": ["2026-04-15", "2026-06-30"]
+    }
+    with at(4, 18):
+        assert sweep() == NOTHING
+    with at(6, 28):
+        assert sweep() == counts(deadline_reminded=1)
+    with at(7, 1):
+        assert sweep() == counts(deadline_overdue=1, deadline_escalated=1)
+        assert sweep() == NOTHING
+    assert told(task, f"deadline:{task.pk}:escalate:1:2026-06-30")
 
 
 @override_settings(REDLINE_COMMITTEE_ESCALATION_DAYS=[0, 7])

@@ -28,6 +28,14 @@ from redline.inspections.checklist_data import (
 )
 
 SHIPPED = {"hazchem", "fire", "construction", "gas", "transport"}
+# One checklist per special rectification programme: every line of the sector's standard.
+PROGRAMMES = {
+    "fire-rectification": "gb35181-2017",
+    "construction-rectification": "housing-municipal-2024",
+    "gas-rectification": "urban-gas-2023",
+    "hazchem-rectification": "hazchem-2017",
+    "transport-rectification": "road-transport-2023",
+}
 
 
 # --- the shipped templates ----------------------------------------------------------------
@@ -35,7 +43,8 @@ SHIPPED = {"hazchem", "fire", "construction", "gas", "transport"}
 
 def test_every_shipped_template_validates():
     loaded = load_templates()
-    assert {t.code for t in loaded} == SHIPPED
+    assert {t.code for t in loaded} == SHIPPED | set(PROGRAMMES)
+    assert set(checklist_data.campaign_programmes()) == set(PROGRAMMES)
     for path in sorted(checklist_data.DATA.glob("*.json")):
         again = validate(json.loads(path.read_text(encoding="utf-8")))
         assert path.name == f"{again.code}-v{again.version}.json"
@@ -56,6 +65,27 @@ def test_shipped_template_shape(code):
     # Not confirmed, so it says why.
     assert shipped.status == "partial"
     assert shipped.gaps
+
+
+@pytest.mark.parametrize("code", sorted(PROGRAMMES))
+def test_campaign_checklist_asks_every_line_of_its_standard(code):
+    """A programme's checklist asks each line of its standard once, as a compliance item
+    whose non-compliant answer is that major hazard, with a photo; a line's status carries
+    into its citation."""
+    shipped = template(code)
+    assert shipped.campaign == code
+    standard = standards.determination_standards()[PROGRAMMES[code]]
+    lines = [entry.id for entry in standard.items if entry.kind in ("situation", "direct")]
+    assert sorted(shipped.determination_items) == sorted(lines)  # grouped by the groups
+    assert len(shipped.items) == len(lines)
+    for entry in shipped.items:
+        cited = entry.determination()
+        assert cited is not None and cited.standard_id == standard.id
+        assert entry.answer == "compliance" and entry.photo_required
+        if not cited.confirmed:
+            assert entry.legal_basis_status != "confirmed", entry.code
+    assert checklist_data.stale_links(shipped) == []
+    assert shipped.status == "confirmed" or shipped.gaps
 
 
 @pytest.mark.parametrize("code", sorted(SHIPPED))

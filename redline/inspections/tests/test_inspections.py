@@ -8,16 +8,19 @@ import datetime as dt
 from itertools import count
 
 import pytest
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 
 from redline.accounts.models import User
+from redline.campaigns import selectors as campaign_selectors
+from redline.campaigns.models import Campaign
 from redline.conftest import login
 from redline.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from redline.core.tests.queries import assert_flat
 from redline.hazards.models import Hazard, Photo
 from redline.hazards.tests.factories import JPEG
 from redline.hazards.vocab import HazardLevel, HazardSource
-from redline.inspections import checklist, services
+from redline.inspections import checklist, demo, services
 from redline.inspections.models import Answer, Finding, Inspection, Receipt
 from redline.inspections.tests import build
 from redline.inspections.vocab import FindingState, InspectionState
@@ -428,3 +431,73 @@ def test_one_view_of_a_unit_inspections_by_every_body(team, world, client):
     assert f"{done.number}-1" in page  # its open finding
     login(client, "fire_d1-viewer")  # does not see the unit
     assert client.get(url).status_code == 404
+
+
+# --- under a special rectification campaign ----------------------------------------------
+
+
+def campaign_of(code: str, sector: str, standard: str) -> Campaign:
+    today = timezone.localdate()
+    made = Campaign(
+        name=f"{sector} campaign",
+        code=code,
+        starts_on=today.replace(month=1, day=1),
+        ends_on=today.replace(month=12, day=31),
+        standards=[standard],
+    )
+    made.sector_list = [sector]
+    made.full_clean()
+    made.save()
+    return made
+
+
+def test_an_inspection_under_a_campaign_asks_its_programme_checklist(team):
+    demo.checklists_load()
+    hazchem = campaign_of("hazchem-rectification", "hazchem", "hazchem-2017")
+    fire = campaign_of("fire-rectification", "fire", "gb35181-2017")
+    # A campaign that does not cover the unit is refused by name, and nothing is planned.
+    with pytest.raises(ValidationFailed) as failure:
+        services.inspection_plan(actor=team.inspector, data=plan(team, campaign=fire.pk))
+    assert set(failure.value.fields) == {"campaign"}
+    assert not Inspection.objects.exists()
+    inspection, _created = services.inspection_plan(
+        actor=team.inspector, data=plan(team, campaign=hazchem.pk)
+    )
+    assert inspection.campaign == hazchem
+    assert inspection.template is not None
+    assert inspection.template.code == "hazchem-rectification"
+    # Without a campaign the unit's standing checklist; a chosen one wins over the campaign's.
+    standing, _ = services.inspection_plan(actor=team.inspector, data=plan(team))
+    assert standing.template is not None and standing.template.code == "hazchem"
+    chosen, _ = services.inspection_plan(
+        actor=team.inspector, data=plan(team, campaign=hazchem.pk, template=team.template.pk)
+    )
+    assert chosen.template == team.template and chosen.campaign == hazchem
+
+
+def test_a_campaign_line_found_is_a_major_hazard_and_a_visit_counts_in_its_progress(team, world):
+    hazchem = campaign_of("hazchem-rectification", "hazchem", "hazchem-2017")
+    city = user(world.username("cityhall", "manager"))
+
+    def inspected() -> int:
+        return campaign_selectors.headlines(city, [hazchem])[hazchem.pk].totals.inspected
+
+    before = inspected()
+    team.template = build.template("hazchem-rectification")
+    clean = build.completed(team, bad=0)  # nothing found: only the visit itself counts
+    assert clean.completed_at is not None and not clean.findings.exists()
+    assert inspected() == before + 1
+    done = build.completed(team, bad=1)
+    finding = done.findings.get()
+    assert finding.determination_item == "HC-01" and finding.level == HazardLevel.MAJOR
+    hazard = Hazard.objects.get(pk=finding.hazard_id)
+    assert hazard.is_major and hazard.determination_items == ["HC-01"]
+
+
+def test_a_campaign_names_only_a_programme_some_checklist_is_written_for():
+    today = timezone.localdate()
+    made = Campaign(name="x", code="no-such-programme", starts_on=today, ends_on=today)
+    made.sector_list = ["hazchem"]
+    with pytest.raises(DjangoValidationError) as failure:
+        made.full_clean()
+    assert set(failure.value.message_dict) == {"code"}
