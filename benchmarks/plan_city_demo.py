@@ -3,7 +3,10 @@ demo (what `redline plan-inspections` without files and the plan page do).
 
 Builds the city-scale demo (`redline demo --scale city`) into its own database once
 (REDLINE_BENCH_DATABASE_URL, default a SQLite file under var/bench/; a postgres:// URL is
-created when missing), then times: reading the libraries (targets with their risk levels
+created when missing): by default only what the planner reads (the city, its units and
+users, the risk inventories and the inspections module with its libraries: the other
+modules' steps take most of the build's half hour and the planner reads none of them), with
+--whole every step. Then it times: reading the libraries (targets with their risk levels
 and last inspections, inspectors with competences and recusals), the plan drawn in-process,
 `plan_draft` as the plan page calls it (drawn and kept as a draft), and the
 `redline plan-inspections --year Y --seed S` process end to end. Prints figures (median of
@@ -64,13 +67,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--whole", action="store_true", help="build every demo step")
     parser.add_argument(
         "--database-url",
-        default=os.environ.get(
-            "REDLINE_BENCH_DATABASE_URL", f"sqlite:///{BENCH / 'city-demo.sqlite3'}"
-        ),
+        default=os.environ.get("REDLINE_BENCH_DATABASE_URL"),
     )
     args = parser.parse_args()
+    if args.database_url is None:
+        name = "city-demo-whole" if args.whole else "city-demo-planner"
+        args.database_url = f"sqlite:///{BENCH / name}.sqlite3"
     setup(args.database_url)
 
     from django.contrib.auth import get_user_model
@@ -88,7 +93,17 @@ def main() -> None:
     if not Region.objects.exists():
         print(f"Building the city-scale demo into {args.database_url} (once) ...", flush=True)
         started = time.perf_counter()
-        demo.build(seed=args.seed, scale="city", progress=lambda m: print("  " + m, flush=True))
+        steps = [
+            step
+            for step in demo.STEPS
+            if args.whole or step.__module__ in ("redline.risk.demo", "redline.inspections.demo")
+        ]
+        demo.build_city(
+            seed=args.seed,
+            scale="city",
+            progress=lambda m: print("  " + m, flush=True),
+            steps=steps,
+        )
         print(f"  built in {time.perf_counter() - started:.0f} s", flush=True)
     planner = get_user_model().objects.get(username="city-manager")
     year = timezone.localdate().year + 2  # a year the demo has not planned
@@ -99,9 +114,7 @@ def main() -> None:
     )
 
     rules = plan_rules()
-    read, (targets, inspectors) = median_seconds(
-        lambda: (planning.targets_of(None), planning.inspectors_of(None)), args.runs
-    )
+    read, (targets, inspectors) = median_seconds(lambda: planning.libraries(None), args.runs)
     drawn, plan = median_seconds(
         lambda: planning.plan(targets, inspectors, rules, year=year, seed=42), args.runs
     )

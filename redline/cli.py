@@ -13,7 +13,7 @@ import sys
 # `plan-inspections` without its files reads the database instead; that path signs nothing
 # either (the key only signs sessions, form stamps and hashes public reporters' addresses),
 # so a throw-away key cannot break it.
-COMPUTE_ONLY = {"hazard-sources", "detect", "plan-inspections"}
+COMPUTE_ONLY = {"hazard-sources", "detect", "plan-inspections", "accidents"}
 
 
 def main() -> None:

@@ -76,6 +76,10 @@ INSTALLED_APPS = [
     "redline.campaigns",
     "redline.epidemic",
     "redline.medical",
+    "redline.training",
+    "redline.accidents",
+    "redline.assessment",
+    "redline.reports",
 ]
 
 MIDDLEWARE = [

@@ -15,7 +15,11 @@ urlpatterns = [
     path("", include("redline.hazards.urls")),
     path("", include("redline.inspections.urls")),
     path("", include("redline.committee.urls")),
+    path("", include("redline.accidents.urls")),
+    path("", include("redline.assessment.urls")),
     path("", include("redline.campaigns.urls")),
     path("", include("redline.medical.urls")),
+    path("", include("redline.training.urls")),
+    path("", include("redline.reports.urls")),
     path("epidemic/", include("redline.epidemic.urls")),
 ]

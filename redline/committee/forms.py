@@ -218,7 +218,7 @@ class TaskStepForm(workflow_web.StepForm):
     )
     outcome = forms.CharField(label=_("Measurable outcome"), max_length=300, required=False)
     target_value = forms.DecimalField(
-        label=_("Target"),
+        label=_("Target value"),
         required=False,
         max_digits=14,
         decimal_places=2,

@@ -99,7 +99,7 @@ AMENDED = {
     "next_report_due": _("Next report due"),
     "cadence": _("Reporting cadence"),
     "outcome": _("Measurable outcome"),
-    "target_value": _("Target"),
+    "target_value": _("Target value"),
 }
 LEAD = _("the lead department")
 REPORTERS = _("the bodies the task names and the governments of its regions")

@@ -103,7 +103,9 @@ def _forbidden(request: HttpRequest, exc: DjangoPermissionDenied) -> HttpRespons
 
 
 def register_routers() -> None:
+    from redline.accidents.api import router as accidents_router
     from redline.accounts.api import router as accounts_router
+    from redline.assessment.api import router as assessment_router
     from redline.committee.api import router as committee_router
     from redline.core.audit_api import router as audit_router
     from redline.epidemic.api_counts import router as epidemic_counts_router
@@ -113,6 +115,7 @@ def register_routers() -> None:
     from redline.medical.api import router as medical_router
     from redline.organisations.api import router as organisations_router
     from redline.risk.api import router as risk_router
+    from redline.training.api import router as training_router
 
     api.add_router("/", organisations_router)
     api.add_router("/", accounts_router)
@@ -121,9 +124,12 @@ def register_routers() -> None:
     api.add_router("/", hazards_router)
     api.add_router("/", inspections_router)
     api.add_router("/", committee_router)
+    api.add_router("/", accidents_router)
     api.add_router("/", medical_router)
     api.add_router("/", epidemic_counts_router)
     api.add_router("/", epidemic_signals_router)
+    api.add_router("/", training_router)
+    api.add_router("/", assessment_router)
 
 
 register_routers()

@@ -32,8 +32,16 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((reverse("campaign-list"), _("Special rectification"), "campaigns"))
         items.append((reverse("hazard-list"), _("Hidden hazards"), "hazards"))
         items.append((reverse("inspection-list"), _("Inspections"), "inspections"))
+        items.append((reverse("accident-list"), _("Accidents"), "accidents"))
+        if is_government_side(user):
+            items.append((reverse("training-list"), _("Training"), "training"))
+    if concern.safety and is_government_side(user):
+        items.append((reverse("cockpit"), _("City cockpit"), "cockpit"))
+        items.append((reverse("situation-report"), _("Situation report"), "reports"))
     if concern.committee:
         items.append((reverse("committee-dashboard"), _("Safety Committee"), "committee"))
+        if is_government_side(user):
+            items.append((reverse("assessment-list"), _("Assessment"), "assessment"))
     if concern.epidemic:
         items.append((reverse("epidemic:dashboard"), _("Epidemic monitoring"), "epidemic"))
     if concern.capacity:

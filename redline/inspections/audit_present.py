@@ -241,14 +241,83 @@ def sections(paper: AuditPaper, inspection: Inspection) -> list[Section]:
                 ),
             ],
         ),
-        Section(
+        _training_section(training),
+    ]
+
+
+def _training_section(training: dict[str, Any]) -> Section:
+    """The unit's people against the training requirements (a paper drawn before the
+    training records existed says so)."""
+    if not training.get("available"):
+        return Section(
             "training",
             _("Training hours and certificates"),
             [],
             [],
-            note="" if training.get("available") else str(TRAINING_NOT_AVAILABLE),
-        ),
+            note=str(TRAINING_NOT_AVAILABLE),
+        )
+    people = training["people"]
+    yes, no = _("yes"), _("no")
+    rows = [
+        [
+            p["person"],
+            p["post"],
+            p["required_hours"],
+            p["hours"],
+            p["certificate"] or "—",
+            p["certificate_valid_until"] or "—",
+            yes if p["meets_requirement"] else no,
+        ]
+        for p in people
     ]
+    links = [reverse("training-person", args=[p["id"]]) if p.get("id") else "" for p in people]
+    requirements = [
+        [
+            r["code"] if r.get("code") else r["post"],
+            r["initial_hours"],
+            r["annual_hours"],
+            "、".join(r["certificate"]) or "—",
+            r["source"],
+        ]
+        for r in training["requirements"]
+    ]
+    lacking = sum(1 for p in people if not p["meets_requirement"])
+    return Section(
+        "training",
+        _("Training hours and certificates"),
+        [(_("People"), len(people)), (_("Not meeting the requirements"), lacking)],
+        [
+            Table(
+                "training-people",
+                _("People"),
+                len(people),
+                [
+                    _("Person"),
+                    _("Post"),
+                    _("Refresher hours required"),
+                    _("Refresher hours last year"),
+                    _("Certificates held"),
+                    _("First expiry of a required certificate"),
+                    _("Meets the requirements"),
+                ],
+                rows,
+                links,
+            ),
+            Table(
+                "training-requirements",
+                _("Requirements"),
+                len(requirements),
+                [
+                    _("Rule"),
+                    _("Initial hours"),
+                    _("Annual refresher hours"),
+                    _("Certificates"),
+                    _("Basis"),
+                ],
+                requirements,
+            ),
+        ],
+    )
 
 
 def field_label(name: str) -> str:

@@ -8,6 +8,7 @@ personal data)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import secrets
 from collections import Counter
@@ -117,8 +118,22 @@ def inspectors_of(user: User | None) -> list[Inspector]:
 
 def plan_from_database(*, year: int, seed: int, user: User | None = None) -> Plan:
     """The plan of the city's libraries (`redline plan-inspections` without files), or of
-    those the user may plan with."""
-    return plan(targets_of(user), inspectors_of(user), plan_rules(), year=year, seed=seed)
+    those the user may plan with. A recusal of a unit that is not a target this year (closed,
+    suspended, archived, outside the user's targets) has nothing to exclude and is left out."""
+    targets, inspectors = libraries(user)
+    return plan(targets, inspectors, plan_rules(), year=year, seed=seed)
+
+
+def libraries(user: User | None = None) -> tuple[list[Target], list[Inspector]]:
+    """The planner's two libraries from the database: the targets, and the inspectors with
+    their recusals of those targets."""
+    targets = targets_of(user)
+    ids = {t.id for t in targets}
+    inspectors = [
+        dataclasses.replace(i, recuse=i.recuse & ids) if i.recuse - ids else i
+        for i in inspectors_of(user)
+    ]
+    return targets, inspectors
 
 
 def clashes(draft: InspectionPlan) -> list[tuple[Enterprise, int, str]]:

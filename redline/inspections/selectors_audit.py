@@ -18,8 +18,11 @@ same local date and time twelve months earlier, unless given):
   closed in the period on a later local date than their deadline; major hazards (not
   dismissed) that are open at `end` or were reported or closed in the period, each with
   which of its five implementations (`plan_*`) is missing.
-- **training**: hours and certificates against requirements, not available until the
-  training records exist (the shape is `TRAINING_SHAPE`).
+- **training**: each person of the unit against the training requirements on the paper's
+  day (`training.selectors.audit_section`, in the shape `TRAINING_SHAPE`): the refresher hours
+  asked of them and those of the last full year, the certificates they hold, the first
+  expiry among those they must hold, whether they meet every requirement (and what they
+  lack); and the requirements that apply, with their sources.
 
 The sample's populations (`populations`), each in its stable natural order:
 
@@ -48,6 +51,7 @@ from redline.inspections.vocab import AuditSampleKind
 from redline.inspections.workflow import of_the_body, on_the_team
 from redline.risk.models import ControlMeasure, RiskEvent, RiskUnit
 from redline.risk.vocab import ControlMode
+from redline.training.selectors import audit_section
 
 # How many rows a section's list keeps (its count is always complete).
 LIST_LIMIT = 200
@@ -64,13 +68,13 @@ FIVE_IMPLEMENTATIONS = (
     "plan_deadline",
     "plan_contingency",
 )
-# The training section until the training module exists: its rows will be one per person
-# who must be trained, as below.
+# The training section (`training.selectors.audit_section`): one row per person of the unit.
 TRAINING_SHAPE: dict[str, Any] = {
-    "available": False,
+    "available": True,
     "people": [],  # {"person", "post", "required_hours", "hours", "certificate",
-    #                 "certificate_valid_until", "meets_requirement"}
-    "requirements": [],  # {"post", "initial_hours", "annual_hours", "certificate", "source"}
+    #                 "certificate_valid_until", "meets_requirement", "id", "problems"}
+    "requirements": [],  # {"post", "initial_hours", "annual_hours", "certificate", "source",
+    #                       "status", "code"}
 }
 
 type Row = dict[str, Any]
@@ -284,7 +288,7 @@ def sections(user: Any, unit_id: int, start: dt.datetime, end: dt.datetime) -> R
         "coverage": coverage(user, unit_id),
         "tasks": tasks(user, unit_id, start, end),
         "hazards": hazards(user, unit_id, start, end),
-        "training": dict(TRAINING_SHAPE),
+        "training": audit_section(user, unit_id, end),
     }
 
 

@@ -135,6 +135,9 @@ ALLOWED: dict[str, str] = {
     "redline/epidemic/services_signals.py:_bodies:Organisation": (
         "the bodies a signal is announced to (the directory), for routing"
     ),
+    "redline/accidents/services.py:_next_number:Accident": (
+        "an accident's number is the year's next one city-wide: only the highest number is read"
+    ),
 }
 
 

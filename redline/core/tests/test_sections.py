@@ -40,7 +40,7 @@ LEVELS = {
     "enterprise": "ent",
 }
 GENERAL = {"home", "regions", "enterprises", "tokens"}
-SAFETY = {"riskmap", "campaigns", "hazards", "inspections"}
+SAFETY = {"riskmap", "campaigns", "hazards", "inspections", "accidents"}
 # The menu of each level's inspector (besides GENERAL); "tasks" is the units' own
 # inspection tasks for a unit's account, the units' self-inspection (read-only) and
 # reporting what an inspection found for the government side; "committee" the Safety
@@ -58,6 +58,17 @@ NAV = {
     "enterprise": SAFETY | {"parks", "tasks"},
 }
 UNIT_ACCOUNTS = {"hospital", "enterprise"}
+# The city cockpit and the situation report: the government bodies that safety concerns.
+for _level in ("city", "committee", "district", "subdistrict", "dept", "health"):
+    NAV[_level] = NAV[_level] | {"cockpit", "reports"}
+# Education and training: the government bodies that safety concerns (a unit sees its own
+# training on its unit page).
+for _level in ("city", "committee", "district", "subdistrict", "dept", "health"):
+    NAV[_level] = NAV[_level] | {"training"}
+# The assessment of districts: the government bodies and departments the Safety Committee's
+# work concerns (they read the published ranking).
+for _level in ("city", "committee", "district", "subdistrict", "dept", "health"):
+    NAV[_level] = NAV[_level] | {"assessment"}
 # The overview's sections, by what each stands for in NAV.
 SECTIONS = {"home-safety": "hazards", "home-epidemic": "epidemic", "home-capacity": "medical"}
 

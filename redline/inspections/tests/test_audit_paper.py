@@ -35,9 +35,11 @@ from redline.inspections.vocab import (
     FindingState,
     InspectionState,
 )
-from redline.organisations.models import Enterprise, Organisation
+from redline.organisations.models import Enterprise, Organisation, Person
 from redline.organisations.vocab import DepartmentType, OrganisationKind
 from redline.risk.models import ControlMeasure, RiskEvent, RiskUnit
+from redline.training import services as training
+from redline.training.vocab import CertificateKind
 
 pytestmark = pytest.mark.django_db
 
@@ -216,8 +218,62 @@ def ids(listed) -> set[int]:
     return {row["id"] for row in listed["items"]}
 
 
+def trained(team: build.Team) -> tuple[Person, Person]:
+    """The unit's main responsible person with last year's refresher hours and a valid
+    certificate (compliant), and a chlorination operator without a certificate."""
+    boss = Person.objects.get(enterprise=team.enterprise, role="main_responsible")
+    training.training_record_add(
+        actor=team.unit_user,
+        data=training.TrainingRecordInput.of(
+            {
+                "person": boss.pk,
+                "course": "再培训",
+                "hours": "16",
+                "day": "2025-05-01",
+                "level": "company",
+                "purpose": "refresher",
+            }
+        ),
+    )
+    training.certificate_add(
+        actor=team.unit_user,
+        data=training.CertificateInput.of(
+            {
+                "person": boss.pk,
+                "kind": "main_responsible",
+                "number": "A-1",
+                "issued_on": "2025-01-10",
+            }
+        ),
+    )
+    operator = Person.objects.create(
+        name="操作工", role="post_holder", post="氯化工", enterprise=team.enterprise
+    )
+    training.training_profile_save(
+        actor=team.unit_user,
+        data=training.TrainingProfileInput.of(
+            {"person": operator.pk, "operations": ["hazchem-chlorination"]}
+        ),
+    )
+    training.training_record_add(
+        actor=team.unit_user,
+        data=training.TrainingRecordInput.of(
+            {
+                "person": operator.pk,
+                "course": "再培训",
+                "hours": "20",
+                "day": "2025-05-01",
+                "level": "team",
+                "purpose": "refresher",
+            }
+        ),
+    )
+    return boss, operator
+
+
 def test_the_sections_list_what_the_records_say(team):
     known = Known(team)
+    boss, operator = trained(team)
     inspection = audit(team)
     paper = draw(team, inspection, seed=7)
     assert paper.seed == 7 and paper.drawn_at == NOW
@@ -254,7 +310,28 @@ def test_the_sections_list_what_the_records_say(team):
     assert hz["major"]["complete"] == 1
     partial = next(h for h in hz["major"]["items"] if h["id"] == known.major_partial.pk)
     assert partial["missing"] == ["plan_funds", "plan_deadline", "plan_contingency"]
-    assert paper.sections["training"]["available"] is False
+    training = paper.sections["training"]
+    assert training["available"] is True
+    people = {row["person"]: row for row in training["people"]}
+    assert set(people) == {boss.name, operator.name}
+    assert people[boss.name] | {"id": None} == {
+        "person": boss.name,
+        "post": str(boss.get_role_display()),
+        "required_hours": "16",
+        "hours": "16.0",
+        "certificate": f"{CertificateKind.MAIN_RESPONSIBLE.label} A-1",
+        "certificate_valid_until": "2028-01-09",
+        "meets_requirement": True,
+        "id": None,
+        "problems": [],
+    }
+    assert people[operator.name]["meets_requirement"] is False
+    assert people[operator.name]["problems"] == ["certificate_missing"]
+    assert people[operator.name]["certificate_valid_until"] is None
+    codes = {r["code"]: r for r in training["requirements"]}
+    assert codes["leader-high-risk"]["certificate"] == ["main_responsible"]
+    assert codes["employee-high-risk"]["certificate"] == ["special_operation"]
+    assert "S12b" in codes["employee-high-risk"]["source"]
     # The sample: the recorded tasks, the hazards closed in the period, the live measures.
     sampled = {(s.kind, s.record_id) for s in paper.samples.all()}
     assert sampled == {
@@ -543,7 +620,8 @@ def test_the_page_shows_the_sections_and_marks_by_htmx(team, client):
     text = client.get(f"/inspections/{inspection.pk}/audit-paper/").content.decode()
     for shown in ("U-bare", "E-bare", "Check the hose", known.overdue.number, "UNCONFIRMED"):
         assert shown in text, shown
-    assert "Not available until the training records exist" in text
+    assert "Not available until the training records exist" not in text
+    assert "leader-high-risk" in text  # the training section's requirements
     bad = client.post(f"/inspections/{inspection.pk}/audit-paper/draw/", {"seed": "x"})
     assert bad.status_code == 302 and AuditPaper.objects.get().seed == 99
     check_in(team, inspection)

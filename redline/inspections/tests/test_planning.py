@@ -70,6 +70,16 @@ def test_the_database_path_is_the_engine_on_the_registry(library):
     assert str(recused.pk) in {e.target for e in city.inspections}
 
 
+def test_a_recusal_of_a_unit_not_planned_this_year_is_left_out(library):
+    profiles, _recused = library
+    closed = Enterprise.objects.get(name="U-S11-hazchem")
+    Enterprise.objects.filter(pk=closed.pk).update(status="closed")
+    profiles[1].recusals.add(closed)  # nothing to exclude: the unit is no target now
+    city = planning.plan_from_database(year=YEAR, seed=7)
+    assert str(closed.pk) not in {t.id for t in city.design.targets}
+    assert all(i.recuse <= {t.id for t in city.design.targets} for i in city.design.inspectors)
+
+
 def test_draft_preview_publish_once(library, client):
     planner = User.objects.get(username="cityhall-manager")
     draft = planning.plan_draft(actor=planner, year=YEAR, seed=11)

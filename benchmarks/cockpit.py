@@ -1,0 +1,141 @@
+"""Benchmark: the city cockpit (/cockpit/) and the situation report's figures at a demo scale.
+
+Builds the demo at `--scale` into its own database once (province: PostgreSQL,
+REDLINE_BENCH_DATABASE_URL, default postgres://127.0.0.1:5432/redline_bench_province, created
+when missing; city and small: a SQLite file under var/bench/), then times through Django's
+full request stack, for the city's and a district's user: the cockpit's first render in a
+fresh process (the first request, cold) and then the median and 90th percentile of --runs
+renders, with the number of queries of one render; the report page's preview; and the
+figures alone (`figures.compute`). Prints figures; asserts nothing.
+
+    .venv/bin/python benchmarks/cockpit.py [--scale province|city|small] [--runs 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+PROVINCE_URL = "postgres://postgres@127.0.0.1:5432/redline_bench_province"
+
+
+def setup(database_url: str) -> None:
+    bench_dir = ROOT / "var" / "bench"
+    bench_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["REDLINE_DATABASE_URL"] = database_url
+    os.environ.setdefault("REDLINE_DEMO", "1")
+    os.environ.setdefault("REDLINE_VAR_DIR", str(bench_dir))
+    os.environ["REDLINE_ALLOWED_HOSTS"] = "testserver"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "redline.settings")
+    sys.path.insert(0, str(ROOT))
+    if database_url.startswith("postgres"):
+        _create_database(database_url)
+    import django
+
+    django.setup()
+
+
+def _create_database(url: str) -> None:
+    from urllib.parse import urlparse
+
+    import psycopg
+
+    parts = urlparse(url)
+    name = parts.path.lstrip("/")
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def timed(client: Any, url: str, runs: int) -> tuple[float, float, float, int, int]:
+    """(first ms, median ms, p90 ms, queries of one render, status)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    started = time.perf_counter()
+    response = client.get(url)
+    first = (time.perf_counter() - started) * 1000
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        response = client.get(url)
+        samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    p90 = samples[max(0, int(len(samples) * 0.9) - 1)]
+    return first, statistics.median(samples), p90, len(queries), response.status_code
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", choices=("small", "city", "province"), default="province")
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--database-url", default=os.environ.get("REDLINE_BENCH_DATABASE_URL"))
+    args = parser.parse_args()
+    url = args.database_url or (
+        PROVINCE_URL
+        if args.scale == "province"
+        else f"sqlite:///{ROOT / 'var' / 'bench' / f'cockpit-{args.scale}.sqlite3'}"
+    )
+    setup(url)
+
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    from redline.accidents.models import Accident
+    from redline.accounts.models import User
+    from redline.hazards.models import Hazard
+    from redline.organisations import demo
+    from redline.organisations.models import Enterprise, Region
+    from redline.reports.figures import Period, compute
+
+    call_command("migrate", verbosity=0, interactive=False)
+    if not Region.objects.exists():
+        print(f"Building the {args.scale}-scale demo into {url} (once) ...")
+        started = time.perf_counter()
+        demo.build(seed=args.seed, scale=args.scale, progress=lambda m: print("  " + m, flush=True))
+        print(f"  built in {time.perf_counter() - started:.0f} s")
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE")
+    print(
+        f"{args.scale}: {Enterprise.objects.count():,} units, {Hazard.objects.count():,} hazards, "
+        f"{Accident.objects.count():,} accidents ({connection.vendor})"
+    )
+    period = Period.current("quarter", timezone.localdate())
+    print(f"{'user':<16} {'request':<26} {'first ms':>9} {'median ms':>10} {'p90 ms':>8} "
+          f"{'queries':>8}  status")  # fmt: skip
+    for username in ("city-viewer", "district-viewer"):
+        client = Client()
+        client.force_login(User.objects.get(username=username))
+        for label, path in (
+            ("cockpit", "/cockpit/"),
+            ("report page (preview)", f"/reports/situation/?period={period.code}"),
+        ):
+            first, median, p90, queries, status = timed(client, path, args.runs)
+            print(
+                f"{username:<16} {label:<26} {first:>9.0f} {median:>10.0f} {p90:>8.0f} "
+                f"{queries:>8}  {status}"
+            )
+        reader = User.objects.get(username=username)
+        started = time.perf_counter()
+        compute(reader, period)
+        print(
+            f"{username:<16} {'figures alone':<26} {(time.perf_counter() - started) * 1000:>9.0f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

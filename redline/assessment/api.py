@@ -1,0 +1,149 @@
+"""The assessment API: the assessments the caller sees, and one with its scored, ranked
+districts (from the frozen inputs of a published assessment, live for a draft)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ninja import Field, Router, Schema
+from pydantic import BaseModel, ConfigDict
+
+from redline.assessment import selectors, services
+from redline.assessment.models import Assessment
+from redline.assessment.workflow import ASSESSMENT
+from redline.core.web import UserRequest
+from redline.core.workflow import steps_description
+
+router = Router(tags=["assessment"])
+
+
+class StepIn(BaseModel):
+    """A step's fields reach the kernel as sent; unknown ones are named there (422)."""
+
+    model_config = ConfigDict(extra="allow")
+    version: int = Field(..., description="The version you read; a stale one answers 409.")
+
+
+class AssessmentOut(Schema):
+    id: int
+    title: str
+    scheme_version: str
+    subject_kind: str
+    year: int
+    period_kind: str
+    period_index: int
+    period: str
+    state: str
+    published_at: dt.datetime | None
+    version: int
+
+
+class LineOut(Schema):
+    indicator: str
+    family: str
+    points: float
+    max: float
+    value: float | None
+    missing: bool
+    empty: bool
+
+
+class ScoreOut(Schema):
+    region_id: int
+    region: str
+    rank: int
+    total: float
+    base: float
+    bonus: float
+    grade: str
+    vetoes: list[str]
+    change: float | None
+    lines: list[LineOut] | None  # only where the caller may drill into the district
+
+
+class AssessmentDetailOut(AssessmentOut):
+    scores: list[ScoreOut]
+
+
+def _out(record: Assessment) -> dict[str, Any]:
+    return {
+        "id": record.pk,
+        "title": record.title,
+        "scheme_version": record.scheme_version,
+        "subject_kind": record.subject_kind,
+        "year": record.year,
+        "period_kind": record.period_kind,
+        "period_index": record.period_index,
+        "period": record.period_label,
+        "state": record.state,
+        "published_at": record.published_at,
+        "version": record.version,
+    }
+
+
+@router.get("/assessments", response=list[AssessmentOut], summary="Assessments you see")
+def list_assessments(request: UserRequest) -> list[dict[str, Any]]:
+    return [_out(a) for a in selectors.assessment_list(request.user)]
+
+
+@router.get(
+    "/assessments/{assessment_id}",
+    response=AssessmentDetailOut,
+    summary="One assessment with its ranked scores",
+)
+def get_assessment(request: UserRequest, assessment_id: int) -> dict[str, Any]:
+    return _detail(request, assessment_id)
+
+
+@router.post(
+    "/assessments/{assessment_id}/steps/{action}",
+    response=AssessmentDetailOut,
+    summary="Take a step of an assessment (publish: freeze the inputs)",
+    description=steps_description(ASSESSMENT),
+)
+def assessment_step(
+    request: UserRequest, assessment_id: int, action: str, payload: StepIn
+) -> dict[str, Any]:
+    services.assessment_step(
+        actor=request.user,
+        assessment_id=assessment_id,
+        action=action,
+        version=payload.version,
+        data=payload.model_dump(exclude={"version"}),
+    )
+    return _detail(request, assessment_id)
+
+
+def _detail(request: UserRequest, assessment_id: int) -> dict[str, Any]:
+    record = selectors.assessment_get(request.user, assessment_id)
+    table = selectors.table(request.user, record)
+    scores = [
+        {
+            "region_id": row.region_id,
+            "region": row.name,
+            "rank": row.result.rank,
+            "total": row.result.total,
+            "base": row.result.base,
+            "bonus": row.result.bonus,
+            "grade": row.result.grade,
+            "vetoes": list(row.result.vetoes),
+            "change": row.change,
+            "lines": [
+                {
+                    "indicator": line.key,
+                    "family": line.family,
+                    "points": line.points,
+                    "max": line.max,
+                    "value": line.value,
+                    "missing": line.missing,
+                    "empty": line.empty,
+                }
+                for line in row.result.lines
+            ]
+            if row.drill
+            else None,
+        }
+        for row in table.rows
+    ]
+    return _out(record) | {"scores": scores}

@@ -1,0 +1,123 @@
+"""The demo's assessments: last year's district assessment, published (its inputs frozen from
+the demo's hazards, inspections, key tasks, training, campaigns and accidents, with the
+office's entered items and their evidence; last year's district control indicators are
+set where the accidents demo set none), and this year's draft, computed live. Runs after
+the accidents and training steps (the app comes after them in INSTALLED_APPS)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from redline.accidents import selectors as accident_selectors
+from redline.accidents import services as accident_services
+from redline.assessment import selectors, services
+from redline.assessment.models import Assessment
+from redline.organisations.access import role_allows
+from redline.organisations.models import Enterprise, Organisation, Region
+from redline.organisations.vocab import OrganisationKind, RegionLevel
+
+
+def _office_manager() -> Any:
+    office = Organisation.objects.filter(
+        kind=OrganisationKind.COMMITTEE_OFFICE, region__level=RegionLevel.CITY
+    ).first()
+    if office is None:
+        return None
+    people = get_user_model().objects.filter(organisation=office, is_active=True)
+    return next((u for u in people.order_by("username") if role_allows(u, "manage")), None)
+
+
+def _enter(builder: Any, actor: Any, record: Assessment) -> None:
+    """The office's marks for every district: entered indicators mostly high, a few bonuses."""
+    items = services.entered_items(record.scheme_version)
+    for district in selectors.districts(actor):
+        for key, (kind, top) in items.items():
+            if kind == "veto":
+                continue
+            if kind == "bonus":
+                if builder.rng.random() > 0.3:
+                    continue
+                points = Decimal(builder.rng.choice((1, 2, 3)))
+            else:
+                share = builder.rng.choice((1.0, 1.0, 0.9, 0.8, 0.6, 0.4))
+                points = Decimal(str(round((top or 0) * share, 1)))
+            evidence = ContentFile(
+                f"{record.year} {district.name} {key}: 考核佐证材料（演示）\n".encode(),
+                name=f"{key}-{district.pk}.txt",
+            )
+            services.entry_set(
+                actor=actor,
+                assessment_id=record.pk,
+                data=services.EntryInput.of(
+                    {"region": district.pk, "item": key, "points": points, "note": "演示数据"}
+                ),
+                evidence=evidence,
+            )
+
+
+def _last_years_ceilings(actor: Any, year: int) -> None:
+    """The districts' control indicators of `year` where the accidents demo set none (it sets
+    this year's): the year before's figures less 10 % (at least 1), as it does, set through
+    the accidents app's service."""
+    start, end = dt.date(year - 1, 1, 1), dt.date(year, 1, 1)
+    tallies = {t.key: t for t in accident_selectors.tally(actor, start, end, by="region")}
+    have = set(
+        accident_selectors.indicators_visible(actor, year)
+        .filter(sector="")
+        .values_list("region_id", flat=True)
+    )
+    for district in selectors.districts(actor):
+        if district.pk in have:
+            continue
+        row = tallies.get(str(district.pk))
+        accident_services.indicator_set(
+            actor=actor,
+            data=accident_services.IndicatorInput.of(
+                {
+                    "year": year,
+                    "region": district.pk,
+                    "max_accidents": max(1, round((row.accidents if row else 0) * 0.9)),
+                    "max_deaths": max(1, round((row.deaths if row else 0) * 0.9)),
+                }
+            ),
+        )
+
+
+def build_assessment(builder: Any, units: list[Enterprise]) -> None:
+    actor = _office_manager()
+    if actor is None or not Region.objects.filter(level=RegionLevel.DISTRICT).exists():
+        return
+    builder.progress("Assessment of districts: last year published, this year a draft")
+    year = timezone.localdate().year
+    _last_years_ceilings(actor, year - 1)
+    last = services.assessment_create(
+        actor=actor,
+        data=services.AssessmentInput.of(
+            {
+                "title": f"{year - 1}年度区县安全生产工作考核",
+                "year": year - 1,
+                "period_kind": "year",
+            }
+        ),
+    )
+    _enter(builder, actor, last)
+    services.assessment_step(
+        actor=actor,
+        assessment_id=last.pk,
+        action="publish",
+        version=last.version,
+        data={"comment": f"市安委办〔{year}〕1号"},
+    )
+    draft = services.assessment_create(
+        actor=actor,
+        data=services.AssessmentInput.of(
+            {"title": f"{year}年度区县安全生产工作考核", "year": year, "period_kind": "year"}
+        ),
+    )
+    _enter(builder, actor, draft)

@@ -1,0 +1,24 @@
+from django.urls import path
+
+from redline.assessment import views
+
+urlpatterns = [
+    path("assessment/", views.assessment_list, name="assessment-list"),
+    path("assessment/<int:pk>/", views.assessment_detail, name="assessment-detail"),
+    path(
+        "assessment/<int:pk>/steps/<str:action>/",
+        views.assessment_step,
+        name="assessment-step",
+    ),
+    path(
+        "assessment/<int:pk>/districts/<int:region_id>/",
+        views.assessment_subject,
+        name="assessment-subject",
+    ),
+    path("assessment/<int:pk>/entries/", views.entry_new, name="assessment-entry"),
+    path(
+        "assessment/entries/<int:entry_id>/evidence/",
+        views.entry_evidence,
+        name="assessment-evidence",
+    ),
+]

@@ -1,0 +1,167 @@
+"""Pages of the assessment: the list (and a new draft), an assessment's ranking table with
+its publish step and timeline, a district's breakdown with the records behind each figure,
+the office's entry form with evidence, and an entry's evidence file. Everything is read
+through the door (`assessment/selectors.py`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from redline.assessment import selectors, services
+from redline.assessment.forms import AssessmentForm, EntryForm, PublishForm, item_choices
+from redline.assessment.models import Assessment, AssessmentEntry
+from redline.assessment.workflow import ASSESSMENT
+from redline.core.errors import DomainError
+from redline.core.web import PageRequest, show_on_form
+from redline.core.workflow.web import StepPage
+from redline.organisations.access import can, may
+
+
+def _nav(request: PageRequest) -> None:
+    request.nav_section = "assessment"
+
+
+@login_required
+def assessment_list(request: PageRequest) -> HttpResponse:
+    _nav(request)
+    manages = can(request.user, "manage")
+    today = timezone.localdate()
+    form = AssessmentForm(
+        request.POST or None,
+        initial={"year": today.year, "period_kind": "year", "period_index": 0},
+    )
+    status = 200
+    if request.method == "POST":
+        if not manages:
+            raise PermissionDenied
+        status = 422
+        if form.is_valid():
+            try:
+                record = services.assessment_create(
+                    actor=request.user, data=services.AssessmentInput.of(form.cleaned_data)
+                )
+            except DomainError as failure:
+                status = show_on_form(form, failure)
+            else:
+                messages.success(request, _("Assessment created as a draft."))
+                return redirect("assessment-detail", record.pk)
+    context = {
+        "assessments": list(selectors.assessment_list(request.user)),
+        "may_manage": manages,
+        "form": form if manages else None,
+    }
+    return render(request, "assessment/list.html", context, status=status)
+
+
+def _get(request: PageRequest, pk: Any) -> Assessment:
+    return selectors.assessment_get(request.user, pk)
+
+
+def _context(request: PageRequest, record: Assessment) -> dict[str, Any]:
+    _nav(request)
+    table = selectors.table(request.user, record)
+    manages = may(request.user, "manage", record)
+    plan = table.scheme
+    context: dict[str, Any] = {
+        "assessment": record,
+        "table": table,
+        "bands": [(b, selectors.label(b.label)) for b in plan.bands],
+        "grade_labels": {b.key: selectors.label(b.label) for b in plan.bands},
+        "provenance": selectors.scheme_data(record.scheme_version).get("provenance", {}),
+        "may_manage": manages,
+    }
+    if manages and not record.is_published:
+        context["entry_form"] = EntryForm(
+            districts=[r for r in selectors.districts(request.user)],
+            items=item_choices(record.scheme_version),
+        )
+        context["entries"] = selectors.entries_of(request.user, record)
+    return context
+
+
+PAGE = StepPage(
+    machine=ASSESSMENT,
+    template="assessment/detail.html",
+    step_url="assessment-step",
+    detail_url="assessment-detail",
+    get=_get,
+    form=lambda request, record, transition, data: PublishForm(data, prefix=transition.name),
+    context=_context,
+)
+
+
+@login_required
+def assessment_detail(request: PageRequest, pk: int) -> HttpResponse:
+    return PAGE.detail(request, pk)
+
+
+@login_required
+def assessment_step(request: PageRequest, pk: int, action: str) -> HttpResponse:
+    if request.method != "POST":
+        return redirect("assessment-detail", pk)
+    return PAGE.step(request, pk, action)
+
+
+@login_required
+def assessment_subject(request: PageRequest, pk: int, region_id: int) -> HttpResponse:
+    _nav(request)
+    record = _get(request, pk)
+    found = selectors.breakdown(request.user, record, region_id)
+    labels = {
+        b.key: selectors.label(b.label) for b in selectors.scheme(record.scheme_version).bands
+    }
+    context = {"assessment": record, "b": found, "grade_label": labels[found.result.grade]}
+    return render(request, "assessment/subject.html", context)
+
+
+@login_required
+def entry_new(request: PageRequest, pk: int) -> HttpResponse:
+    _nav(request)
+    if request.method != "POST":
+        return redirect("assessment-detail", pk)
+    record = Assessment.objects.get_for(request.user, "manage", pk=pk)
+    form = EntryForm(
+        request.POST,
+        request.FILES,
+        districts=selectors.districts(request.user),
+        items=item_choices(record.scheme_version),
+    )
+    status = 422
+    if form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "evidence" and v is not None}
+        try:
+            services.entry_set(
+                actor=request.user,
+                assessment_id=record.pk,
+                data=services.EntryInput.of(data),
+                evidence=form.cleaned_data.get("evidence"),
+            )
+        except DomainError as failure:
+            status = show_on_form(form, failure)
+        else:
+            messages.success(request, _("Item entered."))
+            return redirect("assessment-detail", record.pk)
+    context = _context(request, record) | {"entry_form": form, "record": record}
+    context |= {"steps": [], "timeline": [], "step_url": "assessment-step"}
+    return render(request, "assessment/detail.html", context, status=status)
+
+
+@login_required
+def entry_evidence(request: PageRequest, entry_id: int) -> FileResponse:
+    entry = (
+        AssessmentEntry.objects.restrict(request.user)
+        .select_related("region")
+        .filter(pk=entry_id)
+        .first()
+    )
+    if entry is None or not selectors.may_drill(request.user, entry.region) or not entry.evidence:
+        raise Http404
+    return FileResponse(entry.evidence.open("rb"), as_attachment=True)

@@ -1,0 +1,237 @@
+"""The demo city's training files: for the people of the demo units, when they started, the
+special operations some post holders perform, their training records (initial training with
+three-level education, refresher hours of last year and this year) and their certificates
+(leaders' certificates where the rules ask for them, special-operation certificates), written
+through the services by the city government's manager. Deterministic for a seed.
+
+Some people lapse: about one in seven took too few refresher hours last year, about one in
+six special-operation certificates has expired, a few expire within the reminder window, and
+the first special operator of the first hazardous-chemicals unit has both lapsed hours and an
+expired special-operation certificate (the issue's "done when"). The expiry sweep runs at the
+end, so the reminders and expired flags are on the certificates' timelines.
+
+Only the first `MAX_UNITS` units get files (at the larger scales the others have none, and so
+show as lacking refresher hours)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from redline.organisations.access import role_allows
+from redline.organisations.demo import CITY
+from redline.organisations.models import Enterprise, Organisation, Person, Region
+from redline.organisations.vocab import OrganisationKind, PersonRole
+from redline.training import requirements as req
+from redline.training import services
+from redline.training.deadlines import certificate_expiry_sweep
+
+MAX_UNITS = 120
+TRAINERS = ("安全管理部", "市安全生产培训中心", "车间主任", "班组长", "外聘讲师")
+OPERATIONS = {
+    "hazchem": ("hazchem-chlorination", "hazchem-hydrogenation", "electrical-lv"),
+    "construction": ("height-scaffold", "welding-fusion", "electrical-lv"),
+    "industry": ("welding-fusion", "electrical-lv", "refrigeration-operation"),
+    "gas": ("welding-fusion", "electrical-lv"),
+}
+
+
+def _actor() -> Any:
+    city = Region.objects.filter(code=CITY[2]).first()
+    government = Organisation.objects.filter(
+        region=city, kind=OrganisationKind.GOVERNMENT, enterprise__isnull=True
+    ).first()
+    users = get_user_model().objects.filter(organisation=government, is_active=True)
+    return next((u for u in users.order_by("username") if role_allows(u, "change")), None)
+
+
+def _day(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
+    span = max((end - start).days, 0)
+    return start + dt.timedelta(days=rng.randint(0, span))
+
+
+def _years_ago(today: dt.date, years: int) -> dt.date:
+    return today.replace(year=today.year - years, day=min(today.day, 28))
+
+
+def build_training(builder: Any, units: list[Enterprise]) -> None:
+    actor = _actor()
+    if actor is None:
+        return
+    rng = random.Random(builder.seed * 7919 + 14)
+    today = timezone.localdate()
+    chosen = [u for u in sorted(units, key=lambda u: u.pk) if not u.is_archived][:MAX_UNITS]
+    people = Person.objects.filter(enterprise__in=chosen, is_archived=False).exclude(
+        role=PersonRole.GOVERNMENT_CONTACT
+    )
+    by_unit: dict[int, list[Person]] = {}
+    for person in people.order_by("enterprise_id", "id"):
+        by_unit.setdefault(person.enterprise_id or 0, []).append(person)
+    forced = False
+    serial = 0
+    for unit in chosen:
+        sectors = unit.sector_list
+        operations = next((OPERATIONS[s] for s in sectors if s in OPERATIONS), ())
+        for person in by_unit.get(unit.pk, []):
+            leader = person.role != PersonRole.POST_HOLDER
+            started = _years_ago(today, rng.randint(2, 9) if leader else rng.randint(1, 8))
+            if not leader and rng.random() < 0.1:
+                started = _day(rng, today.replace(month=1, day=1), today)  # a new hire
+            performs = (
+                (rng.choice(operations),)
+                if operations and not leader and rng.random() < 0.6
+                else ()
+            )
+            both = bool(performs) and not forced and "hazchem" in sectors
+            forced = forced or both
+            services.training_profile_save(
+                actor=actor,
+                data=services.TrainingProfileInput.of(
+                    {"person": person.pk, "started_on": started, "operations": list(performs)}
+                ),
+            )
+            _records(rng, actor, person, unit, started, today, lapsed=both or rng.random() < 0.14)
+            for kind, item in _needed(person, unit, performs):
+                serial += 1
+                expired = both or (kind == "special_operation" and rng.random() < 0.17)
+                _certificate(rng, actor, person, kind, item, serial, today, expired=expired)
+    certificate_expiry_sweep()
+
+
+def _needed(person: Person, unit: Enterprise, performs: tuple[str, ...]) -> list[tuple[str, str]]:
+    rules = req.requirements().certificates
+    sectors = set(unit.sector_list)
+    needed = [
+        (kind, "")
+        for kind, rule in rules.items()
+        if kind != "special_operation" and person.role in rule.roles and sectors & set(rule.sectors)
+    ]
+    return needed + [("special_operation", item) for item in performs]
+
+
+def _record(actor: Any, person: Person, **values: Any) -> None:
+    services.training_record_add(
+        actor=actor,
+        data=services.TrainingRecordInput.of(
+            {"person": person.pk, "trainer_signed": True, "trainee_signed": True, **values}
+        ),
+    )
+
+
+def _records(
+    rng: random.Random,
+    actor: Any,
+    person: Person,
+    unit: Enterprise,
+    started: dt.date,
+    today: dt.date,
+    *,
+    lapsed: bool,
+) -> None:
+    requirements = req.requirements()
+    rule = requirements.hours_rule(
+        "leader" if person.role != PersonRole.POST_HOLDER else "employee", unit.sector_list
+    )
+    initial = rule.initial_hours
+    trainer = rng.choice(TRAINERS)
+    if person.role == PersonRole.POST_HOLDER:
+        # Three-level education: company, workshop and team, adding up to the initial hours.
+        company = (initial / 2).quantize(Decimal("1"))
+        workshop = ((initial - company) / 2).quantize(Decimal("1"))
+        for level, hours, course in (
+            ("company", company, "厂级安全教育"),
+            ("workshop", workshop, "车间级安全教育"),
+            ("team", initial - company - workshop, "班组级安全教育"),
+        ):
+            _record(
+                actor,
+                person,
+                course=course,
+                hours=hours,
+                day=min(started + dt.timedelta(days=1), today),
+                level=level,
+                purpose="initial",
+                trainer=trainer,
+            )
+    else:
+        _record(
+            actor,
+            person,
+            course="主要负责人和安全管理人员安全生产知识和管理能力培训",
+            hours=initial,
+            day=min(started + dt.timedelta(days=20), today),
+            level="other",
+            purpose="initial",
+            trainer="市安全生产培训中心",
+        )
+    annual = rule.annual_hours
+    last_year = today.year - 1
+    if started <= dt.date(last_year, 1, 1):
+        hours = (annual / 2).quantize(Decimal("1")) if lapsed else annual
+        _record(
+            actor,
+            person,
+            course=f"{last_year}年度安全生产再培训",
+            hours=hours,
+            day=_day(rng, dt.date(last_year, 3, 1), dt.date(last_year, 11, 30)),
+            level="company",
+            purpose="refresher",
+            trainer=trainer,
+        )
+    if started <= dt.date(today.year, 1, 1) and rng.random() < 0.7:
+        _record(
+            actor,
+            person,
+            course=f"{today.year}年度安全生产再培训",
+            hours=annual,
+            day=_day(rng, dt.date(today.year, 1, 2), today),
+            level="company",
+            purpose="refresher",
+            trainer=trainer,
+        )
+
+
+def _certificate(
+    rng: random.Random,
+    actor: Any,
+    person: Person,
+    kind: str,
+    item: str,
+    serial: int,
+    today: dt.date,
+    *,
+    expired: bool,
+) -> None:
+    rule = req.requirements().certificates[kind]
+    if expired:
+        issued = today - dt.timedelta(days=365 * rule.validity_years + rng.randint(10, 300))
+    elif rng.random() < 0.08:
+        # expiring within the reminder window
+        issued = today - dt.timedelta(days=365 * rule.validity_years - rng.randint(10, 50))
+    else:
+        issued = today - dt.timedelta(days=rng.randint(30, 365 * 2))
+    reviewed = None
+    if kind == "special_operation" and rule.review_years and not expired:
+        due = services.certificate_rule_dates(kind, issued, None, False)[1]
+        if due is not None and due <= today:
+            reviewed = due
+    prefix = "T" if kind == "special_operation" else "A"
+    services.certificate_add(
+        actor=actor,
+        data=services.CertificateInput.of(
+            {
+                "person": person.pk,
+                "kind": kind,
+                "item": item,
+                "number": f"{prefix}{issued:%Y}{serial:07d}",
+                "issuer": "市应急管理局",
+                "issued_on": issued,
+                "reviewed_on": reviewed,
+            }
+        ),
+    )

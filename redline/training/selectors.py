@@ -1,0 +1,271 @@
+"""Reads of the training module, every one through the door: a person's file, a unit's
+compliance (who lacks hours or a valid certificate, and why), the per-unit counts others
+build on (`compliance`: the district assessment and the situation report), the training
+section of the audit working paper, and the lists of the government's pages.
+
+Compliance is computed by the engine (`redline.engines.training_compliance`) from the
+requirements (data) and each person's records, read in bulk: a fixed number of queries
+whatever the number of people."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from redline.core.errors import NotFound
+from redline.engines import training_compliance as engine
+from redline.organisations.models import Enterprise, Person, Region
+from redline.organisations.vocab import PersonRole
+from redline.training import requirements as req
+from redline.training.models import Certificate, PostChange, TrainingProfile, TrainingRecord
+from redline.training.vocab import CertificateState
+
+
+def people_of_units(user: Any) -> QuerySet[Person]:
+    """The people of units (not government contacts, not archived) the user sees."""
+    return (
+        Person.objects.restrict(user)
+        .filter(enterprise__isnull=False, is_archived=False, enterprise__is_archived=False)
+        .exclude(role=PersonRole.GOVERNMENT_CONTACT)
+    )
+
+
+@dataclass
+class PersonStatus:
+    person: Person
+    profile: TrainingProfile | None
+    result: engine.Result
+    records: list[TrainingRecord] = field(default_factory=list)
+    certificates: list[Certificate] = field(default_factory=list)
+    changes: list[PostChange] = field(default_factory=list)
+
+    @property
+    def lacking(self) -> list[engine.Finding]:
+        return [f for f in self.result.findings if f.severity == engine.LACKING]
+
+    @property
+    def warnings(self) -> list[engine.Finding]:
+        return [f for f in self.result.findings if f.severity == engine.WARNING]
+
+
+def engine_person(
+    person: Person, profile: TrainingProfile | None, changes: Iterable[PostChange]
+) -> engine.Person:
+    return engine.Person(
+        role=person.role,
+        sectors=tuple(person.enterprise.sector_list) if person.enterprise else (),
+        started_on=profile.started_on if profile else None,
+        operations=tuple(profile.operation_list) if profile else (),
+        changes=tuple(
+            engine.PostChange(on=c.on, kind=c.kind, absent_days=c.absent_days) for c in changes
+        ),
+    )
+
+
+def statuses(user: Any, people: Iterable[Person], on: dt.date) -> list[PersonStatus]:
+    """Each person's compliance on `on` (the people already read through the door; their
+    records read through it too, in bulk)."""
+    people = list(people)
+    ids = [p.pk for p in people]
+    profiles = {
+        p.person_id: p for p in TrainingProfile.objects.restrict(user).filter(person_id__in=ids)
+    }
+    records: dict[int, list[TrainingRecord]] = defaultdict(list)
+    for r in TrainingRecord.objects.restrict(user).filter(person_id__in=ids):
+        records[r.person_id].append(r)
+    certificates: dict[int, list[Certificate]] = defaultdict(list)
+    for c in Certificate.objects.restrict(user).filter(person_id__in=ids):
+        certificates[c.person_id].append(c)
+    changes: dict[int, list[PostChange]] = defaultdict(list)
+    for ch in PostChange.objects.restrict(user).filter(person_id__in=ids):
+        changes[ch.person_id].append(ch)
+    requirements = req.requirements()
+    out = []
+    for person in people:
+        profile = profiles.get(person.pk)
+        result = engine.check(
+            requirements,
+            engine_person(person, profile, changes[person.pk]),
+            [
+                engine.Record(day=r.day, hours=r.hours, level=r.level, purpose=r.purpose)
+                for r in records[person.pk]
+            ],
+            [
+                engine.Certificate(
+                    kind=c.kind,
+                    item=c.item,
+                    valid_until=c.valid_until,
+                    review_due=c.review_due,
+                    revoked=c.state == CertificateState.REVOKED,
+                )
+                for c in certificates[person.pk]
+            ],
+            on,
+        )
+        out.append(
+            PersonStatus(
+                person,
+                profile,
+                result,
+                records[person.pk],
+                certificates[person.pk],
+                changes[person.pk],
+            )
+        )
+    return out
+
+
+def unit_statuses(user: Any, unit: Enterprise, on: dt.date | None = None) -> list[PersonStatus]:
+    """The compliance of each person of a unit the caller loaded through the door."""
+    people = people_of_units(user).filter(enterprise=unit).select_related("enterprise")
+    return statuses(user, people.order_by("role", "name", "id"), on or timezone.localdate())
+
+
+def person_status(user: Any, person_id: int, on: dt.date | None = None) -> PersonStatus:
+    """One person's file (404 outside what the user sees)."""
+    person = Person.objects.select_related("enterprise").get_for(user, pk=person_id)
+    if person.enterprise is None or person.role == PersonRole.GOVERNMENT_CONTACT:
+        raise NotFound()
+    return statuses(user, [person], on or timezone.localdate())[0]
+
+
+def compliance(
+    user: Any,
+    on: dt.date | None = None,
+    region: Region | None = None,
+    unit: Enterprise | int | None = None,
+) -> list[dict[str, Any]]:
+    """Per unit the user sees (optionally in a region's subtree, or one unit): its region and
+    the counts of its people, of those compliant, lacking hours and lacking a valid
+    certificate on `on` (today by default). A person may lack both. Units without people are
+    left out. For the district assessment and the situation report."""
+    people = people_of_units(user).select_related("enterprise__region")
+    if region is not None:
+        people = people.filter(enterprise__region__path__startswith=region.path)
+    if unit is not None:
+        people = people.filter(enterprise_id=getattr(unit, "pk", unit))
+    counts: dict[int, dict[str, Any]] = {}
+    for status in statuses(
+        user, people.order_by("enterprise_id", "id"), on or timezone.localdate()
+    ):
+        enterprise = status.person.enterprise
+        assert enterprise is not None
+        row = counts.setdefault(
+            enterprise.pk,
+            {
+                "unit_id": enterprise.pk,
+                "unit": enterprise.name,
+                "region_id": enterprise.region_id,
+                "region_path": enterprise.region.path,
+                "people": 0,
+                "compliant": 0,
+                "lacking_hours": 0,
+                "lacking_certificate": 0,
+            },
+        )
+        row["people"] += 1
+        row["compliant"] += int(status.result.compliant)
+        row["lacking_hours"] += int(status.result.lacks_hours)
+        row["lacking_certificate"] += int(status.result.lacks_certificate)
+    return list(counts.values())
+
+
+def certificates_list(
+    user: Any, *, state: str = "", expiring_days: int | None = None, on: dt.date | None = None
+) -> QuerySet[Certificate]:
+    """Certificates the user sees, newest expiry first; `expiring_days`: valid ones expiring
+    within that many days (or already expired)."""
+    found = Certificate.objects.restrict(user).select_related("person__enterprise")
+    if state:
+        found = found.filter(state=state)
+    if expiring_days is not None:
+        day = (on or timezone.localdate()) + dt.timedelta(days=expiring_days)
+        found = found.filter(state=CertificateState.VALID, valid_until__lte=day)
+    return found.order_by("valid_until", "id")
+
+
+def certificate(user: Any, pk: int) -> Certificate:
+    return Certificate.objects.select_related("person__enterprise").get_for(user, pk=pk)
+
+
+def training_record(user: Any, pk: int) -> TrainingRecord:
+    return TrainingRecord.objects.select_related("person__enterprise").get_for(user, pk=pk)
+
+
+# --- the audit working paper ------------------------------------------------------------------
+
+
+def audit_section(user: Any, unit_id: int, end: dt.datetime) -> dict[str, Any]:
+    """The training section of an audit working paper (`inspections.selectors_audit.
+    TRAINING_SHAPE`): one row per person of the unit with the refresher hours the rules ask
+    of them, their hours of the last full year, the certificates they hold, the first expiry
+    among those they must hold and whether they meet every requirement on the paper's day;
+    and the requirements that apply, each with its source."""
+    on = timezone.localdate(end)
+    unit = Enterprise.objects.restrict(user).filter(pk=unit_id).first()
+    if unit is None:
+        return {"available": True, "people": [], "requirements": []}
+    requirements = req.requirements()
+    people_rows = []
+    used: dict[str, dict[str, Any]] = {}
+    for status in unit_statuses(user, unit, on):
+        person = status.person
+        eperson = engine_person(person, status.profile, status.changes)
+        rule = requirements.hours_rule(eperson.who, eperson.sectors)
+        needed = engine.required_certificates(requirements, eperson)
+        held = [c for c in status.certificates if c.state == CertificateState.VALID]
+        must = [c for c in held if (c.kind, c.item) in set(needed)]
+        last_year = on.year - 1
+        hours = sum(
+            (
+                r.hours
+                for r in status.records
+                if r.purpose == "refresher" and r.day.year == last_year
+            ),
+            Decimal(0),
+        )
+        post = person.post or person.get_role_display()
+        people_rows.append(
+            {
+                "person": person.name,
+                "post": str(post),
+                "required_hours": str(rule.annual_hours),
+                "hours": str(hours),
+                "certificate": "、".join(f"{c.get_kind_display()} {c.number}" for c in held),
+                "certificate_valid_until": min(c.valid_until for c in must).isoformat()
+                if must
+                else None,
+                "meets_requirement": status.result.compliant,
+                "id": person.pk,
+                "problems": [f.code for f in status.lacking],
+            }
+        )
+        kinds = sorted({kind for kind, _item in needed})
+        key = f"{rule.code}:{','.join(kinds)}"
+        used.setdefault(
+            key,
+            {
+                "post": rule.who,
+                "initial_hours": str(rule.initial_hours),
+                "annual_hours": str(rule.annual_hours),
+                "certificate": kinds,
+                "source": f"{rule.basis} [{', '.join(rule.keys)}]",
+                "status": rule.status,
+                "code": rule.code,
+            },
+        )
+    return {"available": True, "people": people_rows, "requirements": list(used.values())}
+
+
+def records_list(user: Any, *, person: int | None = None) -> QuerySet[TrainingRecord]:
+    found = TrainingRecord.objects.restrict(user).select_related("person__enterprise")
+    if person is not None:
+        found = found.filter(person_id=person)
+    return found.order_by("-day", "-id")
