@@ -173,7 +173,7 @@ def test_publishing_freezes_the_inputs(world, staffed):
     live = draft(world)
     assert row_of(world, live).result.total < dict(frozen)[world.regions["D1"]].total
     # Only one published assessment of a period.
-    with pytest.raises(Exception, match="already published"):
+    with pytest.raises(Exception, match="已经发布"):
         services.assessment_step(
             actor=office,
             assessment_id=live.pk,
@@ -321,7 +321,7 @@ def test_the_pages_render_for_the_office(world, client):
     assert created.status_code == 422 and not Assessment.objects.filter(year=2029).exists()
     page = client.get(f"/assessment/{record.pk}/")
     text = page.content.decode()
-    assert page.status_code == 200 and 'id="ranking-rows"' in text and "UNCONFIRMED" in text
+    assert page.status_code == 200 and 'id="ranking-rows"' in text and "scheme-unconfirmed" in text
     breakdown = client.get(f"/assessment/{record.pk}/districts/{world.regions['D1']}/")
     body = breakdown.content.decode()
     assert breakdown.status_code == 200

@@ -449,7 +449,7 @@ def test_the_government_list_and_the_requirements_page(world, unit_people, clien
     listed = client.get("/training/")
     assert listed.status_code == 200 and unit.name in listed.content.decode()
     requirements = client.get("/training/requirements/").content.decode()
-    assert "UNCONFIRMED" in requirements and "S12l" in requirements
+    assert "❓" in requirements and "S12l" in requirements
     client.force_login(user(world, "fire_d1", "viewer"))
     assert unit.name not in client.get("/training/").content.decode()
     client.force_login(user(world, "ent", "viewer"))
