@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 REDLINE := $(VENV)/bin/redline
 export REDLINE_VAR_DIR ?= $(CURDIR)/var
+# Test processes: one per core by default (`make test PYTEST_WORKERS=0` runs in one process).
+PYTEST_WORKERS ?= auto
 
 .PHONY: run test install install-dev frontend translations messages lint test-deps benchmark
 
@@ -68,7 +70,7 @@ lint: $(VENV)/.installed-dev
 
 test: install-dev test-deps lint
 	REDLINE_DEMO=1 $(REDLINE) makemigrations --check --dry-run
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist load --durations=30 $(PYTEST_ARGS)
 
 benchmark: install
 	$(PY) benchmarks/enterprise_list.py

@@ -125,7 +125,13 @@ class AccidentFilters(Schema):
     state: str | None = Field(None, description="A state, or `open`")
     sector: str | None = None
     region: str | None = None
+    department: int | None = Field(
+        None, description="A department: the accidents in its competence"
+    )
     year: int | None = None
+    occurred_from: dt.date | None = None
+    occurred_to: dt.date | None = None
+    serious: bool | None = Field(None, description="Only the serious and particularly serious")
     unit: int | None = None
 
 

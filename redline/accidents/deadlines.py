@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from redline.accidents.models import Accident
 from redline.accidents.vocab import AccidentState
 from redline.accidents.workflow import ACCIDENT
-from redline.core.deadlines import Deadlines, Subjects, sweep
+from redline.core.deadlines import Actions, Deadlines, Subjects, sweep
 from redline.core.notify import users_of
 from redline.organisations import selectors as org_selectors
 from redline.organisations.models import Organisation
@@ -92,6 +92,7 @@ WINDOW = Deadlines(
     name=_name,
     url=lambda accident: accident.get_absolute_url(),
     key="accident-window",
+    actions=Actions("window_remind", "window_closed", "window_escalate"),
     reminded="supplement_reminded_at",
     overdue="supplement_closed_at",
     level="supplement_level",

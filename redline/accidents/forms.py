@@ -23,9 +23,27 @@ def _blank(choices: Any) -> list[tuple[str, str]]:
     return [("", "—"), *(choices() if callable(choices) else choices)]
 
 
-class UnitChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Enterprise) -> str:
-        return f"{obj.name} ({obj.region})"
+class UnitByCode(forms.CharField):
+    """A unit named by its unified social credit code, among those the user may act on: a
+    city has tens of thousands of units, too many for a drop-down. Cleans to the unit."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        attrs = {"autocomplete": "off", "spellcheck": "false"}
+        super().__init__(max_length=18, required=False, widget=forms.TextInput(attrs), **kwargs)
+        self.units = Enterprise.objects.none()
+
+    def clean(self, value: Any) -> Enterprise | None:
+        code = str(super().clean(value) or "").strip().upper()
+        if not code:
+            return None
+        unit = self.units.filter(credit_code=code).select_related("region").first()
+        if unit is None:
+            raise forms.ValidationError(
+                _("No unit with the credit code %(code)s is in your jurisdiction."),
+                code="unknown_unit",
+                params={"code": code},
+            )
+        return unit
 
 
 class RegionChoice(forms.ModelChoiceField):
@@ -57,10 +75,8 @@ def _number(label: Any, help_text: Any = "") -> forms.CharField:
 class AccidentForm(forms.Form):
     occurred_at = forms.DateTimeField(label=_("Time of the accident"), widget=DateTimeInput())
     place = forms.CharField(label=_("Place"), max_length=300)
-    unit = UnitChoice(
-        label=_("Unit"),
-        queryset=Enterprise.objects.none(),
-        required=False,
+    unit = UnitByCode(
+        label=_("Unit's unified social credit code"),
         help_text=_("Leave empty when the accident is in no registered unit."),
     )
     region = RegionChoice(
@@ -136,12 +152,9 @@ class AccidentForm(forms.Form):
             for name in ("unit", "region", "photos", *self.FIGURES):
                 del self.fields[name]
             return
-        model_choice_field(self, "unit").queryset = (
-            Enterprise.objects.restrict(user, "change")
-            .filter(is_archived=False)
-            .select_related("region")
-            .order_by("name")
-        )
+        unit = self.fields["unit"]
+        assert isinstance(unit, UnitByCode)
+        unit.units = Enterprise.objects.restrict(user, "change").filter(is_archived=False)
         model_choice_field(self, "region").queryset = (
             Region.objects.restrict(user).exclude(level=RegionLevel.CITY).order_by("path")
         )

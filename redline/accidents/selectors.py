@@ -27,11 +27,29 @@ from django.utils import timezone
 
 from redline.accidents.models import Accident, AccidentFile, ControlIndicator
 from redline.accidents.vocab import AccidentState, Level
+from redline.core.filters import Flag, day_range, day_range_q, read_filters
 from redline.organisations.models import Region
-from redline.organisations.selectors import region_filter
+from redline.organisations.selectors import department_filter, in_competence, region_filter
 from redline.organisations.vocab import RegionLevel
 
-LIST_FILTERS = ("q", "level", "state", "sector", "region", "year", "unit")
+LIST_FILTERS = (
+    "q",
+    "level",
+    "state",
+    "sector",
+    "region",
+    "department",
+    "year",
+    "occurred_from",
+    "occurred_to",
+    "serious",
+    "unit",
+)
+# Read and refused when bad (`core.filters`): the days of the accident (a period's figures
+# link to them) and `serious`, the serious and particularly serious ones (an assessment's
+# one-vote veto).
+READ_FILTERS = {**day_range("occurred"), "serious": Flag()}
+SERIOUS = (Level.SERIOUS, Level.PARTICULARLY_SERIOUS)
 BY = ("level", "sector", "region", "month")
 
 
@@ -47,8 +65,9 @@ def visible(user: Any) -> QuerySet[Accident]:
 
 
 def accident_list(user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Accident]:
-    """The accidents a list page or the API shows, filtered as asked (a region through the
-    door: 404 naming the field for one the user does not see)."""
+    """The accidents a list page or the API shows, filtered as asked (a region, or a
+    department's competence, through the door: 404 naming the field for one the user does
+    not see; bad days refused naming them)."""
     filters = filters or {}
     found = visible(user)
     if filters.get("level") in Level.values:
@@ -63,6 +82,13 @@ def accident_list(user: Any, filters: dict[str, Any] | None = None) -> QuerySet[
     region = region_filter(user, filters.get("region"))
     if region is not None:
         found = found.filter(region__path__startswith=region.path)
+    department = department_filter(user, filters.get("department"))
+    if department is not None:
+        found = in_competence(found, department)
+    wanted = read_filters(READ_FILTERS, filters)
+    found = found.filter(day_range_q("occurred_at", "occurred", wanted, moment=True))
+    if wanted.get("serious"):
+        found = found.filter(level__in=SERIOUS)
     year = _int(filters.get("year"))
     if year is not None and 2000 <= year <= 2100:
         start, end = _bounds(dt.date(year, 1, 1), dt.date(year + 1, 1, 1))
@@ -197,27 +223,40 @@ def indicators_visible(user: Any, year: int | None = None) -> QuerySet[ControlIn
     return found.filter(year=year) if year is not None else found
 
 
+def _year_groups(user: Any, year: int, today: dt.date) -> list[tuple[str, str, int, int]]:
+    """(region path, sector, accidents, deaths) of the accidents the user sees in `year` up
+    to `today` (those with no region count in no indicator)."""
+    start, end = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
+    low, high = _bounds(start, min(end, today + dt.timedelta(days=1)))
+    rows = (
+        Accident.objects.restrict(user)
+        .filter(occurred_at__gte=low, occurred_at__lt=high)
+        .order_by()
+        .values_list("region__path", "sector")
+        .annotate(n=Count("pk"), dead=Sum("deaths", default=0))
+    )
+    return [(path, sector or "", n, dead) for path, sector, n, dead in rows if path]
+
+
 def indicator_progress(
     user: Any, indicators: Iterable[ControlIndicator], *, today: dt.date | None = None
 ) -> list[Progress]:
-    """Each indicator against the accidents the user sees so far in its year."""
+    """Each indicator against the accidents the user sees so far in its year: one query per
+    year, the accidents grouped by region and sector, whatever the number of indicators."""
     today = today or timezone.localdate()
+    indicators = list(indicators)
+    groups = {year: _year_groups(user, year, today) for year in {i.year for i in indicators}}
     out = []
     for indicator in indicators:
         year = indicator.year
         start, end = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
         days = (end - start).days
         elapsed = days if today >= end else max(0, (today - start).days + 1)
-        low, high = _bounds(start, min(end, today + dt.timedelta(days=1)))
-        found = Accident.objects.restrict(user).filter(
-            occurred_at__gte=low,
-            occurred_at__lt=high,
-            region__path__startswith=indicator.region.path,
-        )
-        if indicator.sector:
-            found = found.filter(sector=indicator.sector)
-        row = found.aggregate(accidents=Count("pk"), deaths=Sum("deaths", default=0))
-        accidents, deaths = row["accidents"], row["deaths"]
+        accidents = deaths = 0
+        for path, sector, n, dead in groups[year]:
+            if path.startswith(indicator.region.path) and indicator.sector in ("", sector):
+                accidents += n
+                deaths += dead
         out.append(
             Progress(
                 indicator,

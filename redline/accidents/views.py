@@ -36,6 +36,7 @@ from redline.core.errors import DomainError
 from redline.core.web import PageRequest, show_on_form
 from redline.core.workflow.web import StepPage
 from redline.organisations.access import can, may
+from redline.organisations.selectors import department_filter
 from redline.organisations.vocab import Sector
 
 PER_PAGE = 30
@@ -73,6 +74,13 @@ def accident_list(request: PageRequest) -> HttpResponse:
         "states": AccidentState.choices,
         "sectors": Sector.choices,
         "may_record": can(request.user, "change"),
+        "department": department_filter(request.user, filters.get("department")),
+        # the filters the form has no field for, kept when it is submitted
+        "hidden": [
+            (name, filters[name])
+            for name in ("department", "occurred_from", "occurred_to", "serious", "unit")
+            if filters.get(name)
+        ],
     }
     return render(request, "accidents/list.html", context)
 

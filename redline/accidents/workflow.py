@@ -54,6 +54,10 @@ def window_open(accident: Accident) -> Any:
     return None
 
 
+# The sweep's steps that carry the date they are about (`redline.accidents.deadlines`).
+DEADLINE_STEPS = frozenset({"window_remind", "window_closed", "remind", "overdue"})
+
+
 def describe(event: Any) -> list[str]:
     data = event.data or {}
     lines: list[Any] = []
@@ -83,7 +87,7 @@ def describe(event: Any) -> list[str]:
         lines.append(
             ngettext("%(n)d photo as evidence", "%(n)d photos as evidence", count) % {"n": count}
         )
-    if data.get("deadline") and event.action in ("remind", "overdue"):
+    if data.get("deadline") and event.action in DEADLINE_STEPS:
         lines.append(_("Due %(date)s") % {"date": data["deadline"]})
     if data.get("to"):
         lines.append(_("Escalated to: %(bodies)s") % {"bodies": "、".join(data["to"])})
@@ -139,9 +143,12 @@ ACCIDENT = Machine(
     system_actions={
         "record": _("Recorded"),
         "edit": _("Edited"),
-        "remind": _("Reminder sent"),
-        "overdue": _("Flagged overdue"),
-        "escalate": _("Escalated"),
+        "window_remind": _("Supplementary-report window closing soon: reminder sent"),
+        "window_closed": _("Supplementary-report window closed"),
+        "window_escalate": _("Escalated: supplementary-report window"),
+        "remind": _("Investigation report reminder sent"),
+        "overdue": _("Investigation report flagged overdue"),
+        "escalate": _("Escalated: investigation report overdue"),
     },
     messages=Messages(
         stale=_(

@@ -1,5 +1,6 @@
 """The assessment API: the assessments the caller sees, and one with its scored, ranked
-districts (from the frozen inputs of a published assessment, live for a draft)."""
+subjects, districts or departments (from the frozen inputs of a published assessment, live
+for a draft)."""
 
 from __future__ import annotations
 
@@ -50,8 +51,10 @@ class LineOut(Schema):
 
 
 class ScoreOut(Schema):
-    region_id: int
-    region: str
+    subject_id: int = Field(..., description="The district's region id or the department's id")
+    subject: str
+    region_id: int | None = Field(None, description="The district's id (none for a department)")
+    region: str | None = None
     rank: int
     total: float
     base: float
@@ -59,7 +62,7 @@ class ScoreOut(Schema):
     grade: str
     vetoes: list[str]
     change: float | None
-    lines: list[LineOut] | None  # only where the caller may drill into the district
+    lines: list[LineOut] | None  # only where the caller may drill into the subject
 
 
 class AssessmentDetailOut(AssessmentOut):
@@ -120,8 +123,10 @@ def _detail(request: UserRequest, assessment_id: int) -> dict[str, Any]:
     table = selectors.table(request.user, record)
     scores = [
         {
+            "subject_id": row.subject_id,
+            "subject": row.name,
             "region_id": row.region_id,
-            "region": row.name,
+            "region": row.name if row.region_id is not None else None,
             "rank": row.result.rank,
             "total": row.result.total,
             "base": row.result.base,

@@ -8,12 +8,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from redline.assessment import selectors
-from redline.assessment.models import PeriodKind
+from redline.assessment.models import PeriodKind, SubjectKind
 from redline.core.workflow import web as workflow_web
 
 
 class AssessmentForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
+    subject_kind = forms.ChoiceField(
+        label=_("Assessed"), choices=SubjectKind.choices, initial=SubjectKind.DISTRICT
+    )
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     period_kind = forms.ChoiceField(label=_("Period"), choices=PeriodKind.choices)
     period_index = forms.IntegerField(
@@ -26,7 +29,11 @@ class AssessmentForm(forms.Form):
 
 
 class EntryForm(forms.Form):
+    """An entered item for a district (`region`) or, in an assessment of departments, for a
+    department (`department`)."""
+
     region = forms.TypedChoiceField(label=_("District"), coerce=int)
+    department = forms.TypedChoiceField(label=_("Department"), coerce=int)
     item = forms.ChoiceField(label=_("Item"))
     points = forms.DecimalField(
         label=_("Points"), required=False, max_digits=5, decimal_places=2, min_value=0
@@ -37,12 +44,23 @@ class EntryForm(forms.Form):
     )
     evidence = forms.FileField(label=_("Evidence"), required=False)
 
-    def __init__(self, *args: Any, districts: list[Any], items: list[tuple[str, str]], **kw: Any):
+    def __init__(
+        self,
+        *args: Any,
+        subjects: list[Any],
+        items: list[tuple[str, str]],
+        kind: str = SubjectKind.DISTRICT,
+        **kw: Any,
+    ):
         super().__init__(*args, **kw)
-        region = self.fields["region"]
+        keep, drop = (
+            ("department", "region") if kind == SubjectKind.DEPARTMENT else ("region", "department")
+        )
+        del self.fields[drop]
+        subject = self.fields[keep]
         item = self.fields["item"]
-        assert isinstance(region, forms.TypedChoiceField) and isinstance(item, forms.ChoiceField)
-        region.choices = [(d.pk, d.name) for d in districts]
+        assert isinstance(subject, forms.TypedChoiceField) and isinstance(item, forms.ChoiceField)
+        subject.choices = [(d.pk, d.name) for d in subjects]
         item.choices = items
 
 

@@ -1,5 +1,6 @@
-"""An assessment (考核) of the districts for a period against a versioned scheme
-(`data/scheme-*.json`, scored by `redline.engines.assessment`).
+"""An assessment (考核) of the districts, or of the departments, for a period against a
+versioned scheme of that kind of subject (`data/scheme-*.json`, scored by
+`redline.engines.assessment`).
 
 A draft computes live from the records every time it is read; publishing freezes the inputs
 (`inputs`: per subject the measured value of every indicator, the office's entered points,
@@ -16,7 +17,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from redline.core.models import CaseEvent, who_field
-from redline.organisations.models import Region, ScopedQuerySet
+from redline.organisations.models import Organisation, Region, ScopedQuerySet
+from redline.organisations.vocab import OrganisationKind
 
 if TYPE_CHECKING:
     from redline.organisations.access import Scope
@@ -35,6 +37,7 @@ class PeriodKind(models.TextChoices):
 
 class SubjectKind(models.TextChoices):
     DISTRICT = "district", _("Districts")
+    DEPARTMENT = "department", _("Departments")
 
 
 class AssessmentQuerySet(ScopedQuerySet):
@@ -129,7 +132,8 @@ class AssessmentEvent(CaseEvent):
 
 class AssessmentEntryQuerySet(ScopedQuerySet):
     """An entered item follows its assessment, and of a published one only the managers and
-    the subject district's own government read the evidence (`selectors.entries`)."""
+    the governments over the subject (and a department, its own) read the evidence
+    (`selectors.entries_of`)."""
 
     def scope_filter(self, scope: Scope) -> Q:
         return Q(assessment__in=Assessment.objects.filter(Assessment.objects.scope_filter(scope)))
@@ -140,14 +144,29 @@ def _evidence_path(entry: AssessmentEntry, filename: str) -> str:
 
 
 class AssessmentEntry(models.Model):
-    """The office's mark for one subject on one entered indicator, bonus item or veto, with
-    the evidence behind it."""
+    """The office's mark for one subject (a district: `region`; a department:
+    `organisation`) on one entered indicator, bonus item or veto, with the evidence behind
+    it."""
 
     assessment = models.ForeignKey(
         Assessment, on_delete=models.CASCADE, related_name="entries", verbose_name=_("assessment")
     )
     region = models.ForeignKey(
-        Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("district")
+        Region,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("district"),
+        null=True,
+        blank=True,
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        limit_choices_to={"kind": OrganisationKind.DEPARTMENT},
     )
     item = models.CharField(_("item"), max_length=40)
     points = models.DecimalField(_("points"), max_digits=5, decimal_places=2, null=True, blank=True)
@@ -160,17 +179,37 @@ class AssessmentEntry(models.Model):
     objects = AssessmentEntryQuerySet.as_manager()
 
     class Meta:
-        ordering = ["region__path", "item"]
+        ordering = ["region__path", "organisation__name", "item"]
         verbose_name = _("assessment entry")
         verbose_name_plural = _("assessment entries")
         constraints = [
             models.UniqueConstraint(
                 fields=["assessment", "region", "item"], name="one_entry_per_item"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["assessment", "organisation", "item"],
+                name="one_department_entry_per_item",
+            ),
+            models.CheckConstraint(
+                condition=Q(region__isnull=True, organisation__isnull=False)
+                | Q(region__isnull=False, organisation__isnull=True),
+                name="entry_of_a_district_or_a_department",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.assessment_id} {self.region_id} {self.item}"
+        return f"{self.assessment_id} {self.subject_id} {self.item}"
+
+    @property
+    def subject_id(self) -> int:
+        """The district's or the department's id (the key of its subject in the inputs)."""
+        found = self.region_id if self.region_id is not None else self.organisation_id
+        assert found is not None
+        return found
+
+    @property
+    def subject(self) -> Region | Organisation | None:
+        return self.region if self.region_id is not None else self.organisation
 
     def as_input(self) -> dict[str, Any]:
         return {

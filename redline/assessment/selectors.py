@@ -1,12 +1,14 @@
 """Reading assessments: the scheme, the inputs (live for a draft, frozen for a published
-assessment), the scored and ranked table, a district's breakdown with the records behind each
-figure, and the ranking the city cockpit shows.
+assessment), the scored and ranked table, a subject's breakdown with the records behind each
+figure, and the ranking the city cockpit shows. The subjects are the districts or the
+departments, as the assessment's `subject_kind` says; each kind has its scheme.
 
 Who sees what (the door, `AssessmentQuerySet`): the city government and the Safety Committee
 office every assessment, drafts included; every other government body and department the
-published ones, with the whole ranking (score, grade, rank of every district: rankings are
-published to all); the breakdown of a district's score and its evidence only the managers and
-the governments whose area covers the district (`may_drill`)."""
+published ones, with the whole ranking (score, grade, rank of every subject: rankings are
+published to all); the breakdown of a subject's score and its evidence only the managers and
+the governments whose area covers the district, or the department's region, and a department
+its own (`may_drill`)."""
 
 from __future__ import annotations
 
@@ -19,17 +21,28 @@ from typing import Any
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import get_language
 
 from redline.assessment import measures
-from redline.assessment.models import Assessment, AssessmentEntry, AssessmentState, PeriodKind
+from redline.assessment.models import (
+    Assessment,
+    AssessmentEntry,
+    AssessmentState,
+    PeriodKind,
+    SubjectKind,
+)
 from redline.core.errors import NotFound
+from redline.core.filters import days_of
 from redline.engines import assessment as engine
-from redline.organisations.access import can, jurisdiction
-from redline.organisations.models import Region
+from redline.organisations.access import Scope, can, jurisdiction
+from redline.organisations.models import Organisation, Region
 
 DATA = Path(__file__).resolve().parent / "data"
-CURRENT = "2026.1"
+CURRENT = "2026.1"  # the districts' current scheme
+CURRENT_OF = {SubjectKind.DISTRICT: CURRENT, SubjectKind.DEPARTMENT: "2026.1-department"}
+
+Subject = Region | Organisation
 
 
 @lru_cache(maxsize=8)
@@ -51,10 +64,25 @@ def districts(user: Any) -> list[Region]:
     return measures.districts(user)
 
 
-def versions() -> list[str]:
+def subjects(user: Any, kind: str) -> list[Subject]:
+    """The subjects of an assessment of this kind the user sees: districts or departments."""
+    if kind == SubjectKind.DEPARTMENT:
+        return list(measures.departments(user))
+    return list(measures.districts(user))
+
+
+def subject_path(subject: Subject) -> str:
+    """The region path a subject answers for (a department: its own region's)."""
+    return subject.path if isinstance(subject, Region) else subject.region.path
+
+
+def versions(kind: str | None = None) -> list[str]:
+    """The schemes' versions (of those that assess `kind`, if given)."""
+    found = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(DATA.glob("scheme-*.json"))]
     return [
-        json.loads(p.read_text(encoding="utf-8"))["version"]
-        for p in sorted(DATA.glob("scheme-*.json"))
+        d["version"]
+        for d in found
+        if kind is None or kind in d.get("subjects", [SubjectKind.DISTRICT, SubjectKind.DEPARTMENT])
     ]
 
 
@@ -82,37 +110,47 @@ def manages(user: Any) -> bool:
     return can(user, "manage")
 
 
-def may_drill(user: Any, region: Region) -> bool:
-    """May the user open a district's breakdown and its evidence? The managers (who see
-    everything) and a government whose area covers the district."""
-    scope = jurisdiction(user)
-    return bool(scope.everything or scope.covers_area(region.path))
+def _drills(scope: Scope, kind: str, key: Any, path: str) -> bool:
+    if scope.everything or scope.covers_area(path):
+        return True
+    return kind == SubjectKind.DEPARTMENT and scope.organisation_id == int(key)
+
+
+def may_drill(user: Any, subject: Subject | None) -> bool:
+    """May the user open a subject's breakdown and its evidence? The managers (who see
+    everything); a government whose area covers the district, or the department's region;
+    a department its own."""
+    if subject is None:
+        return False
+    kind = SubjectKind.DISTRICT if isinstance(subject, Region) else SubjectKind.DEPARTMENT
+    return _drills(jurisdiction(user), kind, subject.pk, subject_path(subject))
 
 
 def entries_of(user: Any, assessment: Assessment) -> list[AssessmentEntry]:
-    """The entered items the user may read (their districts' only, see `may_drill`)."""
+    """The entered items the user may read (their subjects' only, see `may_drill`)."""
     found = (
         AssessmentEntry.objects.restrict(user)
         .filter(assessment=assessment)
-        .select_related("region", "entered_by")
+        .select_related("region", "organisation__region", "entered_by")
     )
-    return [e for e in found if may_drill(user, e.region)]
+    return [e for e in found if may_drill(user, e.subject)]
 
 
 # --- inputs ---------------------------------------------------------------------------------
 
 
 def live_inputs(user: Any, assessment: Assessment) -> dict[str, Any]:
-    """The inputs as the records stand now: measured values per district and indicator, the
-    office's entered items, bonuses and vetoes (what publishing freezes)."""
+    """The inputs as the records stand now: measured values per subject (district or
+    department) and indicator, the office's entered items, bonuses and vetoes (what
+    publishing freezes)."""
     plan = scheme(assessment.scheme_version)
     measured = measures.measure(user, assessment)
-    regions = {str(r.pk): r for r in measures.districts(user)}
+    assessed = {str(r.pk): r for r in subjects(user, assessment.subject_kind)}
     entries: dict[str, dict[str, AssessmentEntry]] = {}
     for found in AssessmentEntry.objects.restrict(user).filter(assessment=assessment):
-        entries.setdefault(str(found.region_id), {})[found.item] = found
-    subjects: dict[str, Any] = {}
-    for key, region in regions.items():
+        entries.setdefault(str(found.subject_id), {})[found.item] = found
+    frozen: dict[str, Any] = {}
+    for key, subject in assessed.items():
         own = entries.get(key, {})
         values = measured.get(key, {})
         indicator_inputs: dict[str, Any] = {}
@@ -133,18 +171,19 @@ def live_inputs(user: Any, assessment: Assessment) -> dict[str, Any]:
                 vetoes[veto.key] = bool(own[veto.key].triggered) if veto.key in own else False
             else:
                 vetoes[veto.key] = bool((values.get(veto.measure) or {}).get("triggered"))
-        subjects[key] = {
-            "name": region.name,
-            "path": region.path,
+        frozen[key] = {
+            "name": subject.name,
+            "path": subject_path(subject),
             "measures": indicator_inputs,
             "bonuses": bonuses,
             "vetoes": vetoes,
         }
     return {
         "scheme": assessment.scheme_version,
+        "subject_kind": assessment.subject_kind,
         "computed_on": timezone.localdate().isoformat(),
         "training_day": measures.training_day(assessment.end).isoformat(),
-        "subjects": subjects,
+        "subjects": frozen,
     }
 
 
@@ -157,11 +196,12 @@ def inputs_of(user: Any, assessment: Assessment) -> dict[str, Any]:
 
 def score(plan: engine.Scheme, inputs: dict[str, Any]) -> list[engine.Result]:
     """Every subject scored and ranked from the inputs alone (no record is read)."""
+    kind = str(inputs.get("subject_kind") or SubjectKind.DISTRICT)
     results = [
         engine.score_one(
             plan,
             key,
-            "district",
+            kind,
             subject["measures"],
             bonuses=subject.get("bonuses"),
             vetoes=subject.get("vetoes"),
@@ -176,11 +216,17 @@ def score(plan: engine.Scheme, inputs: dict[str, Any]) -> list[engine.Result]:
 
 @dataclass
 class Row:
-    region_id: int
+    subject_id: int  # the district's (Region) or the department's (Organisation) id
     name: str
     result: engine.Result
     previous: engine.Result | None = None
     drill: bool = False
+    kind: str = SubjectKind.DISTRICT
+
+    @property
+    def region_id(self) -> int | None:
+        """The district's id (None for a department)."""
+        return self.subject_id if self.kind == SubjectKind.DISTRICT else None
 
     @property
     def change(self) -> float | None:
@@ -222,20 +268,22 @@ def table(user: Any, assessment: Assessment) -> Table:
         before = {r.subject: r for r in score(scheme(previous.scheme_version), previous.inputs)}
     paths = {key: s["path"] for key, s in inputs["subjects"].items()}
     scope = jurisdiction(user)
+    kind = assessment.subject_kind
     rows = [
         Row(
-            region_id=int(result.subject),
+            subject_id=int(result.subject),
             name=inputs["subjects"][result.subject]["name"],
             result=result,
             previous=before.get(result.subject),
-            drill=bool(scope.everything or scope.covers_area(paths[result.subject])),
+            drill=_drills(scope, kind, result.subject, paths[result.subject]),
+            kind=kind,
         )
         for result in score(plan, inputs)
     ]
     return Table(assessment, plan, inputs, rows, previous)
 
 
-# --- a district's breakdown ------------------------------------------------------------------
+# --- a subject's breakdown ------------------------------------------------------------------
 
 
 @dataclass
@@ -256,28 +304,51 @@ class Line:
     records: str  # the list page of the records behind it ("" for an entered item)
 
 
-def records_url(measure: str, region: Region, assessment: Assessment) -> str:
-    """The existing list page (with its filters) of the records behind a computed figure."""
-    region_q = f"?region={region.pk}"
-    return {
-        "hazards.closure": reverse("hazard-list") + region_q,
-        "hazards.overdue": reverse("hazard-list") + region_q + "&overdue=1",
-        "inspections.plan_completion": reverse("plan-list"),
-        "committee.key_tasks": reverse("committee-tasks"),
-        "training.compliance": reverse("training-list") + region_q + "&lacking=1",
-        "campaigns.progress": reverse("campaign-list"),
-        "accidents.count": reverse("accident-list") + region_q + f"&year={assessment.year}",
-        "accidents.deaths": reverse("accident-list") + region_q + f"&year={assessment.year}",
-        "accidents.serious": reverse("accident-list")
-        + region_q
-        + f"&year={assessment.year}&level=serious",
-    }.get(measure, "")
+def records_url(measure: str, subject: Subject, assessment: Assessment) -> str:
+    """The existing list page, with its filters, of the records behind a computed figure:
+    a district's (`?region=`) or a department's (`?department=`: those in its competence,
+    the door's filter for `access.department_competence`, within what the reader sees), of
+    the period. The hazards' page lists exactly the hazards the two hazard figures count (the
+    closure's base leaves out the dismissed ones), the training page the people of the units
+    on the day judged, the accidents' page the accidents of the period and those of the veto
+    (`serious`). A department's accident count against the control indicators is of the
+    indicators' sectors and regions, which its competence's accidents match when its
+    indicators cover its mandates; a department's key tasks are those it owes (`?body=`)."""
+    if isinstance(subject, Organisation):
+        where: dict[str, Any] = {"department": subject.pk}
+        tasks: dict[str, Any] = {"body": subject.pk}
+    else:
+        where, tasks = {"region": subject.pk}, {}
+    reported = where | days_of("reported", assessment.start, assessment.end)
+    occurred = where | days_of("occurred", assessment.start, assessment.end)
+    pages: dict[str, tuple[str, dict[str, Any]]] = {
+        "hazards.closure": ("hazard-list", reported),
+        "hazards.overdue": ("hazard-list", reported | {"overdue": 1}),
+        "inspections.plan_completion": ("plan-list", {}),
+        "committee.key_tasks": ("committee-tasks", tasks),
+        "training.compliance": ("training-list", where | _judged_on(assessment)),
+        "campaigns.progress": ("campaign-list", {}),
+        "accidents.count": ("accident-list", occurred),
+        "accidents.deaths": ("accident-list", occurred),
+        "accidents.serious": ("accident-list", occurred | {"serious": 1}),
+    }
+    if measure not in pages:
+        return ""
+    name, query = pages[measure]
+    return reverse(name) + (f"?{urlencode(query)}" if query else "")
+
+
+def _judged_on(assessment: Assessment) -> dict[str, Any]:
+    """The training list's query for an assessment's figure: the units with someone not
+    compliant, on the day the figure judges (`measures.training_day`) when not today."""
+    day = measures.training_day(assessment.end)
+    return {"lacking": 1} | ({"on": day.isoformat()} if day != timezone.localdate() else {})
 
 
 @dataclass
 class Breakdown:
     assessment: Assessment
-    region: Region
+    subject: Subject
     result: engine.Result
     lines: list[Line]
     families: list[tuple[str, float, float]]  # label, points, max
@@ -286,16 +357,25 @@ class Breakdown:
     entries: list[AssessmentEntry]
 
 
-def breakdown(user: Any, assessment: Assessment, region_id: Any) -> Breakdown:
-    """One district's score, point by point, with the records behind each computed figure:
-    NotFound for a district the user may not drill into (see `may_drill`)."""
+def subject_get(user: Any, kind: str, pk: Any) -> Subject:
+    """A district or a department through the door (NotFound if the user does not see it)."""
+    if kind == SubjectKind.DEPARTMENT:
+        found: Subject = Organisation.objects.select_related("region").get_for(user, pk=pk)
+    else:
+        found = Region.objects.get_for(user, pk=pk)
+    return found
+
+
+def breakdown(user: Any, assessment: Assessment, subject_id: Any) -> Breakdown:
+    """One subject's score, point by point, with the records behind each computed figure:
+    NotFound for a subject the user may not drill into (see `may_drill`)."""
     table_ = table(user, assessment)
-    row = next((r for r in table_.rows if str(r.region_id) == str(region_id)), None)
+    row = next((r for r in table_.rows if str(r.subject_id) == str(subject_id)), None)
     if row is None or not row.drill:
         raise NotFound()
-    region = Region.objects.restrict(user).get(pk=row.region_id)
+    target = subject_get(user, assessment.subject_kind, row.subject_id)
     plan = table_.scheme
-    subject = table_.inputs["subjects"][str(row.region_id)]
+    subject = table_.inputs["subjects"][str(row.subject_id)]
     by_key = {line.key: line for line in row.result.lines}
     lines = []
     for ind in plan.indicators:
@@ -317,7 +397,7 @@ def breakdown(user: Any, assessment: Assessment, region_id: Any) -> Breakdown:
                 empty=got.empty,
                 status=ind.status,
                 basis=ind.basis,
-                records=records_url(ind.measure, region, assessment) if ind.measure else "",
+                records=records_url(ind.measure, target, assessment) if ind.measure else "",
             )
         )
     families = [
@@ -331,25 +411,31 @@ def breakdown(user: Any, assessment: Assessment, region_id: Any) -> Breakdown:
             label(v.label),
             v.key in row.result.vetoes,
             v.status,
-            records_url(v.measure, region, assessment) if v.measure else "",
+            records_url(v.measure, target, assessment) if v.measure else "",
         )
         for v in plan.vetoes
-        if "district" in v.applies_to
+        if assessment.subject_kind in v.applies_to
     ]
-    entries = [e for e in entries_of(user, assessment) if e.region_id == region.pk]
-    return Breakdown(assessment, region, row.result, lines, families, bonuses, vetoes, entries)
+    entries = [e for e in entries_of(user, assessment) if e.subject_id == target.pk]
+    return Breakdown(assessment, target, row.result, lines, families, bonuses, vetoes, entries)
 
 
 # --- for the city cockpit --------------------------------------------------------------------
 
 
-def ranking(user: Any, year: int) -> list[dict[str, Any]]:
-    """The published annual ranking of the districts for `year` the user sees (empty when
-    there is none): one dict per district, best first, with `rank`, `region_id`, `region`,
-    `total`, `grade`, `grade_label`, `vetoed` and `url` (the assessment page)."""
+def ranking(user: Any, year: int, kind: str = SubjectKind.DISTRICT) -> list[dict[str, Any]]:
+    """The published annual ranking of the districts (or of the departments) for `year` the
+    user sees (empty when there is none): one dict per subject, best first, with `rank`,
+    `subject_id`, `subject`, `total`, `grade`, `grade_label`, `vetoed` and `url` (the
+    assessment page); for the districts also `region_id` and `region`."""
     found = (
         assessment_list(user)
-        .filter(state=AssessmentState.PUBLISHED, year=year, period_kind=PeriodKind.YEAR)
+        .filter(
+            state=AssessmentState.PUBLISHED,
+            subject_kind=kind,
+            year=year,
+            period_kind=PeriodKind.YEAR,
+        )
         .first()
     )
     if found is None:
@@ -359,16 +445,17 @@ def ranking(user: Any, year: int) -> list[dict[str, Any]]:
     out = []
     for result in score(plan, found.inputs):
         subject = found.inputs["subjects"][result.subject]
-        out.append(
-            {
-                "rank": result.rank,
-                "region_id": int(result.subject),
-                "region": subject["name"],
-                "total": result.total,
-                "grade": result.grade,
-                "grade_label": label(plan.band(result.grade).label),
-                "vetoed": bool(result.vetoes),
-                "url": url,
-            }
-        )
+        row = {
+            "rank": result.rank,
+            "subject_id": int(result.subject),
+            "subject": subject["name"],
+            "total": result.total,
+            "grade": result.grade,
+            "grade_label": label(plan.band(result.grade).label),
+            "vetoed": bool(result.vetoes),
+            "url": url,
+        }
+        if kind == SubjectKind.DISTRICT:
+            row |= {"region_id": int(result.subject), "region": subject["name"]}
+        out.append(row)
     return out

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from redline.assessment import selectors
-from redline.assessment.models import Assessment, AssessmentEntry, PeriodKind
+from redline.assessment.models import Assessment, AssessmentEntry, PeriodKind, SubjectKind
 from redline.assessment.workflow import ASSESSMENT
 from redline.core import audit
 from redline.core.errors import PermissionDenied, ValidationFailed
@@ -23,8 +23,8 @@ from redline.core.readers import Choice, Count, Number, Text
 from redline.core.records import log_change
 from redline.core.workflow import take_step, write_event
 from redline.organisations.access import can
-from redline.organisations.models import Region
-from redline.organisations.vocab import RegionLevel
+from redline.organisations.models import Organisation, Region
+from redline.organisations.vocab import OrganisationKind, RegionLevel
 
 if TYPE_CHECKING:
     from redline.accounts.models import User
@@ -39,13 +39,15 @@ def _ensure_manages(actor: User) -> None:
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class AssessmentInput(Input):
-    """A new assessment: its title, period and scheme version."""
+    """A new assessment: its title, period, who it assesses (the districts or the
+    departments) and its scheme version (by default the kind's current one)."""
 
     title: str = read(Text(limit=200))
     year: int = read(Count())
     period_kind: str = read(Choice(PeriodKind.values))
     period_index: int = read(Count(), 0)
-    scheme_version: str = read(Choice(selectors.versions()), selectors.CURRENT)
+    subject_kind: str = read(Choice(SubjectKind.values), SubjectKind.DISTRICT)
+    scheme_version: str = read(Choice(selectors.versions()), "")
 
 
 def _check_period(data: AssessmentInput) -> None:
@@ -61,6 +63,8 @@ def _check_period(data: AssessmentInput) -> None:
         errors["period_index"] = _("Give a quarter from 1 to 4 or a month from 1 to 12.")
     if not data.title.strip():
         errors["title"] = _("This field is required.")
+    if data.scheme_version and data.scheme_version not in selectors.versions(data.subject_kind):
+        errors["scheme_version"] = _("This scheme does not assess this kind of subject.")
     if errors:
         raise ValidationFailed(fields=errors)
 
@@ -74,7 +78,8 @@ def assessment_create(
     now = now or timezone.now()
     record = Assessment.objects.create(
         title=data.title.strip(),
-        scheme_version=data.scheme_version,
+        subject_kind=data.subject_kind,
+        scheme_version=data.scheme_version or selectors.CURRENT_OF[SubjectKind(data.subject_kind)],
         year=data.year,
         period_kind=data.period_kind,
         period_index=data.period_index,
@@ -88,9 +93,11 @@ def assessment_create(
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class EntryInput(Input):
-    """The office's mark for one district on one entered indicator, bonus item or veto."""
+    """The office's mark for one subject (a district: `region`; a department: `department`)
+    on one entered indicator, bonus item or veto."""
 
-    region: int = read(Count())
+    region: int | None = read(Count(), None)
+    department: int | None = read(Count(), None)
     item: str = read(Text(limit=40))
     points: Decimal | None = read(Number(), None)
     triggered: bool = False
@@ -117,17 +124,36 @@ def entry_set(
     evidence: Any,
     now: dt.datetime | None = None,
 ) -> AssessmentEntry:
-    """Enter (or replace) one item for one district of a draft, with its evidence file."""
+    """Enter (or replace) one item for one subject of a draft, with its evidence file."""
     record = Assessment.objects.get_for(actor, "manage", pk=assessment_id)
     if record.is_published:
         raise ValidationFailed(_("This assessment is published: its inputs are frozen."), fields={})
     items = entered_items(record.scheme_version)
     errors: dict[str, Any] = {}
-    region = (
-        Region.objects.restrict(actor).filter(pk=data.region, level=RegionLevel.DISTRICT).first()
-    )
-    if region is None:
-        errors["region"] = _("Choose a district.")
+    subject: Region | Organisation | None
+    whose: dict[str, Region | Organisation | None]
+    if record.subject_kind == SubjectKind.DEPARTMENT:
+        subject = (
+            Organisation.objects.restrict(actor)
+            .filter(pk=data.department, kind=OrganisationKind.DEPARTMENT, is_archived=False)
+            .first()
+            if data.department is not None
+            else None
+        )
+        if subject is None:
+            errors["department"] = _("Choose a department.")
+        whose = {"organisation": subject}
+    else:
+        subject = (
+            Region.objects.restrict(actor)
+            .filter(pk=data.region, level=RegionLevel.DISTRICT)
+            .first()
+            if data.region is not None
+            else None
+        )
+        if subject is None:
+            errors["region"] = _("Choose a district.")
+        whose = {"region": subject}
     kind = items.get(data.item)
     if kind is None:
         errors["item"] = _("Choose an item the scheme has the office enter.")
@@ -139,18 +165,18 @@ def entry_set(
             errors["points"] = _("Give points from 0 to %(max)s.") % {"max": f"{top:g}"}
     existing = (
         AssessmentEntry.objects.restrict(actor)
-        .filter(assessment=record, region=region, item=data.item)
+        .filter(assessment=record, item=data.item, **whose)
         .first()
-        if region is not None
+        if subject is not None
         else None
     )
     if evidence is None and (existing is None or not existing.evidence):
         errors["evidence"] = _("Attach the evidence (a file).")
     if errors:
         raise ValidationFailed(fields=errors)
-    assert region is not None and kind is not None
+    assert subject is not None and kind is not None
     now = now or timezone.now()
-    entry = existing or AssessmentEntry(assessment=record, region=region, item=data.item)
+    entry = existing or AssessmentEntry(assessment=record, item=data.item, **whose)
     before = _entry_snapshot(existing) if existing is not None else None
     entry.points = data.points if kind[0] != "veto" else None
     entry.triggered = bool(data.triggered) if kind[0] == "veto" else False

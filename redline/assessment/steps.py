@@ -15,6 +15,6 @@ def prepare(step: Step) -> Prepared:
         inputs = selectors.live_inputs(step.actor, record)
         return Prepared(
             {"inputs": inputs, "published_at": step.now, "published_by": step.actor},
-            {"districts": len(inputs["subjects"])},
+            {f"{record.subject_kind}s": len(inputs["subjects"])},
         )
     return Prepared()

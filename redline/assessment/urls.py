@@ -11,9 +11,16 @@ urlpatterns = [
         name="assessment-step",
     ),
     path(
-        "assessment/<int:pk>/districts/<int:region_id>/",
+        "assessment/<int:pk>/districts/<int:subject_id>/",
         views.assessment_subject,
+        {"kind": "district"},
         name="assessment-subject",
+    ),
+    path(
+        "assessment/<int:pk>/departments/<int:subject_id>/",
+        views.assessment_subject,
+        {"kind": "department"},
+        name="assessment-department",
     ),
     path("assessment/<int:pk>/entries/", views.entry_new, name="assessment-entry"),
     path(

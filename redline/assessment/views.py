@@ -1,5 +1,6 @@
 """Pages of the assessment: the list (and a new draft), an assessment's ranking table with
-its publish step and timeline, a district's breakdown with the records behind each figure,
+its publish step and timeline, a subject's (district's or department's) breakdown with the
+records behind each figure,
 the office's entry form with evidence, and an entry's evidence file. Everything is read
 through the door (`assessment/selectors.py`)."""
 
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from redline.assessment import selectors, services
 from redline.assessment.forms import AssessmentForm, EntryForm, PublishForm, item_choices
-from redline.assessment.models import Assessment, AssessmentEntry
+from redline.assessment.models import Assessment, AssessmentEntry, SubjectKind
 from redline.assessment.workflow import ASSESSMENT
 from redline.core.errors import DomainError
 from redline.core.web import PageRequest, show_on_form
@@ -77,11 +78,13 @@ def _context(request: PageRequest, record: Assessment) -> dict[str, Any]:
         "grade_labels": {b.key: selectors.label(b.label) for b in plan.bands},
         "provenance": selectors.scheme_data(record.scheme_version).get("provenance", {}),
         "may_manage": manages,
+        "is_departments": record.subject_kind == SubjectKind.DEPARTMENT,
     }
     if manages and not record.is_published:
         context["entry_form"] = EntryForm(
-            districts=[r for r in selectors.districts(request.user)],
+            subjects=selectors.subjects(request.user, record.subject_kind),
             items=item_choices(record.scheme_version),
+            kind=record.subject_kind,
         )
         context["entries"] = selectors.entries_of(request.user, record)
     return context
@@ -111,10 +114,12 @@ def assessment_step(request: PageRequest, pk: int, action: str) -> HttpResponse:
 
 
 @login_required
-def assessment_subject(request: PageRequest, pk: int, region_id: int) -> HttpResponse:
+def assessment_subject(request: PageRequest, pk: int, subject_id: int, kind: str) -> HttpResponse:
     _nav(request)
     record = _get(request, pk)
-    found = selectors.breakdown(request.user, record, region_id)
+    if record.subject_kind != kind:
+        raise Http404
+    found = selectors.breakdown(request.user, record, subject_id)
     labels = {
         b.key: selectors.label(b.label) for b in selectors.scheme(record.scheme_version).bands
     }
@@ -131,8 +136,9 @@ def entry_new(request: PageRequest, pk: int) -> HttpResponse:
     form = EntryForm(
         request.POST,
         request.FILES,
-        districts=selectors.districts(request.user),
+        subjects=selectors.subjects(request.user, record.subject_kind),
         items=item_choices(record.scheme_version),
+        kind=record.subject_kind,
     )
     status = 422
     if form.is_valid():
@@ -158,10 +164,10 @@ def entry_new(request: PageRequest, pk: int) -> HttpResponse:
 def entry_evidence(request: PageRequest, entry_id: int) -> FileResponse:
     entry = (
         AssessmentEntry.objects.restrict(request.user)
-        .select_related("region")
+        .select_related("region", "organisation__region")
         .filter(pk=entry_id)
         .first()
     )
-    if entry is None or not selectors.may_drill(request.user, entry.region) or not entry.evidence:
+    if entry is None or not selectors.may_drill(request.user, entry.subject) or not entry.evidence:
         raise Http404
     return FileResponse(entry.evidence.open("rb"), as_attachment=True)

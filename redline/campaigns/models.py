@@ -77,6 +77,17 @@ class CampaignQuerySet(ScopedQuerySet):
             & Q(is_archived=False)
         )
 
+    @staticmethod
+    def reaching_q(region: Region) -> Q:
+        """Campaigns reaching a region: placed in its subtree or above it, or city-wide."""
+        parts = region.path.strip("/").split("/")
+        ancestors = ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+        placed = Campaign.objects.filter(
+            Q(regions__path__startswith=region.path) | Q(regions__path__in=ancestors)
+        ).values("pk")
+        anywhere = Campaign.objects.filter(regions__isnull=True).values("pk")
+        return Q(pk__in=placed) | Q(pk__in=anywhere)
+
     def live(self) -> CampaignQuerySet:
         return self.filter(is_archived=False)
 

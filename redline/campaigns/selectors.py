@@ -48,11 +48,13 @@ from django.utils import timezone
 
 from redline.campaigns.models import Campaign
 from redline.campaigns.vocab import TARGETS, TargetKind
+from redline.core.filters import day_bounds, day_range, read_filters
 from redline.hazards.models import Hazard, InspectionTask
 from redline.hazards.selectors import overdue_q
 from redline.hazards.vocab import HazardLevel, HazardSource, HazardState, TaskResult
 from redline.inspections.models import Inspection
 from redline.organisations.models import Enterprise, Organisation, Region, SectorMandate
+from redline.organisations.selectors import region_filter
 from redline.organisations.vocab import OrganisationKind
 
 UNIT_FIELDS = ("units", "inspected")
@@ -62,8 +64,30 @@ HAZARD_FIELDS = ("general", "major", "closed", "open", "overdue", "major_closed"
 # --- the campaigns ---------------------------------------------------------------------
 
 
-def campaign_list(user: Any, *, archived: bool = False) -> QuerySet[Campaign]:
-    return Campaign.objects.restrict(user).filter(is_archived=archived).prefetch_related("regions")
+LIST_FILTERS = ("region", "running_from", "running_to")
+FILTER_READERS = day_range("running")
+
+
+def campaign_list(
+    user: Any, filters: Mapping[str, Any] | None = None, *, archived: bool = False
+) -> QuerySet[Campaign]:
+    """The campaigns the user sees (archived ones or the others), filtered: by region (the
+    campaigns reaching it: placed in its subtree or above it, or city-wide) and by the days
+    they run on (those running on any day from `running_from` to `running_to`). A bad
+    filter is refused naming it; a region goes through the door (404 outside)."""
+    filters = filters or {}
+    wanted = read_filters(FILTER_READERS, filters)
+    found = Campaign.objects.restrict(user).filter(is_archived=archived)
+    region = region_filter(user, filters.get("region"))
+    if region is not None:
+        found = found.filter(Campaign.objects.reaching_q(region))
+    # Running on a day of the range: started by its last day, not ended before its first.
+    since, until = day_bounds("running", wanted)
+    if until is not None:
+        found = found.filter(starts_on__lte=until)
+    if since is not None:
+        found = found.filter(ends_on__gte=since)
+    return found.prefetch_related("regions")
 
 
 def campaign_get(user: Any, campaign_id: int) -> Campaign:

@@ -17,6 +17,7 @@ from redline.core import changelog
 from redline.core.errors import DomainError
 from redline.core.models import ChangeLog
 from redline.core.web import PageRequest, show_on_form
+from redline.organisations.selectors import region_choices
 
 
 def _section(request: PageRequest) -> None:
@@ -34,10 +35,17 @@ def _visible(request: PageRequest, campaign_id: int) -> Campaign:
 def campaign_list(request: PageRequest) -> HttpResponse:
     _section(request)
     archived = request.GET.get("archived") == "1"
-    campaigns = list(selectors.campaign_list(request.user, archived=archived))
+    filters = {
+        name: request.GET.get(name, "").strip()
+        for name in selectors.LIST_FILTERS
+        if request.GET.get(name, "").strip()
+    }
+    campaigns = list(selectors.campaign_list(request.user, filters, archived=archived))
     heads = selectors.headlines(request.user, campaigns)
     context = {
         "rows": [heads[c.pk] for c in campaigns],
+        "filters": filters,
+        "regions": region_choices(request.user, filters.get("region")),
         "archived": archived,
         "can_manage": services.may_manage(request.user),
     }

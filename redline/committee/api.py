@@ -153,6 +153,9 @@ class TaskFilters(Schema):
     person: int | None = None
     meeting: int | None = None
     overdue: bool | None = None
+    region: str | None = Field(
+        None, description="A region's id: the tasks reaching it (placed in or above it)"
+    )
     q: str | None = None
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from redline.committee.models import KeyTask
 from redline.committee.vocab import TaskState
 from redline.committee.workflow import KEY_TASK
-from redline.core.deadlines import Deadlines, Subjects, sweep
+from redline.core.deadlines import Actions, Deadlines, Subjects, sweep
 from redline.core.notify import users_of
 from redline.organisations import selectors as org_selectors
 from redline.organisations.models import Organisation
@@ -76,6 +76,7 @@ REPORTS = Deadlines(
     url=lambda task: task.get_absolute_url(),
     key="keytask-report",
     body=_body,
+    actions=Actions("report_remind", "report_overdue", "report_escalate"),
     reminded="report_reminded_at",
     overdue="report_overdue_since",
     level="escalation_level",

@@ -11,6 +11,7 @@ sees the meeting.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import reduce
 from operator import or_
 from typing import TYPE_CHECKING, Any
@@ -47,19 +48,25 @@ def tasks_q(scope: Scope, prefix: str = "") -> models.Q:
             | models.Q(**{f"{prefix}pk__in": cooperating})
         )
     if scope.region_paths:
-        below = [models.Q(region__path__startswith=p) for p in scope.region_paths]
-        above = [a for p in scope.region_paths for a in ancestor_paths(p)]
-        placed = KeyTask.regions.through.objects.filter(
-            reduce(or_, below) | models.Q(region__path__in=above)
-        ).values("keytask_id")
-        placed_anywhere = KeyTask.regions.through.objects.values("keytask_id")
-        parts.append(
-            models.Q(**{f"{prefix}pk__in": placed})
-            | ~models.Q(**{f"{prefix}pk__in": placed_anywhere})
-        )
+        parts.append(reaching_q(scope.region_paths, prefix))
     if not parts:
         return models.Q(**{f"{prefix}pk__in": []})
     return reduce(or_, parts)
+
+
+def reaching_q(region_paths: Iterable[str], prefix: str = "") -> models.Q:
+    """A filter on KeyTask (reached through `prefix`): the tasks reaching any of these
+    regions, placed in their subtrees or above them, or city-wide (no region named)."""
+    paths = list(region_paths)
+    below = [models.Q(region__path__startswith=p) for p in paths]
+    above = [a for p in paths for a in ancestor_paths(p)]
+    placed = KeyTask.regions.through.objects.filter(
+        reduce(or_, below) | models.Q(region__path__in=above)
+    ).values("keytask_id")
+    placed_anywhere = KeyTask.regions.through.objects.values("keytask_id")
+    return models.Q(**{f"{prefix}pk__in": placed}) | ~models.Q(
+        **{f"{prefix}pk__in": placed_anywhere}
+    )
 
 
 class MeetingQuerySet(ScopedQuerySet):

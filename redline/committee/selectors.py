@@ -9,8 +9,9 @@ city government and the office all of them.
 - what each owes (`owed`): per body the open tasks it leads and cooperates on, its next
   report due and what is overdue; per responsible person the same for the tasks they answer
   for;
-- the dashboard (`dashboard`): tasks by state and by lead department, the overdue items
-  with their chains, the reports due soon, and the live campaigns' progress as the
+- the summary (`summary`): tasks by state and by lead department and the overdue count,
+  for the situation report and the cockpit; the dashboard (`dashboard`): the summary, the
+  overdue items with their chains, the reports due soon, and the live campaigns' progress as the
   campaigns app computes it (`campaigns.selectors.headlines`).
 
 The number of queries does not depend on the number of tasks (the list pages assert it).
@@ -29,15 +30,32 @@ from django.utils.translation import gettext as _
 
 from redline.campaigns import selectors as campaign_selectors
 from redline.campaigns.models import Campaign
-from redline.committee.models import KeyTask, KeyTaskQuerySet, Meeting, ProgressReport
+from redline.committee.models import (
+    KeyTask,
+    KeyTaskQuerySet,
+    Meeting,
+    ProgressReport,
+    reaching_q,
+)
 from redline.committee.vocab import TaskState
+from redline.core import readers
 from redline.core.errors import NotFound
+from redline.core.filters import Flag, read_filters
 from redline.organisations.models import Organisation, Person, Region
-from redline.organisations.selectors import REGION_LEVEL_TITLE, ChainLink
+from redline.organisations.selectors import REGION_LEVEL_TITLE, ChainLink, region_filter
 from redline.organisations.vocab import OrganisationKind, PersonRole
 
 SUPERVISING_KINDS = (OrganisationKind.GOVERNMENT, OrganisationKind.COMMITTEE_OFFICE)
-LIST_FILTERS = ("state", "lead", "body", "person", "meeting", "overdue", "q")
+LIST_FILTERS = ("state", "lead", "body", "person", "meeting", "overdue", "region", "q")
+# The filters read (and refused when bad) before they are applied (`core.filters`).
+FILTER_READERS = {
+    "state": readers.Choice(["open", *TaskState.values]),
+    "lead": readers.Count(),
+    "body": readers.Count(),
+    "person": readers.Count(),
+    "meeting": readers.Count(),
+    "overdue": Flag(),
+}
 
 
 def _int(value: Any) -> int | None:
@@ -75,28 +93,30 @@ def overdue_q() -> Q:
 
 
 def task_list(user: Any, filters: dict[str, Any] | None = None) -> KeyTaskQuerySet[KeyTask]:
-    """The tasks a list page, an export or the API shows, filtered as asked."""
+    """The tasks a list page, an export or the API shows, filtered as asked: a bad filter
+    is refused naming it (422), a region through the door (404 outside the jurisdiction);
+    a region keeps the tasks reaching it (placed in or above it, or city-wide)."""
     filters = filters or {}
+    wanted = read_filters(FILTER_READERS, filters)
     found = tasks_visible(user)
-    state = filters.get("state") or ""
+    state = wanted.get("state") or ""
     if state == "open":
         found = found.filter(state__in=TaskState.open_states())
-    elif state in TaskState.values:
+    elif state:
         found = found.filter(state=state)
-    lead = _int(filters.get("lead"))
-    if lead:
-        found = found.filter(lead_id=lead)
-    body = _int(filters.get("body"))
-    if body:
-        found = found.filter(owed_by_q(body))
-    person = _int(filters.get("person"))
-    if person:
-        found = found.filter(lead_person_id=person)
-    meeting = _int(filters.get("meeting"))
-    if meeting:
-        found = found.filter(meeting_id=meeting)
-    if filters.get("overdue") in ("1", 1, True, "true"):
+    if wanted.get("lead"):
+        found = found.filter(lead_id=wanted["lead"])
+    if wanted.get("body"):
+        found = found.filter(owed_by_q(wanted["body"]))
+    if wanted.get("person"):
+        found = found.filter(lead_person_id=wanted["person"])
+    if wanted.get("meeting"):
+        found = found.filter(meeting_id=wanted["meeting"])
+    if wanted.get("overdue"):
         found = found.filter(overdue_q())
+    region = region_filter(user, filters.get("region"))
+    if region is not None:
+        found = found.filter(reaching_q([region.path]))
     text = str(filters.get("q") or "").strip()
     if text:
         found = found.filter(Q(title__icontains=text) | Q(number__icontains=text))
@@ -355,34 +375,41 @@ class Item:
 
 
 @dataclass
-class Dashboard:
-    today: dt.date
+class Summary:
+    """The key tasks' counts: by state, overdue, and by lead department (the situation
+    report and the cockpit read these; the dashboard adds its lists)."""
+
     total: int
     by_state: list[tuple[str, str, int]]  # (state, label, count)
     open: int
-    overdue: list[Item]
-    due_soon: list[KeyTask]
+    overdue_count: int
     departments: list[DepartmentRow]
-    campaigns: list[Any]  # campaigns.selectors.Headline
 
     @property
     def awaiting_verification(self) -> int:
         return next(n for s, _label, n in self.by_state if s == TaskState.COMPLETION_REPORTED)
 
 
-def dashboard(user: Any, today: dt.date | None = None, soon_days: int = 14) -> Dashboard:
-    today = today or timezone.localdate()
-    tasks = KeyTask.objects.restrict(user)
-    states = dict(
-        tasks.order_by().values("state").annotate(n=Count("pk")).values_list("state", "n")
-    )
-    by_state = [(code, str(label), states.get(code, 0)) for code, label in TaskState.choices]
-    rows: dict[int, DepartmentRow] = {}
-    grouped = (
-        tasks.order_by()
+@dataclass
+class Dashboard(Summary):
+    today: dt.date
+    overdue: list[Item]
+    due_soon: list[KeyTask]
+    campaigns: list[Any]  # campaigns.selectors.Headline
+
+
+def summary(user: Any) -> Summary:
+    """The counts of the tasks the user reads, in two queries whatever their number."""
+    grouped = list(
+        KeyTask.objects.restrict(user)
+        .order_by()
         .values("lead_id", "state")
         .annotate(n=Count("pk"), late=Count("pk", filter=overdue_q()))
     )
+    states: dict[str, int] = {}
+    for group in grouped:
+        states[group["state"]] = states.get(group["state"], 0) + group["n"]
+    rows: dict[int, DepartmentRow] = {}
     leads = Organisation.objects.restrict(user).in_bulk({g["lead_id"] for g in grouped})
     for group in grouped:
         body = leads.get(group["lead_id"])
@@ -391,6 +418,20 @@ def dashboard(user: Any, today: dt.date | None = None, soon_days: int = 14) -> D
         row = rows.setdefault(body.pk, DepartmentRow(body=body, counts={}, overdue=0))
         row.counts[group["state"]] = group["n"]
         row.overdue += group["late"]
+    return Summary(
+        total=sum(states.values()),
+        by_state=[(code, str(label), states.get(code, 0)) for code, label in TaskState.choices],
+        open=sum(states.get(s, 0) for s in TaskState.open_states()),
+        overdue_count=sum(g["late"] for g in grouped),
+        departments=sorted(rows.values(), key=lambda r: (-r.overdue, -r.open, str(r.body))),
+    )
+
+
+def dashboard(user: Any, today: dt.date | None = None, soon_days: int = 14) -> Dashboard:
+    """The summary, with the overdue tasks and their chains, the reports due soon and the
+    live campaigns' progress."""
+    today = today or timezone.localdate()
+    counts = summary(user)
     late = list(tasks_visible(user).filter(overdue_q()).order_by("next_report_due", "id"))
     late_chains = chains(user, late)
     soon = (
@@ -405,12 +446,9 @@ def dashboard(user: Any, today: dt.date | None = None, soon_days: int = 14) -> D
     live = list(Campaign.objects.restrict(user).live().filter(ends_on__gte=today))
     headlines = campaign_selectors.headlines(user, live, today)
     return Dashboard(
+        **vars(counts),
         today=today,
-        total=sum(states.values()),
-        by_state=by_state,
-        open=sum(states.get(s, 0) for s in TaskState.open_states()),
         overdue=[Item(task, late_chains[task.pk]) for task in late],
         due_soon=list(soon),
-        departments=sorted(rows.values(), key=lambda r: (-r.overdue, -r.open, str(r.body))),
         campaigns=[headlines[c.pk] for c in live],
     )

@@ -30,6 +30,7 @@ from redline.core.web import PageRequest, show_on_form
 from redline.core.workflow import Transition
 from redline.core.workflow.web import StepPage
 from redline.organisations.access import can, may
+from redline.organisations.selectors import region_choices
 
 PER_PAGE = 30
 
@@ -79,6 +80,7 @@ def task_list(request: PageRequest) -> HttpResponse:
         "filters": filters,
         "query": urlencode(filters),
         "states": TaskState.choices,
+        "regions": region_choices(request.user, filters.get("region")),
         "may_manage": can(request.user, "manage"),
         "today": timezone.localdate(),
     }

@@ -67,6 +67,10 @@ def _not_the_lead(actor: User, task: KeyTask) -> Any:
     return None
 
 
+# The sweep's steps that carry the date they are about (`redline.committee.deadlines`).
+DEADLINE_STEPS = frozenset({"report_remind", "report_overdue", "remind", "overdue"})
+
+
 def describe(event: Any) -> list[str]:
     """An event's lines of detail on the timeline."""
     data = event.data or {}
@@ -82,7 +86,7 @@ def describe(event: Any) -> list[str]:
         lines.append(
             ngettext("%(n)d photo as evidence", "%(n)d photos as evidence", count) % {"n": count}
         )
-    if data.get("deadline") and event.action in ("remind", "overdue"):
+    if data.get("deadline") and event.action in DEADLINE_STEPS:
         lines.append(_("Due %(date)s") % {"date": data["deadline"]})
     if data.get("to"):
         lines.append(_("Escalated to: %(bodies)s") % {"bodies": "、".join(data["to"])})
@@ -193,9 +197,12 @@ KEY_TASK = Machine(
     },
     system_actions={
         "deploy": _("Deployed"),
-        "remind": _("Reminder sent"),
-        "overdue": _("Flagged overdue"),
-        "escalate": _("Escalated"),
+        "report_remind": _("Progress report reminder sent"),
+        "report_overdue": _("Progress report flagged overdue"),
+        "report_escalate": _("Escalated: progress report missing"),
+        "remind": _("Deadline reminder sent"),
+        "overdue": _("Flagged past its deadline"),
+        "escalate": _("Escalated: past its deadline"),
     },
     messages=Messages(
         stale=_(

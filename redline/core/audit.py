@@ -58,9 +58,34 @@ def record(
     enterprise_id: int | None = None,
     comment: str = "",
 ) -> ChangeLog:
+    row = entry(
+        actor=actor,
+        action=action,
+        instance=instance,
+        before=before,
+        after=after,
+        enterprise_id=enterprise_id,
+        comment=comment,
+    )
+    row.save()
+    return row
+
+
+def entry(
+    *,
+    actor: User | None,
+    action: str,
+    instance: models.Model,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    enterprise_id: int | None = None,
+    comment: str = "",
+) -> ChangeLog:
+    """The change-log row `record` writes, unsaved: for a writer that inserts many records
+    in bulk (the demo) and their log rows with them (`ChangeLog.objects.bulk_create`)."""
     ctx = current()
     user = actor if actor is not None and getattr(actor, "pk", None) else None
-    return ChangeLog.objects.create(
+    return ChangeLog(
         actor=user,
         actor_name=(user.get_full_name() or user.get_username()) if user else ctx.client,
         client=ctx.client,

@@ -40,6 +40,17 @@ class Subjects:
 
 
 @dataclass(frozen=True)
+class Actions:
+    """What a rule's three steps are called on the timeline (each declared in the machine's
+    `system_actions`): a record with two deadlines names them apart, so its timeline says
+    which deadline was reminded, passed or escalated."""
+
+    remind: str = "remind"
+    overdue: str = "overdue"
+    escalate: str = "escalate"
+
+
+@dataclass(frozen=True)
 class Deadlines:
     machine: Machine
     late: Callable[[], QuerySet[Any]]  # the records whose deadline counts now
@@ -59,11 +70,21 @@ class Deadlines:
     overdue: str = "overdue_since"
     level: str = "escalation_level"
     related: tuple[str, ...] = ()
+    actions: Actions = Actions()
+
+    def __post_init__(self) -> None:
+        named = (self.actions.remind, self.actions.overdue, self.actions.escalate)
+        undeclared = [name for name in named if name not in self.machine.system_actions]
+        if undeclared:
+            raise ValueError(
+                f"{self.key}: {undeclared} not among {self.machine.name}'s system actions"
+            )
 
 
 @dataclass(frozen=True)
 class _Step:
-    action: str
+    kind: str  # remind, overdue or escalate: the notification's key says which
+    action: str  # the timeline's name of it (the rule's `actions`)
     claim: dict[str, Any]
     mark: dict[str, Any]
     subject: Any
@@ -80,9 +101,21 @@ def sweep(rule: Deadlines, *, now: dt.datetime | None = None) -> dict[str, int]:
     soon = late.filter(
         **{rule.reminded: None, f"{rule.due}__gte": today, f"{rule.due}__lte": remind_from}
     )
-    reminder = _Step("remind", {rule.reminded: None}, {rule.reminded: now}, rule.subjects.remind)
+    reminder = _Step(
+        "remind",
+        rule.actions.remind,
+        {rule.reminded: None},
+        {rule.reminded: now},
+        rule.subjects.remind,
+    )
     counts["reminded"] = _run(rule, reminder, soon, now)
-    flag = _Step("overdue", {rule.overdue: None}, {rule.overdue: now}, rule.subjects.overdue)
+    flag = _Step(
+        "overdue",
+        rule.actions.overdue,
+        {rule.overdue: None},
+        {rule.overdue: now},
+        rule.subjects.overdue,
+    )
     past = late.filter(**{rule.overdue: None, f"{rule.due}__lt": today})
     counts["overdue"] = _run(rule, flag, past, now)
     for level, delay in enumerate(rule.escalation_days(), start=1):
@@ -92,6 +125,7 @@ def sweep(rule: Deadlines, *, now: dt.datetime | None = None) -> dict[str, int]:
         )
         escalation = _Step(
             "escalate",
+            rule.actions.escalate,
             {rule.level: level - 1},
             {rule.level: level},
             rule.subjects.escalate,
@@ -117,10 +151,10 @@ def _run(rule: Deadlines, step: _Step, candidates: QuerySet[Any], now: dt.dateti
             users, bodies = rule.who(record, step.level)
             if step.level:
                 data: dict[str, Any] = {"level": step.level, "to": bodies}
-                key = f"{rule.key}:{pk}:escalate:{step.level}:{deadline}"
+                key = f"{rule.key}:{pk}:{step.kind}:{step.level}:{deadline}"
             else:
                 data = {"deadline": deadline}
-                key = f"{rule.key}:{pk}:{step.action}:{deadline}"
+                key = f"{rule.key}:{pk}:{step.kind}:{deadline}"
             system_event(
                 rule.machine,
                 record,

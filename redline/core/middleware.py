@@ -6,10 +6,11 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import render
 from django.utils import translation
 
 from redline.core.context import acting
-from redline.core.errors import DomainError
+from redline.core.errors import DomainError, ValidationFailed
 from redline.core.web import raise_for_access
 
 
@@ -54,7 +55,8 @@ class LanguageMiddleware(LocaleMiddleware):
 class DomainErrorMiddleware:
     """On pages, a domain 404 or 403 raised by a selector or a service (a record or a filter
     outside the user's jurisdiction, an action the user may not take) answers as Django's
-    404 or 403; the API maps domain errors itself (`core.api`)."""
+    404 or 403; a bad value a page did not put on a form itself (a list's filter,
+    `core.filters`) answers 422 naming it. The API maps domain errors itself (`core.api`)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -62,6 +64,10 @@ class DomainErrorMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
-    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, DomainError):
             raise_for_access(exception)
+        if isinstance(exception, ValidationFailed):
+            context = {"failure": exception, "fields": sorted(exception.fields.items())}
+            return render(request, "core/refused.html", context, status=exception.status)
+        return None

@@ -17,8 +17,10 @@ values, one per indicator key (`Measure`); `score` turns them into points:
 - `entered` (the office's marks with evidence): the points entered, 0..max.
 
 A missing measure (nothing entered yet, no ceiling set) earns no points and is flagged.
-An indicator that does not apply to the subject's kind (a department has no accident
-ceiling) is left out and the base is rescaled: base = 100 x points / applicable maximum.
+An indicator that does not apply to the subject's kind (`applies_to`), or whose measure says
+it does not apply to this subject (`{"applies": false}`: a department with no control
+indicator over any of its sectors), is left out and the base is rescaled:
+base = 100 x points / applicable maximum.
 Bonus items add their entered points, together capped at the scheme's bonus cap:
 total = base + bonus. A triggered veto caps the grade at the lowest band whatever the total.
 Grades: the first band (highest first) whose minimum the total reaches (90 is excellent).
@@ -100,6 +102,7 @@ class Scheme:
     bonuses: tuple[Bonus, ...]
     vetoes: tuple[Veto, ...]
     bands: tuple[Band, ...]  # highest minimum first; the last is the lowest band
+    subjects: frozenset[str] = frozenset({"district", "department"})  # who it assesses
 
     @property
     def indicators(self) -> tuple[Indicator, ...]:
@@ -204,6 +207,9 @@ def scheme_from(data: Mapping[str, Any]) -> Scheme:
         raise SchemeError("grades: the minimums must be strictly descending")
     if mins[-1] != 0:
         raise SchemeError("grades: the lowest band must start at 0")
+    unknown = set(data.get("subjects", [])) - {"district", "department"}
+    if unknown:
+        raise SchemeError(f"subjects: unknown {', '.join(sorted(unknown))}")
     return Scheme(
         version=str(data.get("version", "")),
         families=tuple(families),
@@ -211,6 +217,7 @@ def scheme_from(data: Mapping[str, Any]) -> Scheme:
         bonuses=bonuses,
         vetoes=vetoes,
         bands=bands,
+        subjects=frozenset(data.get("subjects", ["district", "department"])),
     )
 
 
@@ -301,6 +308,11 @@ def grade_of(scheme: Scheme, total: float, vetoed: bool) -> str:
     return scheme.bands[-1].key
 
 
+def applies(measure: Mapping[str, Any] | None) -> bool:
+    """Does a measure count for its subject (`{"applies": false}` says it does not)?"""
+    return measure is None or measure.get("applies", True) is not False
+
+
 def score_one(
     scheme: Scheme,
     subject: str,
@@ -314,7 +326,7 @@ def score_one(
     lines = tuple(
         points_for(ind, measures.get(ind.key))
         for ind in scheme.indicators
-        if kind in ind.applies_to
+        if kind in ind.applies_to and applies(measures.get(ind.key))
     )
     top = sum(line.max for line in lines)
     got = sum(line.points for line in lines)

@@ -13,6 +13,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from redline.core.errors import NotFound
+from redline.core.filters import day_range, day_range_q, read_filters
 from redline.epidemic.detection import (
     EXTRAS,
     ConditionProblem,
@@ -30,7 +31,18 @@ from redline.organisations.models import Enterprise, Region
 from redline.organisations.selectors import region_filter
 from redline.organisations.vocab import RegionLevel
 
-SIGNAL_FILTERS = ("q", "state", "condition", "region", "overdue", "place")
+SIGNAL_FILTERS = (
+    "q",
+    "state",
+    "condition",
+    "region",
+    "overdue",
+    "place",
+    "opened_from",
+    "opened_to",
+)
+# The days raised on (a period's figures link to them), read and refused when bad.
+DAY_FILTERS = day_range("opened")
 
 
 def _int(value: Any) -> int | None:
@@ -72,6 +84,8 @@ def signal_list(
         signals = signals.filter(place_id=place_id)
     if _yes(filters.get("overdue")):
         signals = signals.filter(overdue_q(now or timezone.now()))
+    days = read_filters(DAY_FILTERS, filters)
+    signals = signals.filter(day_range_q("opened_at", "opened", days, moment=True))
     query = str(filters.get("q") or "").strip()
     if query:
         signals = signals.filter(

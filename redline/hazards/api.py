@@ -160,6 +160,9 @@ class DashboardFilters(Schema):
     source: HazardSource | None = None
     listed: bool | None = None
     unit: int | None = Field(None, description="Enterprise / unit id")
+    department: int | None = Field(
+        None, description="Department id: the hazards in its competence (its mandates)"
+    )
 
 
 class HazardFilters(DashboardFilters):

@@ -13,6 +13,7 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Quer
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from redline.core.filters import day_range, day_range_q, read_filters
 from redline.core.trigram import contains_q
 from redline.engines.fire_composite import CompositeResult, composite_determination
 from redline.hazards.models import Hazard, HazardTally, InspectionTask
@@ -20,10 +21,28 @@ from redline.hazards.standards import Item, determination_standards, fire_rules,
 from redline.hazards.vocab import HazardLevel, HazardSource, HazardState
 from redline.organisations.access import jurisdiction
 from redline.organisations.models import Enterprise, Region
-from redline.organisations.selectors import region_filter
+from redline.organisations.selectors import department_filter, in_competence, region_filter
 from redline.organisations.vocab import RegionLevel, Sector
 
-LEDGER_FILTERS = ("q", "state", "level", "sector", "region", "overdue", "source", "listed", "unit")
+LEDGER_FILTERS = (
+    "q",
+    "state",
+    "level",
+    "sector",
+    "region",
+    "overdue",
+    "source",
+    "listed",
+    "unit",
+    "department",
+    "reported_from",
+    "reported_to",
+    "closed_from",
+    "closed_to",
+)
+# The days reported on and closed on (a period's figures link to them), read and refused
+# when bad (`core.filters`).
+DAY_FILTERS = {**day_range("reported"), **day_range("closed")}
 
 
 def _int(value: Any) -> int | None:
@@ -41,13 +60,18 @@ def overdue_q(today: dt.date) -> Q:
 def _common_filters[QS: QuerySet[Any, Any]](
     user: Any, queryset: QS, filters: Mapping[str, Any]
 ) -> QS:
-    """The listed-only and region filters, on hazards or on the tally (same columns); a
-    region outside the user's jurisdiction is NotFound (`region_filter`)."""
+    """The listed-only, region and department filters, on hazards or on the tally (same
+    columns); a region outside the user's jurisdiction, or a department the user does not
+    see, is NotFound (`region_filter`, `department_filter`). A department keeps the hazards
+    in its competence (the door's own filter for its scope)."""
     if filters.get("listed") in ("1", "yes", "true", True):
         queryset = queryset.filter(listed=True)
     region = region_filter(user, filters.get("region"))
     if region is not None:
         queryset = queryset.filter(region__path__startswith=region.path)
+    department = department_filter(user, filters.get("department"))
+    if department is not None:
+        queryset = in_competence(queryset, department)
     return queryset
 
 
@@ -69,6 +93,9 @@ def hazard_list(user: Any, filters: Mapping[str, Any] | None = None) -> QuerySet
     if filters.get("overdue") in ("1", "yes", "true", True):
         hazards = hazards.filter(overdue_q(timezone.localdate()))
     hazards = _common_filters(user, hazards, filters)
+    days = read_filters(DAY_FILTERS, filters)
+    hazards = hazards.filter(day_range_q("reported_at", "reported", days, moment=True))
+    hazards = hazards.filter(day_range_q("closed_at", "closed", days, moment=True))
     unit_id = _int(filters.get("unit"))
     if unit_id:
         hazards = hazards.filter(enterprise_id=unit_id)

@@ -70,6 +70,8 @@ def ledger(request: PageRequest) -> HttpResponse:
         "query": query,
         "filters": filters,
         "campaign": filters.get("campaign_object"),
+        "department": org_selectors.department_filter(request.user, filters.get("department")),
+        "days": [(name, filters[name]) for name in selectors.DAY_FILTERS if filters.get(name)],
         "states": [("open", _("Open")), *HazardState.choices],
         "levels": HazardLevel.choices,
         "sectors": Sector.choices,

@@ -16,7 +16,14 @@ from redline.core.api_pages import PageParams, paginate
 from redline.core.errors import NotFound
 from redline.core.web import UserRequest
 from redline.core.workflow import EventOut, event_out, events_of, steps_description
-from redline.inspections import checklist, enforcement, selectors_audit, services, services_audit
+from redline.inspections import (
+    checklist,
+    enforcement,
+    selectors,
+    selectors_audit,
+    services,
+    services_audit,
+)
 from redline.inspections.models import AuditSample, EnforcementAction, Finding, Inspection
 from redline.inspections.workflow import ENFORCEMENT, FINDING, INSPECTION
 
@@ -132,6 +139,11 @@ class InspectionFilters(Schema):
     state: str | None = None
     enterprise: int | None = None
     kind: str | None = None
+    region: str | None = Field(None, description="A region's id: units in its subtree")
+    planned_from: dt.date | None = None
+    planned_to: dt.date | None = None
+    completed_from: dt.date | None = None
+    completed_to: dt.date | None = None
 
 
 def _out(inspection: Inspection) -> dict[str, Any]:
@@ -176,14 +188,8 @@ def _detail(request: UserRequest, inspection_id: int) -> dict[str, Any]:
 def list_inspections(
     request: UserRequest, filters: Query[InspectionFilters], page: Query[PageParams]
 ) -> dict[str, Any]:
-    found = Inspection.objects.restrict(request.user).select_related("enterprise", "organisation")
-    if filters.state:
-        found = found.filter(state=filters.state)
-    if filters.enterprise:
-        found = found.filter(enterprise_id=filters.enterprise)
-    if filters.kind:
-        found = found.filter(kind=filters.kind)
-    result = paginate(found.order_by("-planned_on", "-id"), page)
+    wanted = {k: v for k, v in filters.dict().items() if v not in (None, "")}
+    result = paginate(selectors.inspection_list(request.user, wanted), page)
     return result | {"items": [_out(i) for i in result["items"]]}
 
 

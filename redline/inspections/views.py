@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -29,6 +30,7 @@ from redline.inspections import (
     enforcement,
     library,
     planning,
+    selectors,
     services,
     views_audit,
 )
@@ -45,6 +47,7 @@ from redline.inspections.vocab import (
 from redline.inspections.workflow import ENFORCEMENT, FINDING, INSPECTION, of_the_body, on_the_team
 from redline.organisations.access import can, is_government_side
 from redline.organisations.models import Enterprise
+from redline.organisations.selectors import region_choices
 
 PER_PAGE = 30
 
@@ -60,25 +63,22 @@ def may_plan(user: Any) -> bool:
 @login_required
 def inspection_list(request: PageRequest) -> HttpResponse:
     _nav(request)
-    found = Inspection.objects.restrict(request.user).select_related("enterprise", "organisation")
-    state, kind = request.GET.get("state", ""), request.GET.get("kind", "")
-    if state in InspectionState.values:
-        found = found.filter(state=state)
-    if kind in InspectionKind.values:
-        found = found.filter(kind=kind)
-    if request.GET.get("mine") and request.user.organisation_id:
-        found = found.filter(organisation_id=request.user.organisation_id)
-    page = Paginator(found.order_by("-planned_on", "-id"), PER_PAGE).get_page(
-        request.GET.get("page")
-    )
-    query = "&".join(f"{k}={v}" for k, v in (("state", state), ("kind", kind)) if v)
+    filters = {
+        name: request.GET.get(name, "").strip()
+        for name in selectors.LIST_FILTERS
+        if request.GET.get(name, "").strip()
+    }
+    found = selectors.inspection_list(request.user, filters)
+    page = Paginator(found, PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "page": page,
-        "query": query,
+        "query": urlencode(filters),
+        "filters": filters,
         "states": InspectionState.choices,
         "kinds": InspectionKind.choices,
-        "state": state,
-        "kind": kind,
+        "regions": region_choices(request.user, filters.get("region")),
+        "state": filters.get("state", ""),
+        "kind": filters.get("kind", ""),
         "may_plan": may_plan(request.user),
         "may_draw": planning.may_plan(request.user),
         "may_see_library": library.may_see(request.user),

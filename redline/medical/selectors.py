@@ -13,6 +13,7 @@ from django.db.models import Count, F, FloatField, Max, Q, QuerySet, Sum
 from django.db.models.functions import Cast, NullIf
 from django.utils import timezone
 
+from redline.core.filters import day_range, day_range_q, read_filters
 from redline.medical.metrics import metric_value
 from redline.medical.models import (
     CARRY_DAYS,
@@ -34,7 +35,18 @@ from redline.organisations.selectors import region_filter
 from redline.organisations.vocab import UnitStatus
 
 TREND_DAYS = 60
-ALERT_FILTERS = ("state", "level", "metric", "scope", "region", "hospital")
+ALERT_FILTERS = (
+    "state",
+    "level",
+    "metric",
+    "scope",
+    "region",
+    "hospital",
+    "opened_from",
+    "opened_to",
+)
+# The days raised on (a period's figures link to them), read and refused when bad.
+DAY_FILTERS = day_range("opened")
 
 
 def _int(value: Any) -> int | None:
@@ -196,6 +208,8 @@ def alert_list(user: Any, filters: Mapping[str, Any] | None = None) -> QuerySet[
     region = region_filter(user, filters.get("region"))
     if region is not None:
         alerts = alerts.filter(region__path__startswith=region.path)
+    days = read_filters(DAY_FILTERS, filters)
+    alerts = alerts.filter(day_range_q("opened_at", "opened", days, moment=True))
     return alerts.select_related("hospital", "region")
 
 

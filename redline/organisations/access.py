@@ -42,7 +42,7 @@ is seen by the governments and health authorities whose area covers it (`area_pa
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import reduce, wraps
 from operator import or_
@@ -273,24 +273,7 @@ def _of_organisation(user: Any, org: Any, action: str) -> Scope:
     if kind == OrganisationKind.DEPARTMENT:
         if action in SUBMITTING or action == "manage":
             return NOTHING
-        mandates = _mandates(user)
-        # A mandate over hospitals or fever clinics makes the department a health authority
-        # in the mandate's region: it oversees the epidemic work there (the city's health
-        # commission), so it sees the key places and the epidemic data a CDC there sees and
-        # acts on that data; the key places themselves (the units, their people, hazards and
-        # risk inventories) it only reads, beyond the units of its own mandates.
-        health = tuple(
-            dict.fromkeys(m.path for m in mandates if m.unit_kind in UnitKind.health_care())
-        )
-        if reading:
-            return Scope(
-                mandates=mandates,
-                key_place_paths=health,
-                health_paths=health,
-                campaigns="all",
-                organisation_id=own,
-            )
-        return Scope(mandates=mandates, health_paths=health)
+        return _department(_mandates(user), reading=reading, own=own)
     if kind == OrganisationKind.PUBLIC_HEALTH:
         if action in ("report_capacity", "manage"):
             return NOTHING  # a hospital reports its own capacity
@@ -310,6 +293,56 @@ def _of_organisation(user: Any, org: Any, action: str) -> Scope:
             campaigns="covering" if reading else "",
         )
     return NOTHING
+
+
+def _department(mandates: tuple[Mandate, ...], *, reading: bool, own: int | None) -> Scope:
+    """A department's scope from its mandates, for reading or for acting."""
+    # A mandate over hospitals or fever clinics makes the department a health authority
+    # in the mandate's region: it oversees the epidemic work there (the city's health
+    # commission), so it sees the key places and the epidemic data a CDC there sees and
+    # acts on that data; the key places themselves (the units, their people, hazards and
+    # risk inventories) it only reads, beyond the units of its own mandates.
+    health = tuple(dict.fromkeys(m.path for m in mandates if m.unit_kind in UnitKind.health_care()))
+    if reading:
+        return Scope(
+            mandates=mandates,
+            key_place_paths=health,
+            health_paths=health,
+            campaigns="all",
+            organisation_id=own,
+        )
+    return Scope(mandates=mandates, health_paths=health)
+
+
+def department_competence(org: Any) -> Scope:
+    """The records in a department's competence: the scope the door gives its own users for
+    acting ("change": the units of the sectors and kinds of its mandates, each in the
+    mandate's region subtree, and their records), for the department itself rather than one
+    of its users (the assessment of departments measures it). Nothing for another kind of
+    body."""
+    if org.kind != OrganisationKind.DEPARTMENT or org.is_archived:
+        return NOTHING
+    return _department(_mandates_of(org), reading=False, own=None)
+
+
+def department_competences(orgs: Iterable[Any]) -> dict[int, Scope]:
+    """`department_competence` of each of these bodies, by id, their mandates read in one
+    query (the assessment of every department at once)."""
+    from redline.organisations.models import SectorMandate
+
+    orgs = list(orgs)
+    mandates: dict[int, list[Mandate]] = {org.pk: [] for org in orgs}
+    found = SectorMandate.objects.filter(department_id__in=list(mandates))
+    for m in found.select_related("region").order_by("id"):
+        mandates[m.department_id].append(
+            Mandate(path=m.region.path, sector=m.sector, unit_kind=m.unit_kind)
+        )
+    return {
+        org.pk: NOTHING
+        if org.kind != OrganisationKind.DEPARTMENT or org.is_archived
+        else _department(tuple(mandates[org.pk]), reading=False, own=None)
+        for org in orgs
+    }
 
 
 def _progress_reporting(org: Any) -> Scope:
@@ -346,9 +379,13 @@ def once_per_user[T](attribute: str) -> Callable[[Callable[[Any], T]], Callable[
 @once_per_user("_redline_mandates")
 def _mandates(user: Any) -> tuple[Mandate, ...]:
     """A department's mandates (read once per request)."""
+    return _mandates_of(user.organisation)
+
+
+def _mandates_of(org: Any) -> tuple[Mandate, ...]:
     return tuple(
         Mandate(path=m.region.path, sector=m.sector, unit_kind=m.unit_kind)
-        for m in user.organisation.mandates.select_related("region").order_by("id")
+        for m in org.mandates.select_related("region").order_by("id")
     )
 
 

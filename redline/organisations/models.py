@@ -101,7 +101,12 @@ class ScopedQuerySet(models.QuerySet[_M]):
 
         if roles and not role_allows(user, action):
             return self.none()
-        scope: Scope = jurisdiction(user, action)
+        return self.within(jurisdiction(user, action))
+
+    def within(self, scope: Scope) -> Self:
+        """The records in `scope` by the filter the door puts on this model for it: a user's
+        (`restrict`), or another's, a department's competence say
+        (`access.department_competence`, narrowing a list that starts from `restrict`)."""
         if scope.everything:
             return self
         return self.filter(self.scope_filter(scope))

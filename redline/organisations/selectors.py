@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from redline.core.errors import NotFound
 from redline.core.models import ChangeLog
 from redline.core.trigram import contains_q
+from redline.organisations.access import department_competence
 from redline.organisations.models import (
     ChemicalPark,
     Enterprise,
@@ -18,6 +19,7 @@ from redline.organisations.models import (
     Organisation,
     Person,
     Region,
+    ScopedQuerySet,
     SectorMandate,
 )
 from redline.organisations.vocab import OrganisationKind, PersonRole, RegionLevel, Sector, UnitKind
@@ -91,6 +93,34 @@ def region_filter(
         raise NotFound(message, fields={field: message})
     region: Region = found
     return region
+
+
+def department_filter(user: Any, value: Any, *, field: str = "department") -> Organisation | None:
+    """The department a filter names (`?department=<id>`), looked up through the door as
+    `region_filter` looks up a region: None when none is named; NotFound naming the field
+    when it names no department the user sees (404 on a page and in the API). A list narrows
+    to the records in its competence (`in_competence`) on top of the user's own `restrict`,
+    so the filter never shows more than the user sees."""
+    text = str(value if value is not None else "").strip()
+    found = None
+    if text.isdigit() and len(text) < 10:
+        found = (
+            Organisation.objects.restrict(user)
+            .filter(pk=int(text), kind=OrganisationKind.DEPARTMENT, is_archived=False)
+            .first()
+        )
+    if found is None and text:
+        message = _("No such department.")
+        raise NotFound(message, fields={field: message})
+    return found
+
+
+def in_competence[QS: QuerySet[Any, Any]](queryset: QS, department: Organisation) -> QS:
+    """The records of a scoped queryset (one a list started from `restrict(user)`) that are
+    in a department's competence: the door's own filter for `access.department_competence`
+    on that model (`ScopedQuerySet.within`), so narrowing, never widening."""
+    scoped = cast("ScopedQuerySet[Any]", queryset)
+    return cast("QS", scoped.within(department_competence(department)))
 
 
 def enterprise_history(user: Any, enterprise: Enterprise) -> QuerySet[ChangeLog]:

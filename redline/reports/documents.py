@@ -18,7 +18,6 @@ from openpyxl.styles import Font
 
 from redline.core.errors import ValidationFailed
 from redline.organisations.exports import quote_formula
-from redline.reports import charts
 from redline.reports.figures import Figures
 from redline.reports.statements import Statement, generate
 
@@ -84,6 +83,10 @@ def _show(value: Any) -> str:
 def _pdf(document: Document) -> bytes:
     from weasyprint import HTML  # loaded only for a PDF: it needs Pango at import
 
+    # matplotlib is loaded only to draw a document's charts, not by every page of the app
+    # (the URLconf imports this module; the cockpit's first render paid for it).
+    from redline.reports import charts
+
     numbers = document.refs()
     figures = document.figures
     sections = []
@@ -141,6 +144,8 @@ def _docx(document: Document) -> bytes:
     from docx import Document as Docx
     from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
+
+    from redline.reports import charts
 
     figures = document.figures
     numbers = document.refs()

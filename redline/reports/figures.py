@@ -13,8 +13,8 @@ same scope by construction:
 - campaigns: `campaigns.selectors.headlines` of the campaigns running in the period;
 - inspections and enforcement: `Inspection` / `EnforcementAction` through `restrict`;
 - training: `training.selectors.compliance` on the period's last day;
-- the Safety Committee: `committee.selectors.dashboard` (key tasks are an organisation's
-  affair: a region narrows nothing there);
+- the Safety Committee: `committee.selectors.summary`, the dashboard's counts (key tasks
+  are an organisation's affair: a region narrows nothing there);
 - epidemic signals (`signal_list`) and capacity alerts (`alert_list`) raised in the period;
 - the assessment: `assessment.selectors.ranking` (the published ranking of the districts).
 
@@ -28,6 +28,7 @@ is a month (`2027-03`), a quarter (`2027-Q1`) or a year (`2027`) (`periods.py`).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from redline.organisations.models import Region
@@ -44,29 +45,42 @@ from redline.reports.selectors_work import (
 )
 from redline.reports.shapes import Chart, Figure, Figures, Section, Table
 
-__all__ = ["Chart", "Figure", "Figures", "Period", "Section", "Table", "compute"]
+__all__ = ["BUILDERS", "Chart", "Figure", "Figures", "Period", "Section", "Table", "compute"]
+
+
+# Each section's builder, in the report's order: (user, period, place, as_at) -> Section.
+BUILDERS: dict[str, Callable[[Any, Period, Region | None, dt.date], Section]] = {
+    "accidents": accidents_section,
+    "risk": lambda user, _period, place, _as_at: risk_section(user, place),
+    "hazards": lambda user, period, place, _as_at: hazards_section(user, period, place),
+    "campaigns": lambda user, period, _place, as_at: campaigns_section(user, period, as_at),
+    "inspections": lambda user, period, place, _as_at: inspections_section(user, period, place),
+    "training": lambda user, _period, place, as_at: training_section(user, place, as_at),
+    "committee": lambda user, _period, _place, _as_at: committee_section(user),
+    "epidemic": lambda user, period, place, _as_at: epidemic_section(user, period, place),
+    "assessment": lambda user, period, _place, _as_at: assessment_section(user, period),
+}
 
 
 def compute(
-    user: Any, period: Period, region: Any = None, *, today: dt.date | None = None
+    user: Any,
+    period: Period,
+    region: Any = None,
+    *,
+    today: dt.date | None = None,
+    sections: Iterable[str] | None = None,
 ) -> Figures:
     """The period's figures as the user sees them; `region` (an id or an administrative code)
     is looked up through the door: outside the jurisdiction it is the same 404 as a region
-    that does not exist (naming the field `region`)."""
+    that does not exist (naming the field `region`). `sections` (keys of `BUILDERS`): only
+    those are computed (the cockpit shows some of them); every one by default."""
     place = region_filter(user, region, codes=True)
     as_at = period.as_at(today)
-    sections = [
-        accidents_section(user, period, place, as_at),
-        risk_section(user, place),
-        hazards_section(user, period, place),
-        campaigns_section(user, period, as_at),
-        inspections_section(user, period, place),
-        training_section(user, place, as_at),
-        committee_section(user, as_at),
-        epidemic_section(user, period, place),
-        assessment_section(user, period),
-    ]
-    return Figures(period=period, region=place, as_at=as_at, sections=sections, top=_top(user))
+    wanted = set(BUILDERS if sections is None else sections)
+    if unknown := wanted - set(BUILDERS):
+        raise ValueError(f"unknown sections: {', '.join(sorted(unknown))}")
+    built = [build(user, period, place, as_at) for k, build in BUILDERS.items() if k in wanted]
+    return Figures(period=period, region=place, as_at=as_at, sections=built, top=_top(user))
 
 
 def _top(user: Any) -> Region | None:

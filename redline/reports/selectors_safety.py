@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from redline.accidents import selectors as accidents
+from redline.core.filters import days_of
 from redline.hazards import selectors as hazards
 from redline.organisations.models import Region
 from redline.organisations.vocab import Sector
@@ -127,7 +128,7 @@ def accidents_section(user: Any, period: Period, place: Region | None, as_at: dt
         Table("accidents.by_sector", _("Accidents by sector"), list(columns), rows)
     )
     if place is None:
-        districts = {d.pk: d for d in Region.objects.restrict(user)}
+        districts = {d.pk: d for d in Region.objects.restrict(user).defer("boundary")}
         now_r = {t.key: t for t in accidents.tally(user, *_days(period), by="region")}
         then_r = {t.key: t for t in accidents.tally(user, *_days(before), by="region")}
         region_rows = []
@@ -220,7 +221,7 @@ def accidents_section(user: Any, period: Period, place: Region | None, as_at: dt
             "accidents.indicators.exceeded",
             _("Control indicators exceeded"),
             sum(1 for p in progress if "exceeded" in (p.accident_flag, p.death_flag)),
-            reverse("accident-indicators"),
+            _link("accident-indicators", year=period.start.year),
         )
     )
     section.figures.append(
@@ -228,7 +229,7 @@ def accidents_section(user: Any, period: Period, place: Region | None, as_at: dt
             "accidents.indicators.on_pace",
             _("Control indicators on pace to be exceeded"),
             sum(1 for p in progress if _worst(p.accident_flag, p.death_flag) == "on_pace"),
-            reverse("accident-indicators"),
+            _link("accident-indicators", year=period.start.year),
         )
     )
     return section
@@ -250,7 +251,9 @@ def _worst(*flags: str) -> str:
 
 def risk_section(user: Any, place: Region | None) -> Section:
     summaries = risk.region_summaries(user)
-    regions = list(Region.objects.restrict(user).filter(pk__in=summaries).order_by("path"))
+    regions = list(
+        Region.objects.restrict(user).filter(pk__in=summaries).order_by("path").defer("boundary")
+    )
     section = Section("risk", _("Risk distribution by colour"))
     if not regions:
         return section
@@ -305,13 +308,13 @@ def hazards_section(user: Any, period: Period, place: Region | None) -> Section:
             "hazards.found",
             _("Hazards reported in the period"),
             found,
-            _link("hazard-list", region=region_q),
+            _link("hazard-list", region=region_q, **days_of("reported", period.start, period.end)),
         ),
         Figure(
             "hazards.closed_in_period",
             _("Hazards closed in the period"),
             closed,
-            _link("hazard-list", region=region_q, state="closed"),
+            _link("hazard-list", region=region_q, **days_of("closed", period.start, period.end)),
         ),
         Figure(
             "hazards.open_general",

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy, pgettext
 from redline.assessment import selectors as assessment
 from redline.campaigns import selectors as campaigns
 from redline.committee import selectors as committee
+from redline.core.filters import days_of
 from redline.epidemic import selectors_signals as signals
 from redline.epidemic.models import Condition
 from redline.inspections.models import EnforcementAction, Inspection
@@ -42,7 +43,7 @@ def campaigns_section(user: Any, period: Period, as_at: dt.date) -> Section:
             "campaigns.running",
             _("Campaigns running in the period"),
             len(running),
-            reverse("campaign-list"),
+            _link("campaign-list", **days_of("running", period.start, period.end)),
         )
     )
     rows, links = [], []
@@ -122,25 +123,30 @@ def inspections_section(user: Any, period: Period, place: Region | None) -> Sect
     fines = issued.filter(kind=EnforcementKind.FINE).aggregate(s=Sum("amount", default=0))["s"]
     overdue = actions.filter(state=EnforcementState.ISSUED, deadline__lt=period.as_at()).count()
     region_q = place.pk if place else ""
+    planned_days = days_of("planned", period.start, period.end)
     section = Section("inspections", _("Inspection and enforcement"))
     section.figures = [
         Figure(
             "inspections.planned",
             _("Inspections planned in the period"),
             counts["planned"],
-            _link("inspection-list", region=region_q),
+            _link("inspection-list", region=region_q, **planned_days),
         ),
         Figure(
             "inspections.completed",
             _("Inspections completed in the period"),
             completed,
-            _link("inspection-list", region=region_q, state="closed"),
+            _link(
+                "inspection-list",
+                region=region_q,
+                **days_of("completed", period.start, period.end),
+            ),
         ),
         Figure(
             "inspections.completion_rate",
             _("Planned inspections carried out (%)"),
             round(100 * counts["done"] / counts["planned"], 1) if counts["planned"] else None,
-            _link("inspection-list", region=region_q),
+            _link("inspection-list", region=region_q, **planned_days),
             "%",
         ),
         Figure(
@@ -254,15 +260,16 @@ def training_section(user: Any, place: Region | None, as_at: dt.date) -> Section
 # --- the Safety Committee ------------------------------------------------------------------
 
 
-def committee_section(user: Any, as_at: dt.date) -> Section:
-    board = committee.dashboard(user, today=as_at)
+def committee_section(user: Any) -> Section:
+    """Key tasks as they stand (the committee dashboard's counts, without its lists)."""
+    board = committee.summary(user)
     link = reverse("committee-tasks")
     section = Section("committee", _("Safety Committee key tasks"))
     section.figures = [
         Figure("committee.total", _("Key tasks"), board.total, link),
         Figure("committee.open", _("Key tasks open"), board.open, f"{link}?state=open"),
         Figure(
-            "committee.overdue", _("Key tasks overdue"), len(board.overdue), f"{link}?overdue=1"
+            "committee.overdue", _("Key tasks overdue"), board.overdue_count, f"{link}?overdue=1"
         ),
         Figure(
             "committee.awaiting_verification",
@@ -285,7 +292,7 @@ def committee_section(user: Any, as_at: dt.date) -> Section:
             _("Lead departments"),
             [_("Department"), pgettext("situation report", "Open"), _("Overdue")],
             [[str(d.body), d.open, d.overdue] for d in board.departments],
-            [f"{link}?lead={d.body.pk}" for d in board.departments],
+            [f"{link}?lead={d.body.pk}&state=open" for d in board.departments],
         )
     )
     section.notes.append(
@@ -300,6 +307,7 @@ def committee_section(user: Any, as_at: dt.date) -> Section:
 def epidemic_section(user: Any, period: Period, place: Region | None) -> Section:
     low, high = period.bounds()
     region_q = place.pk if place else ""
+    opened_days = days_of("opened", period.start, period.end)
     raised = signals.signal_list(user, {"region": region_q}).filter(
         opened_at__gte=low, opened_at__lt=high
     )
@@ -315,7 +323,7 @@ def epidemic_section(user: Any, period: Period, place: Region | None) -> Section
             "epidemic.signals",
             _("Signals raised in the period"),
             raised.count(),
-            _link("epidemic:signal-list", region=region_q),
+            _link("epidemic:signal-list", region=region_q, **opened_days),
         ),
         Figure(
             "epidemic.signals_open",
@@ -333,7 +341,7 @@ def epidemic_section(user: Any, period: Period, place: Region | None) -> Section
             "medical.alerts",
             _("Capacity alerts raised in the period"),
             alerts.count(),
-            _link("medical-alerts", region=region_q, state="all"),
+            _link("medical-alerts", region=region_q, state="all", **opened_days),
         ),
         Figure(
             "medical.alerts_active",

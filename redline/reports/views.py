@@ -33,6 +33,17 @@ from redline.risk.vocab import LEVEL_COLOURS, RiskLevel
 
 # The cockpit refreshes its panels this often (htmx polling).
 REFRESH_SECONDS = 120
+# The report's sections the cockpit shows; only these are computed for it (the training
+# compliance of every person, say, is the report's and costs most).
+COCKPIT_SECTIONS = (
+    "accidents",
+    "risk",
+    "hazards",
+    "campaigns",
+    "committee",
+    "epidemic",
+    "assessment",
+)
 
 
 def _not_for(request: PageRequest, title: str) -> HttpResponse:
@@ -105,7 +116,7 @@ def cockpit(request: PageRequest) -> HttpResponse:
         return _not_for(request, _("City cockpit"))
     today = timezone.localdate()
     period = Period.current("year", today)
-    figures = compute(request.user, period, None, today=today)
+    figures = compute(request.user, period, None, today=today, sections=COCKPIT_SECTIONS)
     context = {
         "figures": figures,
         "values": figures.values(),

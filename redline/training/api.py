@@ -15,7 +15,7 @@ from redline.core.web import UserRequest
 from redline.core.workflow import EventOut, event_out, events_of, steps_description
 from redline.engines.training_compliance import Finding
 from redline.organisations.models import Enterprise
-from redline.organisations.selectors import region_filter
+from redline.organisations.selectors import department_filter, region_filter
 from redline.training import selectors, services
 from redline.training.models import Certificate, TrainingRecord
 from redline.training.present import finding_text
@@ -152,6 +152,7 @@ class ComplianceFilters(Schema):
     on: dt.date | None = None
     region: str | None = Field(None, description="A region's code (yours or below)")
     unit: int | None = None
+    department: int | None = Field(None, description="A department: the units in its competence")
 
 
 def _record(r: TrainingRecord) -> dict[str, Any]:
@@ -303,7 +304,10 @@ def unit_compliance(
 )
 def compliance(request: UserRequest, filters: Query[ComplianceFilters]) -> list[dict[str, Any]]:
     region = region_filter(request.user, filters.region, codes=True)
-    return selectors.compliance(request.user, on=filters.on, region=region, unit=filters.unit)
+    department = department_filter(request.user, filters.department)
+    return selectors.compliance(
+        request.user, on=filters.on, region=region, unit=filters.unit, department=department
+    )
 
 
 class ProfileIn(Body):

@@ -1,8 +1,8 @@
-"""The demo city's training files: for the people of the demo units, when they started, the
+"""The demo city's training files: for the people of every demo unit, when they started, the
 special operations some post holders perform, their training records (initial training with
 three-level education, refresher hours of last year and this year) and their certificates
-(leaders' certificates where the rules ask for them, special-operation certificates), written
-through the services by the city government's manager. Deterministic for a seed.
+(leaders' certificates where the rules ask for them, special-operation certificates), recorded
+by the city government's manager. Deterministic for a seed.
 
 Some people lapse: about one in seven took too few refresher hours last year, about one in
 six special-operation certificates has expired, a few expire within the reminder window, and
@@ -10,19 +10,25 @@ the first special operator of the first hazardous-chemicals unit has both lapsed
 expired special-operation certificate (the issue's "done when"). The expiry sweep runs at the
 end, so the reminders and expired flags are on the certificates' timelines.
 
-Only the first `MAX_UNITS` units get files (at the larger scales the others have none, and so
-show as lacking refresher hours)."""
+A city has some 20,000 such people, so the files are written in bulk, batch by batch of
+units, as the services (`training/services.py`) would have left them: the same values and
+derived dates (`services.certificate_rule_dates`), one change-log row per record by the same
+actor (`audit.entry`), built valid so that the services' checks hold by construction."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import models, transaction
 from django.utils import timezone
 
+from redline.core import audit
+from redline.core.models import ChangeLog
 from redline.organisations.access import role_allows
 from redline.organisations.demo import CITY
 from redline.organisations.models import Enterprise, Organisation, Person, Region
@@ -30,8 +36,10 @@ from redline.organisations.vocab import OrganisationKind, PersonRole
 from redline.training import requirements as req
 from redline.training import services
 from redline.training.deadlines import certificate_expiry_sweep
+from redline.training.models import Certificate, TrainingProfile, TrainingRecord
 
-MAX_UNITS = 120
+# Units per batch: their people's files are inserted together (a few thousand rows).
+BATCH_UNITS = 250
 TRAINERS = ("安全管理部", "市安全生产培训中心", "车间主任", "班组长", "外聘讲师")
 OPERATIONS = {
     "hazchem": ("hazchem-chlorination", "hazchem-hydrogenation", "electrical-lv"),
@@ -59,48 +67,96 @@ def _years_ago(today: dt.date, years: int) -> dt.date:
     return today.replace(year=today.year - years, day=min(today.day, 28))
 
 
+@dataclass
+class Files:
+    """One batch of files, written together (`write`)."""
+
+    actor: Any
+    now: dt.datetime
+    profiles: list[TrainingProfile] = field(default_factory=list)
+    records: list[TrainingRecord] = field(default_factory=list)
+    certificates: list[Certificate] = field(default_factory=list)
+
+    def write(self) -> None:
+        """The batch's rows and their change-log rows, in one transaction."""
+        with transaction.atomic():
+            TrainingProfile.objects.bulk_create(self.profiles, batch_size=2000)
+            TrainingRecord.objects.bulk_create(self.records, batch_size=2000)
+            Certificate.objects.bulk_create(self.certificates, batch_size=2000)
+            rows: list[models.Model] = [*self.profiles, *self.records, *self.certificates]
+            ChangeLog.objects.bulk_create([self._log(row) for row in rows], batch_size=2000)
+        self.profiles, self.records, self.certificates = [], [], []
+
+    def _log(self, row: models.Model) -> ChangeLog:
+        exclude = ("evidence",) if isinstance(row, TrainingRecord) else ()
+        after = audit.snapshot(row, exclude=exclude)
+        if exclude:
+            after["evidence"] = ""
+        person = row.person  # type: ignore[attr-defined]
+        return audit.entry(
+            actor=self.actor,
+            action="create",
+            instance=row,
+            before=None,
+            after=after,
+            enterprise_id=person.enterprise_id,
+        )
+
+
 def build_training(builder: Any, units: list[Enterprise]) -> None:
     actor = _actor()
     if actor is None:
         return
     rng = random.Random(builder.seed * 7919 + 14)
     today = timezone.localdate()
-    chosen = [u for u in sorted(units, key=lambda u: u.pk) if not u.is_archived][:MAX_UNITS]
-    people = Person.objects.filter(enterprise__in=chosen, is_archived=False).exclude(
-        role=PersonRole.GOVERNMENT_CONTACT
-    )
-    by_unit: dict[int, list[Person]] = {}
-    for person in people.order_by("enterprise_id", "id"):
-        by_unit.setdefault(person.enterprise_id or 0, []).append(person)
+    chosen = [u for u in sorted(units, key=lambda u: u.pk) if not u.is_archived]
+    files = Files(actor=actor, now=timezone.now())
     forced = False
     serial = 0
-    for unit in chosen:
-        sectors = unit.sector_list
-        operations = next((OPERATIONS[s] for s in sectors if s in OPERATIONS), ())
-        for person in by_unit.get(unit.pk, []):
-            leader = person.role != PersonRole.POST_HOLDER
-            started = _years_ago(today, rng.randint(2, 9) if leader else rng.randint(1, 8))
-            if not leader and rng.random() < 0.1:
-                started = _day(rng, today.replace(month=1, day=1), today)  # a new hire
-            performs = (
-                (rng.choice(operations),)
-                if operations and not leader and rng.random() < 0.6
-                else ()
-            )
-            both = bool(performs) and not forced and "hazchem" in sectors
-            forced = forced or both
-            services.training_profile_save(
-                actor=actor,
-                data=services.TrainingProfileInput.of(
-                    {"person": person.pk, "started_on": started, "operations": list(performs)}
-                ),
-            )
-            _records(rng, actor, person, unit, started, today, lapsed=both or rng.random() < 0.14)
-            for kind, item in _needed(person, unit, performs):
-                serial += 1
-                expired = both or (kind == "special_operation" and rng.random() < 0.17)
-                _certificate(rng, actor, person, kind, item, serial, today, expired=expired)
-    certificate_expiry_sweep()
+    people = 0
+    for start in range(0, len(chosen), BATCH_UNITS):
+        batch = chosen[start : start + BATCH_UNITS]
+        by_unit: dict[int, list[Person]] = {}
+        found = (
+            Person.objects.filter(enterprise__in=batch, is_archived=False)
+            .exclude(role=PersonRole.GOVERNMENT_CONTACT)
+            .order_by("enterprise_id", "id")
+        )
+        for person in found:
+            by_unit.setdefault(person.enterprise_id or 0, []).append(person)
+        for unit in batch:
+            sectors = unit.sector_list
+            operations = next((OPERATIONS[s] for s in sectors if s in OPERATIONS), ())
+            for person in by_unit.get(unit.pk, []):
+                people += 1
+                leader = person.role != PersonRole.POST_HOLDER
+                started = _years_ago(today, rng.randint(2, 9) if leader else rng.randint(1, 8))
+                if not leader and rng.random() < 0.1:
+                    started = _day(rng, today.replace(month=1, day=1), today)  # a new hire
+                performs = (
+                    (rng.choice(operations),)
+                    if operations and not leader and rng.random() < 0.6
+                    else ()
+                )
+                both = bool(performs) and not forced and "hazchem" in sectors
+                forced = forced or both
+                files.profiles.append(
+                    TrainingProfile(
+                        person=person,
+                        started_on=started,
+                        operations="," + ",".join(performs) + "," if performs else "",
+                    )
+                )
+                lapsed = both or rng.random() < 0.14
+                _records(rng, files, person, unit, started, today, lapsed=lapsed)
+                for kind, item in _needed(person, unit, performs):
+                    serial += 1
+                    expired = both or (kind == "special_operation" and rng.random() < 0.17)
+                    _certificate(rng, files, person, kind, item, serial, today, expired=expired)
+        files.write()
+    builder.progress(f"training files: {people:,} people, {serial:,} certificates")
+    swept = certificate_expiry_sweep()
+    builder.progress(f"certificate expiry: {swept}")
 
 
 def _needed(person: Person, unit: Enterprise, performs: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -114,18 +170,22 @@ def _needed(person: Person, unit: Enterprise, performs: tuple[str, ...]) -> list
     return needed + [("special_operation", item) for item in performs]
 
 
-def _record(actor: Any, person: Person, **values: Any) -> None:
-    services.training_record_add(
-        actor=actor,
-        data=services.TrainingRecordInput.of(
-            {"person": person.pk, "trainer_signed": True, "trainee_signed": True, **values}
-        ),
+def _record(files: Files, person: Person, **values: Any) -> None:
+    files.records.append(
+        TrainingRecord(
+            person=person,
+            trainer_signed=True,
+            trainee_signed=True,
+            created_by=files.actor,
+            created_at=files.now,
+            **values,
+        )
     )
 
 
 def _records(
     rng: random.Random,
-    actor: Any,
+    files: Files,
     person: Person,
     unit: Enterprise,
     started: dt.date,
@@ -149,7 +209,7 @@ def _records(
             ("team", initial - company - workshop, "班组级安全教育"),
         ):
             _record(
-                actor,
+                files,
                 person,
                 course=course,
                 hours=hours,
@@ -160,7 +220,7 @@ def _records(
             )
     else:
         _record(
-            actor,
+            files,
             person,
             course="主要负责人和安全管理人员安全生产知识和管理能力培训",
             hours=initial,
@@ -174,7 +234,7 @@ def _records(
     if started <= dt.date(last_year, 1, 1):
         hours = (annual / 2).quantize(Decimal("1")) if lapsed else annual
         _record(
-            actor,
+            files,
             person,
             course=f"{last_year}年度安全生产再培训",
             hours=hours,
@@ -185,11 +245,11 @@ def _records(
         )
     if started <= dt.date(today.year, 1, 1) and rng.random() < 0.7:
         _record(
-            actor,
+            files,
             person,
             course=f"{today.year}年度安全生产再培训",
             hours=annual,
-            day=_day(rng, dt.date(today.year, 1, 2), today),
+            day=min(_day(rng, dt.date(today.year, 1, 2), today), today),
             level="company",
             purpose="refresher",
             trainer=trainer,
@@ -198,7 +258,7 @@ def _records(
 
 def _certificate(
     rng: random.Random,
-    actor: Any,
+    files: Files,
     person: Person,
     kind: str,
     item: str,
@@ -220,18 +280,23 @@ def _certificate(
         due = services.certificate_rule_dates(kind, issued, None, False)[1]
         if due is not None and due <= today:
             reviewed = due
+    # As `services.certificate_add` derives them.
+    valid_until, review_due = services.certificate_rule_dates(kind, issued, reviewed, False)
     prefix = "T" if kind == "special_operation" else "A"
-    services.certificate_add(
-        actor=actor,
-        data=services.CertificateInput.of(
-            {
-                "person": person.pk,
-                "kind": kind,
-                "item": item,
-                "number": f"{prefix}{issued:%Y}{serial:07d}",
-                "issuer": "市应急管理局",
-                "issued_on": issued,
-                "reviewed_on": reviewed,
-            }
-        ),
+    files.certificates.append(
+        Certificate(
+            person=person,
+            kind=kind,
+            category=req.operations()[item].category if item else "",
+            item=item,
+            number=f"{prefix}{issued:%Y}{serial:07d}",
+            issuer="市应急管理局",
+            issued_on=issued,
+            valid_until=valid_until,
+            reviewed_on=reviewed,
+            review_due=review_due,
+            long_service=False,
+            created_by=files.actor,
+            created_at=files.now,
+        )
     )

@@ -21,7 +21,8 @@ from django.utils import timezone
 
 from redline.core.errors import NotFound
 from redline.engines import training_compliance as engine
-from redline.organisations.models import Enterprise, Person, Region
+from redline.organisations.models import Enterprise, Organisation, Person, Region
+from redline.organisations.selectors import in_competence
 from redline.organisations.vocab import PersonRole
 from redline.training import requirements as req
 from redline.training.models import Certificate, PostChange, TrainingProfile, TrainingRecord
@@ -141,8 +142,10 @@ def compliance(
     on: dt.date | None = None,
     region: Region | None = None,
     unit: Enterprise | int | None = None,
+    department: Organisation | None = None,
 ) -> list[dict[str, Any]]:
-    """Per unit the user sees (optionally in a region's subtree, or one unit): its region and
+    """Per unit the user sees (optionally in a region's subtree, in a department's
+    competence, or one unit): its region and
     the counts of its people, of those compliant, lacking hours and lacking a valid
     certificate on `on` (today by default). A person may lack both. Units without people are
     left out. For the district assessment and the situation report."""
@@ -151,6 +154,8 @@ def compliance(
         people = people.filter(enterprise__region__path__startswith=region.path)
     if unit is not None:
         people = people.filter(enterprise_id=getattr(unit, "pk", unit))
+    if department is not None:
+        people = in_competence(people, department)
     counts: dict[int, dict[str, Any]] = {}
     for status in statuses(
         user, people.order_by("enterprise_id", "id"), on or timezone.localdate()

@@ -21,11 +21,13 @@ from django.views.decorators.http import require_POST
 
 from redline.core import spreadsheet
 from redline.core.errors import Conflict, DomainError
+from redline.core.filters import read_filters
+from redline.core.readers import Date
 from redline.core.web import PageRequest, raise_for_access, show_on_form
 from redline.core.workflow import events_of, timeline
 from redline.organisations.access import can, is_government_side, may
 from redline.organisations.models import Enterprise
-from redline.organisations.selectors import region_filter
+from redline.organisations.selectors import department_filter, region_filter
 from redline.training import imports, present, selectors, services
 from redline.training import requirements as req
 from redline.training.forms import (
@@ -36,6 +38,9 @@ from redline.training.forms import (
     RecordForm,
 )
 from redline.training.workflow import CERTIFICATE
+
+# The list's day (`?on=YYYY-MM-DD`), refused naming it when bad (`core.filters`).
+DAY_FILTER = {"on": Date()}
 
 
 def _nav(request: PageRequest) -> None:
@@ -66,8 +71,11 @@ def training_list(request: PageRequest) -> HttpResponse:
             return redirect("training-unit", org.enterprise_id)
         raise PermissionDenied
     region = region_filter(request.user, request.GET.get("region"))
+    department = department_filter(request.user, request.GET.get("department"))
     only_lacking = request.GET.get("lacking") == "1"
-    rows = selectors.compliance(request.user, region=region)
+    # the day compliance is judged on (today unless asked: an assessment's past period)
+    day = read_filters(DAY_FILTER, request.GET).get("on")
+    rows = selectors.compliance(request.user, on=day, region=region, department=department)
     if only_lacking:
         rows = [r for r in rows if r["compliant"] < r["people"]]
     rows.sort(key=lambda r: (r["compliant"] - r["people"], r["unit"]))
@@ -81,6 +89,8 @@ def training_list(request: PageRequest) -> HttpResponse:
             k: v
             for k, v in (
                 ("region", region.pk if region else ""),
+                ("department", department.pk if department else ""),
+                ("on", day.isoformat() if day else ""),
                 ("lacking", "1" if only_lacking else ""),
             )
             if v
@@ -94,6 +104,8 @@ def training_list(request: PageRequest) -> HttpResponse:
         "query": query,
         "totals": totals,
         "region": region,
+        "department": department,
+        "day": day,
         "only_lacking": only_lacking,
         "expiring": expiring,
         "can_import": can(request.user, "change"),

@@ -91,7 +91,7 @@ def test_form_level_at_every_boundary(client, world, deaths, injuries, loss, lev
         {
             "occurred_at": moment.strftime("%Y-%m-%d %H:%M"),
             "place": "装置区",
-            "unit": unit.pk,
+            "unit": unit.credit_code,
             "reporting_class": "other",
             "type_2025": "WSA10023",
             "deaths": str(deaths),
@@ -203,7 +203,7 @@ def test_form_refuses_a_fraction_naming_the_field(client, world):
         {
             "occurred_at": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
             "place": "装置区",
-            "unit": unit.pk,
+            "unit": unit.credit_code,
             "reporting_class": "other",
             "type_2025": "WSA10023",
             "deaths": "2.0",
@@ -215,6 +215,30 @@ def test_form_refuses_a_fraction_naming_the_field(client, world):
     assert response.status_code == 422
     assert "deaths" in response.context["form"].errors
     assert Accident.objects.count() == 0
+
+
+def test_form_finds_the_unit_by_credit_code_in_the_jurisdiction_only(client, world):
+    login(client, build.GOVERNMENT_WRITER)  # district D1
+    outside = Enterprise.objects.get(name="U-S21-fire")
+    body = {
+        "occurred_at": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+        "place": "装置区",
+        "reporting_class": "other",
+        "type_2025": "WSA10023",
+        "deaths": "0",
+        "serious_injuries": "0",
+        "direct_loss_cny": "0",
+    }
+    logged = ChangeLog.objects.count()
+    for code in (outside.credit_code, "91110000XXXXXXXXXX"):
+        response = client.post("/accidents/new/", body | {"unit": code})
+        assert response.status_code == 422
+        assert code in response.context["form"].errors["unit"][0]
+    assert Accident.objects.count() == 0 and ChangeLog.objects.count() == logged
+    inside = Enterprise.objects.get(name="U-S11-hazchem")
+    response = client.post("/accidents/new/", body | {"unit": f" {inside.credit_code.lower()} "})
+    assert response.status_code == 302
+    assert Accident.objects.get().unit == inside
 
 
 def test_the_type_follows_the_accident_date(world):
@@ -302,7 +326,8 @@ def test_the_sweep_flags_each_deadline_once(world):
         accident_deadline_sweep(now=later + dt.timedelta(days=10))["investigation_escalated"] == 0
     )
     actions = list(accident.events.values_list("action", flat=True))
-    assert actions.count("overdue") == 2 and actions.count("escalate") == 1
+    assert actions.count("window_closed") == 1 and actions.count("overdue") == 1
+    assert actions.count("escalate") == 1
 
 
 # --- the door ----------------------------------------------------------------------------------
@@ -515,7 +540,7 @@ def test_photos_come_with_the_record_through_the_form(world, client, settings, t
         {
             "occurred_at": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
             "place": "泵房",
-            "unit": unit.pk,
+            "unit": unit.credit_code,
             "reporting_class": "other",
             "type_2025": "WSA10023",
             "deaths": "0",

@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from redline.accidents.models import Accident
 from redline.accounts.models import User
 from redline.core.tests.browser import screenshot, sign_in
+from redline.organisations.models import Enterprise
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +32,10 @@ def test_a_district_records_an_accident_and_the_city_reads_its_indicators(
     moment = timezone.localtime(timezone.now()).strftime("%Y-%m-%dT%H:%M")
     page.fill("#id_occurred_at", moment)
     page.fill("#id_place", "储罐区东侧")
-    page.select_option("#id_unit", index=1)
+    operator = User.objects.get(username="district-operator")
+    unit = Enterprise.objects.restrict(operator, "change").filter(is_archived=False).first()
+    assert unit is not None
+    page.fill("#id_unit", unit.credit_code.lower())  # typed in lower case: still found
     page.select_option("#id_type_2025", "WSA10023")
     page.fill("#id_deaths", "3")
     page.fill("#id_serious_injuries", "0")

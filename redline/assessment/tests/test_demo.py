@@ -1,5 +1,6 @@
-"""The demo's assessments: last year's published with its inputs frozen and a spread of
-scores and grades, this year's a draft; after the accidents and training steps."""
+"""The demo's assessments, of the districts and of the departments: last year's published
+with its inputs frozen and a spread of scores and grades, this year's a draft; after the
+accidents and training steps."""
 
 from __future__ import annotations
 
@@ -28,13 +29,23 @@ def test_the_demo_publishes_last_year_and_drafts_this_year(settings, tmp_path):
         steps=[build_training, build_accidents, build_assessment],
     )
     year = timezone.localdate().year
-    published = Assessment.objects.get(year=year - 1, state="published")
-    assert Assessment.objects.get(year=year, state="draft")
-    subjects = published.inputs["subjects"]
-    assert len(subjects) >= 3
-    assert AssessmentEntry.objects.filter(assessment=published).exists()
-    results = selectors.score(selectors.scheme(published.scheme_version), published.inputs)
-    totals = [r.total for r in results]
-    assert max(totals) - min(totals) >= 1  # a spread, not one score for all
+    for kind in ("district", "department"):
+        published = Assessment.objects.get(year=year - 1, state="published", subject_kind=kind)
+        assert Assessment.objects.get(year=year, state="draft", subject_kind=kind)
+        subjects = published.inputs["subjects"]
+        assert len(subjects) >= 3
+        assert AssessmentEntry.objects.filter(assessment=published).exists()
+        results = selectors.score(selectors.scheme(published.scheme_version), published.inputs)
+        totals = [r.total for r in results]
+        assert max(totals) - min(totals) >= 1  # a spread, not one score for all
+    district = Assessment.objects.get(year=year - 1, subject_kind="district")
     # the accident indicators had ceilings to compare with
-    assert all(s["measures"]["death_count"]["ceiling"] is not None for s in subjects.values())
+    assert all(
+        s["measures"]["death_count"]["ceiling"] is not None
+        for s in district.inputs["subjects"].values()
+    )
+    # the departments over a sector with a control indicator are measured against it
+    department = Assessment.objects.get(year=year - 1, subject_kind="department")
+    assert department.scheme_version == selectors.CURRENT_OF["department"]
+    deaths = [s["measures"]["death_count"] for s in department.inputs["subjects"].values()]
+    assert any(d.get("ceiling") is not None for d in deaths)

@@ -31,7 +31,7 @@ def test_the_demo_holds_the_conference_its_tasks_and_their_supervision(client, s
     assert TaskState.DEPLOYED in states and TaskState.IN_PROGRESS in states
     late = KeyTask.objects.filter(report_overdue_since__isnull=False)
     assert late.count() == 1 and late.get().escalation_level == 1
-    assert list(late.get().events.values_list("action", flat=True)).count("escalate") == 1
+    assert list(late.get().events.values_list("action", flat=True)).count("report_escalate") == 1
     assert key_task_supervision_sweep()["report_escalated"] == 0  # once
     on_time = KeyTask.objects.filter(state=TaskState.IN_PROGRESS, report_overdue_since=None)
     assert on_time.exists()

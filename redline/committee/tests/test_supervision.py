@@ -87,12 +87,23 @@ def test_left_unreported_past_its_cadence_it_is_flagged_and_escalated_exactly_on
     with at(5, 30):
         assert sweep() == NOTHING  # never twice for one period
     actions = list(task.events.values_list("action", flat=True))
-    assert actions == ["deploy", "remind", "overdue", "escalate", "escalate"]
+    assert actions == [
+        "deploy",
+        "report_remind",
+        "report_overdue",
+        "report_escalate",
+        "report_escalate",
+    ]
     swept = ChangeLog.objects.filter(
         model="committee.KeyTask", object_id=str(task.pk), actor__isnull=True
     ).order_by("id")
-    assert [e.comment for e in swept] == ["remind", "overdue", "escalate", "escalate"]
-    assert [e.after for e in swept if e.comment == "escalate"] == [
+    assert [e.comment for e in swept] == [
+        "report_remind",
+        "report_overdue",
+        "report_escalate",
+        "report_escalate",
+    ]
+    assert [e.after for e in swept if e.comment == "report_escalate"] == [
         {"escalation_level": 1},
         {"escalation_level": 2},
     ]
@@ -220,7 +231,7 @@ def test_two_sweeps_at_once_do_each_thing_once(world, tmp_path):
         return found.escalation_level, events, sorted(notified.values_list("key", flat=True))
 
     ((level, events, keys),) = in_threads(attach, look)
-    assert level == 1 and events == ["deploy", "overdue", "escalate"]
+    assert level == 1 and events == ["deploy", "report_overdue", "report_escalate"]
     # The lead department's five users told it is overdue, the office's five of the
     # escalation: each once.
     overdue = f"keytask-report:{task.pk}:overdue:2026-03-31"

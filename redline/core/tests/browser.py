@@ -1,16 +1,20 @@
 """Browser-test plumbing shared by every browser journey: Debian's Chromium (never a
-downloaded browser), the small demo city per test, a page that saves its final screenshot,
-and signing in through the login form. The fixtures are registered in redline/conftest.py,
-so all browser tests share one Chromium."""
+downloaded browser), the small demo city per test (built once per process, then put back
+from its snapshot), a page that saves its final screenshot, and signing in through the login
+form. The fixtures are registered in redline/conftest.py, so all browser tests share one
+Chromium."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.servers.basehttp import WSGIServer
 from django.test.testcases import LiveServerThread
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from redline.core.tests.snapshot import Snapshot
 
 
 class OneRequestAtATime(WSGIServer):
@@ -72,12 +76,21 @@ def city(transactional_db, settings):
 
     from redline.organisations.demo import build
 
+    if _CITY:  # built by an earlier journey of this process: put it back as it was built
+        kept, logins = _CITY[0]
+        kept.restore()
+        return dict(logins)
     # Start from an empty database: in a full run the session-wide access-test world
     # (redline/conftest.py) is already committed there, and its users share the demo's
     # usernames. Transactional tests flush it at teardown anyway.
     call_command("flush", interactive=False, verbosity=0)
-    logins = build(seed=1, scale="small", progress=lambda message: None)
-    return {login.username: login for login in logins}
+    built = {login.username: login for login in build(seed=1, scale="small", progress=print)}
+    _CITY.append((Snapshot.take(), built))
+    return dict(built)
+
+
+# The small demo city as first built in this process, and its logins (`city`).
+_CITY: list[tuple[Snapshot, dict[str, Any]]] = []
 
 
 @pytest.fixture

@@ -546,6 +546,10 @@ def race_connection(tmp_path: Path) -> Callable[[], None]:
     connection.ensure_connection()
     with closing(sqlite3.connect(path)) as copy:
         connection.connection.backup(copy)
+        # In WAL already, as production's file is: otherwise the two threads' first statement
+        # (the settings' `journal_mode=WAL`) races to convert it, and the loser is refused
+        # at once ("database is locked") instead of waiting its turn at BEGIN.
+        copy.execute("PRAGMA journal_mode=WAL")
     settings_dict = dict(connection.settings_dict, NAME=str(path))
     wrapper = type(connections[DEFAULT_DB_ALIAS])
 

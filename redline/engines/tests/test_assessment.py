@@ -10,7 +10,8 @@ import pytest
 
 from redline.engines import assessment as engine
 
-SCHEME_FILE = Path(__file__).resolve().parents[2] / "assessment" / "data" / "scheme-2026.json"
+DATA = Path(__file__).resolve().parents[2] / "assessment" / "data"
+SCHEME_FILE = DATA / "scheme-2026.json"
 
 
 def small(**over: Any) -> dict[str, Any]:
@@ -79,6 +80,16 @@ def test_the_shipped_scheme_reads_and_adds_up_to_100() -> None:
     scheme = engine.scheme_from(json.loads(SCHEME_FILE.read_text()))
     assert sum(f.weight for f in scheme.families) == 100
     assert [b.key for b in scheme.bands] == ["excellent", "good", "pass", "fail"]
+
+
+def test_the_shipped_department_scheme_reads_and_adds_up_to_100() -> None:
+    data = json.loads((DATA / "scheme-2026-department.json").read_text())
+    scheme = engine.scheme_from(data)
+    assert scheme.subjects == {"department"}
+    assert sum(f.weight for f in scheme.families) == 100
+    # every weight is a proposal: no source gives the department weights
+    assert data["provenance"]["status"] != "confirmed"
+    assert all(i.status == "proposal" for i in scheme.indicators)
 
 
 @pytest.mark.parametrize(
@@ -169,6 +180,16 @@ def test_an_indicator_that_does_not_apply_is_left_out_and_the_base_rescaled() ->
     assert r.base == 71.43 and r.families == {"f1": 40.0, "f2": 10.0}
 
 
+def test_a_measure_that_does_not_apply_to_its_subject_is_left_out_too() -> None:
+    # no control indicator over the subject: the ceiling line goes, the base is rescaled
+    r = engine.score_one(
+        SCHEME, "d", "district", full(close={"num": 8, "den": 10}, deaths={"applies": False})
+    )
+    assert [x.key for x in r.lines] == ["close", "late", "marks"] and r.base == 71.43
+    counted = engine.score_one(SCHEME, "d", "district", full(close={"num": 8, "den": 10}))
+    assert counted.base == 80.0  # 20 + 20 + 30 + 10 of 100
+
+
 def test_ties_share_a_rank_and_the_next_skips() -> None:
     def res(name: str, total: float) -> engine.Result:
         return engine.Result(name, "district", (), {}, total, 0, total, (), "pass")
@@ -182,6 +203,7 @@ def test_ties_share_a_rank_and_the_next_skips() -> None:
     [
         ({"grades": [{"key": "a", "min": 50}, {"key": "b", "min": 60}]}, "descending"),
         ({"grades": [{"key": "a", "min": 50}]}, "lowest band"),
+        ({"subjects": ["district", "school"]}, "subjects"),
     ],
 )
 def test_bad_schemes_are_refused(change: dict[str, Any], message: str) -> None:

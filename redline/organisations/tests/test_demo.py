@@ -64,8 +64,8 @@ def test_same_seed_same_city_and_every_code_valid():
     assert snapshot() == first
 
 
-def test_every_demo_login_sees_what_its_level_promises(client):
-    logins = demo.build(seed=1, scale="small", progress=lambda m: None)
+def test_every_demo_login_sees_what_its_level_promises(client, city):
+    logins = list(city.values())  # the small demo city, seed 1 (`core.tests.browser.city`)
     total = Enterprise.objects.filter(is_archived=False).count()
     seen = {}
     for entry in logins:
@@ -108,11 +108,11 @@ def test_sector_department_logins_see_their_sectors_units_only(client, monkeypat
         assert client.get(f"/api/v1/enterprises/{hazchem_only.pk}").status_code == 404
 
 
-def test_printed_logins_stand_under_the_organisation_their_record_names(tmp_path):
+def test_printed_logins_stand_under_the_organisation_their_record_names(tmp_path, city):
     """`make run` prints the logins (`redline demo --print-logins`) grouped by organisation;
     the later demo steps' logins (hospital, health commission, district CDC) share levels
     with the first ones, and each must still be shown under its own organisation."""
-    logins = demo.build(seed=1, scale="small", progress=lambda m: None)
+    logins = list(city.values())
     path = tmp_path / "demo-logins.json"
     path.write_text(json.dumps([entry.as_dict() for entry in logins], ensure_ascii=False))
     out = io.StringIO()

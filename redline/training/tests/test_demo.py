@@ -75,3 +75,42 @@ def test_the_demo_is_deterministic():
     units = list(Enterprise.objects.filter(pk__gt=before).order_by("pk"))
     build_training(Builder(seed=3, scale="small", progress=lambda m: None), units)
     assert _fingerprint() == first
+
+
+def test_every_unit_with_people_gets_files_in_bulk_with_their_change_log(monkeypatch):
+    """No unit is left without files (a city's 5,000 units, not the first 120), written
+    batch by batch with one change-log row per record, and the batches do not change what
+    is written."""
+    from redline.core.models import ChangeLog
+    from redline.organisations.demo import Builder
+    from redline.organisations.models import Person
+    from redline.training import demo as training_demo
+
+    before = Enterprise.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    monkeypatch.setattr(training_demo, "BATCH_UNITS", 7)
+    demo.build_city(seed=2, scale="small", progress=lambda m: None, steps=[build_training])
+    units = list(Enterprise.objects.filter(pk__gt=before).order_by("pk"))
+    people = Person.objects.filter(enterprise__in=units, is_archived=False).exclude(
+        role="gov_contact"
+    )
+    assert len({p.enterprise_id for p in people}) > 7 * 3  # more units than a few batches
+    assert set(TrainingProfile.objects.values_list("person_id", flat=True)) == {
+        p.pk for p in people
+    }
+    assert not people.exclude(pk__in=TrainingRecord.objects.values("person_id")).exists()
+    logged = ChangeLog.objects.filter(model__startswith="training.", action="create")
+    written = (
+        TrainingProfile.objects.count()
+        + TrainingRecord.objects.count()
+        + Certificate.objects.count()
+    )
+    assert logged.count() == written
+    assert not logged.filter(enterprise_id__isnull=True).exists()
+    first = _fingerprint()
+    TrainingRecord.objects.all().delete()
+    CertificateEvent.objects.all().delete()
+    Certificate.objects.all().delete()
+    TrainingProfile.objects.all().delete()
+    monkeypatch.setattr(training_demo, "BATCH_UNITS", 1000)
+    build_training(Builder(seed=2, scale="small", progress=lambda m: None), units)
+    assert _fingerprint() == first

@@ -1,0 +1,32 @@
+"""The city cockpit renders in a fixed, small number of queries for the city's user and for a
+district's user on the demo city: every figure is counted in the database, grouped, once
+per request, so a loop over campaigns, indicators, tasks or people fails here. It computes
+only the sections it shows (the situation report's training compliance is not among them)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from redline.accounts.models import User
+from redline.reports.views import COCKPIT_SECTIONS
+
+# One render: the session and the user's scope, the figures of the seven sections (each a
+# few grouped counts), the risk map and the page's navigation; measured 45 on the small demo
+# for both users (119 and 113 before the cockpit computed only its sections, each once).
+MAX_QUERIES = 48
+
+
+@pytest.mark.parametrize("username", ["city-manager", "district-viewer"])
+def test_one_cockpit_render_takes_a_fixed_small_number_of_queries(
+    city, username, django_assert_max_num_queries
+):
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    client.get("/cockpit/")  # the first render fills the per-process caches (vocabularies)
+    with django_assert_max_num_queries(MAX_QUERIES):
+        response = client.get("/cockpit/")
+    assert response.status_code == 200
+    shown = [s.key for s in response.context["figures"].sections]
+    assert shown == list(COCKPIT_SECTIONS)
+    assert "training" not in shown
