@@ -46,7 +46,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from redline.campaigns.models import Campaign
+from redline.campaigns.models import Campaign, CampaignQuerySet
 from redline.campaigns.vocab import TARGETS, TargetKind
 from redline.core.filters import day_bounds, day_range, read_filters
 from redline.hazards.models import Hazard, InspectionTask
@@ -80,7 +80,7 @@ def campaign_list(
     found = Campaign.objects.restrict(user).filter(is_archived=archived)
     region = region_filter(user, filters.get("region"))
     if region is not None:
-        found = found.filter(Campaign.objects.reaching_q(region))
+        found = found.filter(CampaignQuerySet.reaching_q(region))
     # Running on a day of the range: started by its last day, not ended before its first.
     since, until = day_bounds("running", wanted)
     if until is not None:
