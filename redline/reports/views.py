@@ -23,7 +23,6 @@ from redline.core.errors import DomainError, NotFound
 from redline.core.sections import not_concerned
 from redline.core.web import PageRequest
 from redline.organisations.access import is_government_side
-from redline.organisations.models import Region
 from redline.organisations.selectors import region_choices
 from redline.reports import documents
 from redline.reports.figures import Figures, Period, compute
@@ -144,22 +143,4 @@ def _trend(figures: Figures, today: dt.date) -> dict[str, Any]:
 
 def _risk_map(user: Any) -> dict[str, Any] | None:
     """The risk map's regions (as the risk map page draws them, `riskmap.js`)."""
-    summaries = risk_selectors.region_summaries(user)
-    regions = list(Region.objects.restrict(user).filter(pk__in=summaries).order_by("path"))
-    top = min((r.depth for r in regions), default=0)
-    shown = [r for r in regions if r.depth == top + 1] or [r for r in regions if r.depth == top]
-    features = [
-        {
-            "type": "Feature",
-            "properties": {
-                "name": str(r),
-                "id": r.pk,
-                "level": summaries[r.pk].level or 0,
-                "counts": summaries[r.pk].as_dict()["counts"],
-            },
-            "geometry": r.boundary,
-        }
-        for r in shown
-        if r.boundary
-    ]
-    return {"type": "FeatureCollection", "features": features} if features else None
+    return risk_selectors.risk_map(user).geojson()

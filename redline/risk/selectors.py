@@ -147,6 +147,45 @@ def region_summaries(user: Any) -> dict[int, Summary]:
     return result
 
 
+@dataclass(frozen=True)
+class RiskMap:
+    """The risk map as a user sees it: every visible region's summary, the regions drawn
+    (the level below the user's top region, districts for the city, or the top itself) and
+    the top region's summary."""
+
+    summaries: dict[int, Summary]
+    shown: list[Region]
+    overall: Summary | None
+
+    def geojson(self) -> dict[str, Any] | None:
+        """The drawn regions with a boundary as GeoJSON (`riskmap.js` draws it)."""
+        features = [
+            {
+                "type": "Feature",
+                "properties": {
+                    "name": str(r),
+                    "id": r.pk,
+                    "level": self.summaries[r.pk].level or 0,
+                    "counts": self.summaries[r.pk].as_dict()["counts"],
+                },
+                "geometry": r.boundary,
+            }
+            for r in self.shown
+            if r.boundary
+        ]
+        return {"type": "FeatureCollection", "features": features} if features else None
+
+
+def risk_map(user: Any) -> RiskMap:
+    """The risk map page's and the cockpit's map."""
+    summaries = region_summaries(user)
+    regions = list(Region.objects.restrict(user).filter(pk__in=summaries).order_by("path"))
+    top = min((r.depth for r in regions), default=0)
+    shown = [r for r in regions if r.depth == top + 1] or [r for r in regions if r.depth == top]
+    overall = summaries[regions[0].pk] if regions else None
+    return RiskMap(summaries=summaries, shown=shown, overall=overall)
+
+
 def enterprise_summaries(user: Any, region: Region) -> list[tuple[Enterprise, Summary]]:
     """Enterprises under a region with their derived levels, most severe first."""
     rows = (

@@ -151,29 +151,11 @@ def _assessed(request: PageRequest, event: RiskEvent) -> HttpResponse:
 @login_required
 def risk_map(request: PageRequest) -> HttpResponse:
     request.nav_section = "riskmap"
-    summaries = selectors.region_summaries(request.user)
-    regions = list(Region.objects.restrict(request.user).filter(pk__in=summaries).order_by("path"))
-    top = min((r.depth for r in regions), default=0)
-    # The level below the user's top region (districts for the city), or the top itself.
-    shown = [r for r in regions if r.depth == top + 1] or [r for r in regions if r.depth == top]
-    features = [
-        {
-            "type": "Feature",
-            "properties": {
-                "name": str(r),
-                "id": r.pk,
-                "level": summaries[r.pk].level or 0,
-                "counts": summaries[r.pk].as_dict()["counts"],
-            },
-            "geometry": r.boundary,
-        }
-        for r in shown
-        if r.boundary
-    ]
+    drawn = selectors.risk_map(request.user)
     context = {
-        "map": {"type": "FeatureCollection", "features": features} if features else None,
-        "rows": [(r, summaries[r.pk]) for r in shown],
-        "overall": summaries[regions[0].pk] if regions else None,
+        "map": drawn.geojson(),
+        "rows": [(r, drawn.summaries[r.pk]) for r in drawn.shown],
+        "overall": drawn.overall,
         "legend": _legend(),
         "colours": LEVEL_COLOURS,
     }
