@@ -34,7 +34,7 @@ class Snapshot:
             connection.connection.backup(kept)
             return cls(sqlite=kept)
         if connection.vendor != "postgresql":
-            raise NotImplementedError(connection.vendor)
+            raise RuntimeError(f"the suite runs on SQLite or PostgreSQL, not {connection.vendor}")
         tables: dict[str, bytes] = {}
         with connection.cursor() as cursor:
             for table in _tables():
