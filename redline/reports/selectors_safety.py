@@ -196,7 +196,7 @@ def accidents_section(user: Any, period: Period, place: Region | None, as_at: dt
                 _("Death ceiling"),
                 pgettext("situation report", "Deaths"),
                 _("Death share (%)"),
-                _("Assessment"),
+                pgettext("control indicator", "Assessment"),
             ],
             [
                 [
