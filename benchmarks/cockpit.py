@@ -5,8 +5,9 @@ REDLINE_BENCH_DATABASE_URL, default postgres://127.0.0.1:5432/redline_bench_prov
 when missing; city and small: a SQLite file under var/bench/), then times through Django's
 full request stack, for the city's and a district's user: the cockpit's first render in a
 fresh process (the first request, cold) and then the median and 90th percentile of --runs
-renders, with the number of queries of one render; the report page's preview; and the
-figures alone (`figures.compute`). Prints figures; asserts nothing.
+renders, with the number of queries of one render; the report page's preview; the figures
+alone (`figures.compute`); and the report file's on-demand job in each format (claimed and
+run as the jobs process does). Prints figures; asserts nothing.
 
     .venv/bin/python benchmarks/cockpit.py [--scale province|city|small] [--runs 10]
 """
@@ -16,43 +17,12 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from demo_db import ROOT, open_demo
+
 PROVINCE_URL = "postgres://postgres@127.0.0.1:5432/redline_bench_province"
-
-
-def setup(database_url: str) -> None:
-    bench_dir = ROOT / "var" / "bench"
-    bench_dir.mkdir(parents=True, exist_ok=True)
-    os.environ["REDLINE_DATABASE_URL"] = database_url
-    os.environ.setdefault("REDLINE_DEMO", "1")
-    os.environ.setdefault("REDLINE_VAR_DIR", str(bench_dir))
-    os.environ["REDLINE_ALLOWED_HOSTS"] = "testserver"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "redline.settings")
-    sys.path.insert(0, str(ROOT))
-    if database_url.startswith("postgres"):
-        _create_database(database_url)
-    import django
-
-    django.setup()
-
-
-def _create_database(url: str) -> None:
-    from urllib.parse import urlparse
-
-    import psycopg
-
-    parts = urlparse(url)
-    name = parts.path.lstrip("/")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def timed(client: Any, url: str, runs: int) -> tuple[float, float, float, int, int]:
@@ -94,29 +64,19 @@ def main() -> None:
         if args.scale == "province"
         else f"sqlite:///{ROOT / 'var' / 'bench' / f'cockpit-{args.scale}.sqlite3'}"
     )
-    setup(url)
+    open_demo(url, scale=args.scale, seed=args.seed)
 
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.utils import timezone
 
     from redline.accidents.models import Accident
     from redline.accounts.models import User
+    from redline.core import jobs
     from redline.hazards.models import Hazard
-    from redline.organisations import demo
-    from redline.organisations.models import Enterprise, Region
+    from redline.organisations.models import Enterprise
     from redline.reports.figures import Period, compute
 
-    call_command("migrate", verbosity=0, interactive=False)
-    if not Region.objects.exists():
-        print(f"Building the {args.scale}-scale demo into {url} (once) ...")
-        started = time.perf_counter()
-        demo.build(seed=args.seed, scale=args.scale, progress=lambda m: print("  " + m, flush=True))
-        print(f"  built in {time.perf_counter() - started:.0f} s")
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("VACUUM ANALYZE")
     print(
         f"{args.scale}: {Enterprise.objects.count():,} units, {Hazard.objects.count():,} hazards, "
         f"{Accident.objects.count():,} accidents ({connection.vendor})"
@@ -142,6 +102,21 @@ def main() -> None:
         print(
             f"{username:<16} {'figures alone':<26} {(time.perf_counter() - started) * 1000:>9.0f}"
         )
+        for fmt in ("pdf", "docx", "xlsx"):
+            run = jobs.enqueue(
+                kind="reports.situation",
+                user=reader,
+                params={"period": period.code, "format": fmt, "language": "zh-hans"},
+                token=f"bench-{time.time_ns()}",
+                title="benchmark",
+            )
+            started = time.perf_counter()
+            claimed = jobs.claim()
+            assert claimed is not None and claimed.pk == run.pk
+            done = jobs.execute(claimed)
+            elapsed = (time.perf_counter() - started) * 1000
+            label = f"report file job ({fmt})"
+            print(f"{username:<16} {label:<26} {elapsed:>9.0f}  {done.state}")
 
 
 if __name__ == "__main__":

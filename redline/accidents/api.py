@@ -133,6 +133,11 @@ class AccidentFilters(Schema):
     occurred_to: dt.date | None = None
     serious: bool | None = Field(None, description="Only the serious and particularly serious")
     unit: int | None = None
+    indicator: str | None = Field(
+        None,
+        description="Control indicator ids, comma-separated: the accidents counted against "
+        "them (in each one's region subtree and sector); one you do not see is refused (422)",
+    )
 
 
 class TallyOut(Schema):

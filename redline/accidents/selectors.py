@@ -24,10 +24,12 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from redline.accidents.models import Accident, AccidentFile, ControlIndicator
 from redline.accidents.vocab import AccidentState, Level
-from redline.core.filters import Flag, day_range, day_range_q, read_filters
+from redline.core.errors import ValidationFailed
+from redline.core.filters import Flag, Ids, day_range, day_range_q, read_filters
 from redline.organisations.models import Region
 from redline.organisations.selectors import department_filter, in_competence, region_filter
 from redline.organisations.vocab import RegionLevel
@@ -44,11 +46,14 @@ LIST_FILTERS = (
     "occurred_to",
     "serious",
     "unit",
+    "indicator",
 )
 # Read and refused when bad (`core.filters`): the days of the accident (a period's figures
-# link to them) and `serious`, the serious and particularly serious ones (an assessment's
-# one-vote veto).
-READ_FILTERS = {**day_range("occurred"), "serious": Flag()}
+# link to them), `serious`, the serious and particularly serious ones (an assessment's
+# one-vote veto), and `indicator`, the accidents counted against control indicators (ids,
+# comma-separated: those in each one's region subtree and sector; a department's accident
+# figures in its assessment).
+READ_FILTERS = {**day_range("occurred"), "serious": Flag(), "indicator": Ids()}
 SERIOUS = (Level.SERIOUS, Level.PARTICULARLY_SERIOUS)
 BY = ("level", "sector", "region", "month")
 
@@ -89,6 +94,8 @@ def accident_list(user: Any, filters: dict[str, Any] | None = None) -> QuerySet[
     found = found.filter(day_range_q("occurred_at", "occurred", wanted, moment=True))
     if wanted.get("serious"):
         found = found.filter(level__in=SERIOUS)
+    if wanted.get("indicator"):
+        found = found.filter(counted_q(user, wanted["indicator"]))
     year = _int(filters.get("year"))
     if year is not None and 2000 <= year <= 2100:
         start, end = _bounds(dt.date(year, 1, 1), dt.date(year + 1, 1, 1))
@@ -102,6 +109,23 @@ def accident_list(user: Any, filters: dict[str, Any] | None = None) -> QuerySet[
             Q(number__icontains=text) | Q(place__icontains=text) | Q(unit__name__icontains=text)
         )
     return found
+
+
+def counted_q(user: Any, ids: Iterable[int]) -> Q:
+    """The accidents counted against these control indicators (the user sees them all, else
+    the filter is refused naming `indicator`): in one's region subtree and, if it has one,
+    its sector."""
+    wanted = set(ids)
+    found = list(indicators_visible(user).filter(pk__in=wanted))
+    if len(found) != len(wanted):
+        message = _("No such control indicator.")
+        raise ValidationFailed(message, fields={"indicator": message})
+    q = Q(pk__in=[])
+    for indicator in found:
+        q |= Q(region__path__startswith=indicator.region.path) & (
+            Q(sector=indicator.sector) if indicator.sector else Q()
+        )
+    return q
 
 
 def accident_get(user: Any, pk: Any) -> Accident:

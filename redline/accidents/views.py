@@ -5,6 +5,7 @@ progress. Everything is read through the door (`accidents/selectors.py`)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,15 +15,17 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from redline.accidents import imports, rules, selectors, services
 from redline.accidents.forms import AccidentForm, AccidentStepForm, IndicatorForm
 from redline.accidents.models import Accident
+from redline.accidents.tasks import IMPORT_JOB
 from redline.accidents.vocab import (
     TYPES_1986,
     TYPES_2025,
@@ -32,7 +35,9 @@ from redline.accidents.vocab import (
     suggested_2025,
 )
 from redline.accidents.workflow import ACCIDENT
+from redline.core import jobs
 from redline.core.errors import DomainError
+from redline.core.spreadsheet.jobs import queue_import
 from redline.core.web import PageRequest, show_on_form
 from redline.core.workflow.web import StepPage
 from redline.organisations.access import can, may
@@ -78,7 +83,14 @@ def accident_list(request: PageRequest) -> HttpResponse:
         # the filters the form has no field for, kept when it is submitted
         "hidden": [
             (name, filters[name])
-            for name in ("department", "occurred_from", "occurred_to", "serious", "unit")
+            for name in (
+                "department",
+                "occurred_from",
+                "occurred_to",
+                "serious",
+                "unit",
+                "indicator",
+            )
             if filters.get(name)
         ],
     }
@@ -208,7 +220,6 @@ def accident_import(request: PageRequest) -> HttpResponse:
     _nav(request)
     if not can(request.user, "change"):
         raise PermissionDenied
-    outcome = None
     status = 200
     if request.method == "POST":
         upload = request.FILES.get("file")
@@ -216,15 +227,20 @@ def accident_import(request: PageRequest) -> HttpResponse:
             messages.error(request, _("Choose a file."))
             status = 422
         else:
-            outcome = imports.import_accidents(actor=request.user, file=upload)
-            if outcome.ok:
-                message = ngettext(
-                    "%(n)d accident recorded.", "%(n)d accidents recorded.", outcome.rows
-                )
-                messages.success(request, message % {"n": outcome.rows})
-                return redirect("accident-list")
-            status = 422
-    context = {"outcome": outcome, "columns": imports.ACCIDENTS.columns}
+            run = queue_import(
+                kind=IMPORT_JOB,
+                user=request.user,
+                file=upload,
+                token=request.POST.get("token", "")[:64] or uuid.uuid4().hex,
+                title=_("Import of accidents"),
+                back=reverse("accident-import"),
+            )
+            return redirect("job-run", run_id=run.pk)
+    context = {
+        "token": uuid.uuid4().hex,
+        "columns": imports.ACCIDENTS.columns,
+        "runs": jobs.runs_of(request.user).filter(kind=IMPORT_JOB)[:10],
+    }
     return render(request, "accidents/import.html", context, status=status)
 
 

@@ -55,11 +55,24 @@ class ScoreOut(Schema):
     subject: str
     region_id: int | None = Field(None, description="The district's id (none for a department)")
     region: str | None = None
-    rank: int
-    total: float
-    base: float
+    group: str = Field(
+        "",
+        description="The group the subject is ranked in: empty for the districts (one "
+        "ranking); for a department the region path of the city (the city's departments) "
+        "or of its district (that district's departments)",
+    )
+    group_label: str = Field("", description="The group's name, e.g. 市级部门")
+    assessable: bool = Field(
+        ...,
+        description="False for a subject with no records to assess (nothing of the scheme's "
+        "computed indicators applies): rank, total, base and grade are then null",
+    )
+    reason: str = Field("", description='Why not assessable: "no_records"; else empty')
+    rank: int | None = Field(..., description="The rank within the subject's group")
+    total: float | None
+    base: float | None
     bonus: float
-    grade: str
+    grade: str | None
     vetoes: list[str]
     change: float | None
     lines: list[LineOut] | None  # only where the caller may drill into the subject
@@ -90,10 +103,21 @@ def list_assessments(request: UserRequest) -> list[dict[str, Any]]:
     return [_out(a) for a in selectors.assessment_list(request.user)]
 
 
+RANKING = (
+    "The scores are ranked within groups: the districts in one ranking; the departments of "
+    "the city among themselves and each district's departments among themselves (`group`, "
+    "`group_label`; `rank` is the rank within the group). The scores come group by group "
+    "(the city's first, then the districts' by region path), ranked ones first; a subject "
+    "with no records to assess (`assessable` false) has no rank, total or grade and comes "
+    "after the ranked ones of its group."
+)
+
+
 @router.get(
     "/assessments/{assessment_id}",
     response=AssessmentDetailOut,
     summary="One assessment with its ranked scores",
+    description=RANKING,
 )
 def get_assessment(request: UserRequest, assessment_id: int) -> dict[str, Any]:
     return _detail(request, assessment_id)
@@ -103,7 +127,7 @@ def get_assessment(request: UserRequest, assessment_id: int) -> dict[str, Any]:
     "/assessments/{assessment_id}/steps/{action}",
     response=AssessmentDetailOut,
     summary="Take a step of an assessment (publish: freeze the inputs)",
-    description=steps_description(ASSESSMENT),
+    description=steps_description(ASSESSMENT) + "\n\n" + RANKING,
 )
 def assessment_step(
     request: UserRequest, assessment_id: int, action: str, payload: StepIn
@@ -127,6 +151,10 @@ def _detail(request: UserRequest, assessment_id: int) -> dict[str, Any]:
             "subject": row.name,
             "region_id": row.region_id,
             "region": row.name if row.region_id is not None else None,
+            "group": row.group,
+            "group_label": row.group_label,
+            "assessable": row.result.assessable,
+            "reason": row.result.reason,
             "rank": row.result.rank,
             "total": row.result.total,
             "base": row.result.base,

@@ -42,7 +42,8 @@ jurisdiction a second time:
   of its competence, sector given; where the city set one for a sector and one for a
   district below, the city's counts), against their summed ceilings prorated as above; with
   no such indicator the two do not apply to it (`{"applies": false}`: left out, the base
-  rescaled);
+  rescaled); the measure names the indicators (`indicators`, their ids), so that its link
+  opens exactly the accidents counted (the accident list's `indicator` filter);
 - veto `accidents.serious`: a serious or particularly serious accident in its competence.
 """
 
@@ -479,14 +480,17 @@ def _department_accidents(
                 **veto,
             }
             continue
+        ids = [i.pk for i in mine]  # the records' link lists the accidents counted on them
         out[pk] = {
             "accidents.count": {
                 "actual": counted[f"n_{pk}"],
                 "ceiling": round(sum(i.max_accidents for i in mine) * share, 2),
+                "indicators": ids,
             },
             "accidents.deaths": {
                 "actual": counted[f"dead_{pk}"],
                 "ceiling": round(sum(i.max_deaths for i in mine) * share, 2),
+                "indicators": ids,
             },
             **veto,
         }

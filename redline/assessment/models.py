@@ -4,8 +4,9 @@ versioned scheme of that kind of subject (`data/scheme-*.json`, scored by
 
 A draft computes live from the records every time it is read; publishing freezes the inputs
 (`inputs`: per subject the measured value of every indicator, the office's entered points,
-bonuses and vetoes), so a published assessment recomputes from what it kept and gives the
-same result whatever happens to the records afterwards."""
+bonuses and vetoes, and a department's ranking group; and the scheme's data, `scheme_data`),
+so a published assessment recomputes from what it kept and gives the same result whatever
+happens to the records, or to the scheme's file, afterwards."""
 
 from __future__ import annotations
 

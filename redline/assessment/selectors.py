@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from redline.assessment import measures
 from redline.assessment.models import (
@@ -57,6 +58,39 @@ def scheme_data(version: str = CURRENT) -> dict[str, Any]:
 
 def scheme(version: str = CURRENT) -> engine.Scheme:
     return engine.scheme_from(scheme_data(version))
+
+
+def plan_of(inputs: dict[str, Any], version: str) -> engine.Scheme:
+    """The scheme to score these inputs with: the one frozen in them (a published
+    assessment keeps the scheme's data it was published with, `scheme_data`), else the
+    version's file (a draft, computed live)."""
+    frozen = inputs.get("scheme_data")
+    return engine.scheme_from(frozen) if frozen else scheme(version)
+
+
+def item_labels(plan: engine.Scheme) -> dict[str, str]:
+    """The names, in the reader's language, of the items the office enters (entered
+    indicators, bonus items, vetoes), by their key."""
+    found = {i.key: label(i.label) for i in plan.indicators if i.source == "entered"}
+    found |= {b.key: label(b.label) for b in plan.bonuses}
+    found |= {v.key: label(v.label) for v in plan.vetoes}
+    return {key: name or key for key, name in found.items()}
+
+
+def tier_path(path: str) -> str:
+    """The region a department is ranked within: the city for the city's departments, the
+    district for a district's (or one of its subdistricts'): the first two steps of the
+    region's path ("/1/" stays "/1/"; "/1/4/" and "/1/4/17/" give "/1/4/")."""
+    return "/" + "".join(f"{step}/" for step in path.strip("/").split("/")[:2])
+
+
+def group_label(group: str, name: str) -> str:
+    """A ranking group's heading: the city's departments, or a district's."""
+    if not group:
+        return ""
+    if group.count("/") <= 2:
+        return _("City departments")
+    return _("Departments of %(district)s") % {"district": name}
 
 
 def districts(user: Any) -> list[Region]:
@@ -146,6 +180,12 @@ def live_inputs(user: Any, assessment: Assessment) -> dict[str, Any]:
     plan = scheme(assessment.scheme_version)
     measured = measures.measure(user, assessment)
     assessed = {str(r.pk): r for r in subjects(user, assessment.subject_kind)}
+    groups: dict[str, str] = {}  # a department's ranking group (tier path) -> its name
+    if assessment.subject_kind == SubjectKind.DEPARTMENT:
+        tiers = {tier_path(subject_path(s)) for s in assessed.values()}
+        groups = dict(
+            Region.objects.restrict(user).filter(path__in=tiers).values_list("path", "name")
+        )
     entries: dict[str, dict[str, AssessmentEntry]] = {}
     for found in AssessmentEntry.objects.restrict(user).filter(assessment=assessment):
         entries.setdefault(str(found.subject_id), {})[found.item] = found
@@ -178,8 +218,12 @@ def live_inputs(user: Any, assessment: Assessment) -> dict[str, Any]:
             "bonuses": bonuses,
             "vetoes": vetoes,
         }
+        if assessment.subject_kind == SubjectKind.DEPARTMENT:
+            tier = tier_path(subject_path(subject))
+            frozen[key] |= {"group": tier, "group_name": groups.get(tier, "")}
     return {
         "scheme": assessment.scheme_version,
+        "scheme_data": scheme_data(assessment.scheme_version),
         "subject_kind": assessment.subject_kind,
         "computed_on": timezone.localdate().isoformat(),
         "training_day": measures.training_day(assessment.end).isoformat(),
@@ -195,7 +239,10 @@ def inputs_of(user: Any, assessment: Assessment) -> dict[str, Any]:
 
 
 def score(plan: engine.Scheme, inputs: dict[str, Any]) -> list[engine.Result]:
-    """Every subject scored and ranked from the inputs alone (no record is read)."""
+    """Every subject scored and ranked from the inputs alone (no record is read): the
+    districts in one ranking; the departments within their group (`group`: the city's
+    departments among themselves, each district's among themselves), the groups in the
+    order of their regions' paths."""
     kind = str(inputs.get("subject_kind") or SubjectKind.DISTRICT)
     results = [
         engine.score_one(
@@ -208,7 +255,8 @@ def score(plan: engine.Scheme, inputs: dict[str, Any]) -> list[engine.Result]:
         )
         for key, subject in inputs.get("subjects", {}).items()
     ]
-    return engine.ranked(results)
+    groups = {key: str(s.get("group", "")) for key, s in inputs.get("subjects", {}).items()}
+    return engine.ranked(results, groups)
 
 
 # --- the table ------------------------------------------------------------------------------
@@ -222,6 +270,7 @@ class Row:
     previous: engine.Result | None = None
     drill: bool = False
     kind: str = SubjectKind.DISTRICT
+    group_name: str = ""  # the region a department is ranked in ("" for a district)
 
     @property
     def region_id(self) -> int | None:
@@ -230,9 +279,26 @@ class Row:
 
     @property
     def change(self) -> float | None:
-        if self.previous is None:
+        if self.previous is None or self.previous.total is None or self.result.total is None:
             return None
         return round(self.result.total - self.previous.total, 2)
+
+    @property
+    def group(self) -> str:
+        return self.result.group
+
+    @property
+    def group_label(self) -> str:
+        return group_label(self.result.group, self.group_name)
+
+
+@dataclass
+class Group:
+    """The rows ranked together: every district; the city's departments; a district's."""
+
+    key: str
+    label: str
+    rows: list[Row]
 
 
 @dataclass
@@ -242,6 +308,16 @@ class Table:
     inputs: dict[str, Any]
     rows: list[Row] = field(default_factory=list)
     previous: Assessment | None = None
+
+    @property
+    def groups(self) -> list[Group]:
+        """The rows by the group they are ranked in, in order."""
+        out: list[Group] = []
+        for row in self.rows:
+            if not out or out[-1].key != row.group:
+                out.append(Group(row.group, row.group_label, []))
+            out[-1].rows.append(row)
+        return out
 
 
 def previous_of(user: Any, assessment: Assessment) -> Assessment | None:
@@ -260,12 +336,13 @@ def previous_of(user: Any, assessment: Assessment) -> Assessment | None:
 
 
 def table(user: Any, assessment: Assessment) -> Table:
-    plan = scheme(assessment.scheme_version)
     inputs = inputs_of(user, assessment)
+    plan = plan_of(inputs, assessment.scheme_version)
     previous = previous_of(user, assessment)
     before: dict[str, engine.Result] = {}
     if previous is not None:
-        before = {r.subject: r for r in score(scheme(previous.scheme_version), previous.inputs)}
+        earlier = plan_of(previous.inputs, previous.scheme_version)
+        before = {r.subject: r for r in score(earlier, previous.inputs)}
     paths = {key: s["path"] for key, s in inputs["subjects"].items()}
     scope = jurisdiction(user)
     kind = assessment.subject_kind
@@ -277,6 +354,7 @@ def table(user: Any, assessment: Assessment) -> Table:
             previous=before.get(result.subject),
             drill=_drills(scope, kind, result.subject, paths[result.subject]),
             kind=kind,
+            group_name=str(inputs["subjects"][result.subject].get("group_name", "")),
         )
         for result in score(plan, inputs)
     ]
@@ -302,18 +380,26 @@ class Line:
     status: str
     basis: str
     records: str  # the list page of the records behind it ("" for an entered item)
+    left_out: bool = False  # no records in its base, and the scheme leaves it out then
 
 
-def records_url(measure: str, subject: Subject, assessment: Assessment) -> str:
+def records_url(
+    measure: str,
+    subject: Subject,
+    assessment: Assessment,
+    measured: dict[str, Any] | None = None,
+) -> str:
     """The existing list page, with its filters, of the records behind a computed figure:
     a district's (`?region=`) or a department's (`?department=`: those in its competence,
     the door's filter for `access.department_competence`, within what the reader sees), of
     the period. The hazards' page lists exactly the hazards the two hazard figures count (the
     closure's base leaves out the dismissed ones), the training page the people of the units
     on the day judged, the accidents' page the accidents of the period and those of the veto
-    (`serious`). A department's accident count against the control indicators is of the
-    indicators' sectors and regions, which its competence's accidents match when its
-    indicators cover its mandates; a department's key tasks are those it owes (`?body=`)."""
+    (`serious`). A department's accident count and deaths against the control indicators
+    are of the indicators' sectors and regions: the accident list's `indicator` filter, of
+    the indicators the measure names (`measured`); a department's key tasks are those it
+    owes (`?body=`). The hazards' closure base leaves out the dismissed ones: the ledger's
+    `state=not_dismissed`."""
     if isinstance(subject, Organisation):
         where: dict[str, Any] = {"department": subject.pk}
         tasks: dict[str, Any] = {"body": subject.pk}
@@ -321,15 +407,21 @@ def records_url(measure: str, subject: Subject, assessment: Assessment) -> str:
         where, tasks = {"region": subject.pk}, {}
     reported = where | days_of("reported", assessment.start, assessment.end)
     occurred = where | days_of("occurred", assessment.start, assessment.end)
+    counted = occurred
+    named = (measured or {}).get("indicators")
+    if isinstance(subject, Organisation) and named:
+        counted = {"indicator": ",".join(str(i) for i in named)} | days_of(
+            "occurred", assessment.start, assessment.end
+        )
     pages: dict[str, tuple[str, dict[str, Any]]] = {
-        "hazards.closure": ("hazard-list", reported),
+        "hazards.closure": ("hazard-list", reported | {"state": "not_dismissed"}),
         "hazards.overdue": ("hazard-list", reported | {"overdue": 1}),
         "inspections.plan_completion": ("plan-list", {}),
         "committee.key_tasks": ("committee-tasks", tasks),
         "training.compliance": ("training-list", where | _judged_on(assessment)),
         "campaigns.progress": ("campaign-list", {}),
-        "accidents.count": ("accident-list", occurred),
-        "accidents.deaths": ("accident-list", occurred),
+        "accidents.count": ("accident-list", counted),
+        "accidents.deaths": ("accident-list", counted),
         "accidents.serious": ("accident-list", occurred | {"serious": 1}),
     }
     if measure not in pages:
@@ -355,6 +447,17 @@ class Breakdown:
     bonuses: list[tuple[str, float]]
     vetoes: list[tuple[str, bool, str, str]]  # label, held, status, records url
     entries: list[AssessmentEntry]
+    evidence: list[tuple[AssessmentEntry, str]]  # the entries with their items' names
+    group_label: str = ""  # the group it is ranked in (the city's departments, a district's)
+    plan: engine.Scheme | None = None  # the scheme it was scored with
+
+
+def named(
+    entries: list[AssessmentEntry], labels: dict[str, str]
+) -> list[tuple[AssessmentEntry, str]]:
+    """Each entered item with the name of its item in the scheme (its key if the scheme
+    no longer has it)."""
+    return [(e, labels.get(e.item, e.item)) for e in entries]
 
 
 def subject_get(user: Any, kind: str, pk: Any) -> Subject:
@@ -380,8 +483,16 @@ def breakdown(user: Any, assessment: Assessment, subject_id: Any) -> Breakdown:
     lines = []
     for ind in plan.indicators:
         got = by_key.get(ind.key)
+        measure = subject["measures"].get(ind.key)
         if got is None:
-            continue
+            if assessment.subject_kind in ind.applies_to and engine.applies(measure):
+                # counted out for an empty base (`when_empty`): shown, with why
+                got = engine.Line(ind.key, ind.family, 0.0, 0.0, None, empty=True)
+                left_out = True
+            else:
+                continue
+        else:
+            left_out = False
         lines.append(
             Line(
                 key=ind.key,
@@ -392,12 +503,15 @@ def breakdown(user: Any, assessment: Assessment, subject_id: Any) -> Breakdown:
                 points=got.points,
                 max=got.max,
                 value=got.value,
-                measure=subject["measures"].get(ind.key),
+                measure=measure,
                 missing=got.missing,
                 empty=got.empty,
                 status=ind.status,
                 basis=ind.basis,
-                records=records_url(ind.measure, target, assessment) if ind.measure else "",
+                records=records_url(ind.measure, target, assessment, measure)
+                if ind.measure
+                else "",
+                left_out=left_out,
             )
         )
     families = [
@@ -417,7 +531,20 @@ def breakdown(user: Any, assessment: Assessment, subject_id: Any) -> Breakdown:
         if assessment.subject_kind in v.applies_to
     ]
     entries = [e for e in entries_of(user, assessment) if e.subject_id == target.pk]
-    return Breakdown(assessment, target, row.result, lines, families, bonuses, vetoes, entries)
+    evidence = named(entries, item_labels(plan))
+    return Breakdown(
+        assessment,
+        target,
+        row.result,
+        lines,
+        families,
+        bonuses,
+        vetoes,
+        entries,
+        evidence,
+        row.group_label,
+        plan,
+    )
 
 
 # --- for the city cockpit --------------------------------------------------------------------
@@ -425,9 +552,13 @@ def breakdown(user: Any, assessment: Assessment, subject_id: Any) -> Breakdown:
 
 def ranking(user: Any, year: int, kind: str = SubjectKind.DISTRICT) -> list[dict[str, Any]]:
     """The published annual ranking of the districts (or of the departments) for `year` the
-    user sees (empty when there is none): one dict per subject, best first, with `rank`,
-    `subject_id`, `subject`, `total`, `grade`, `grade_label`, `vetoed` and `url` (the
-    assessment page); for the districts also `region_id` and `region`."""
+    user sees (empty when there is none): one dict per subject, in the table's order (the
+    departments by group, see `score`), with `rank`, `subject_id`, `subject`, `total`,
+    `grade`, `grade_label`, `vetoed`, `assessable` (rank, total and grade are None for a
+    subject not assessable), `group`, `group_label`, `city` (a city department's), `url`
+    (the assessment page) and `record` (the subject's breakdown where the user may open it,
+    else its row on the assessment page); for the districts also `region_id` and
+    `region`."""
     found = (
         assessment_list(user)
         .filter(
@@ -440,20 +571,30 @@ def ranking(user: Any, year: int, kind: str = SubjectKind.DISTRICT) -> list[dict
     )
     if found is None:
         return []
-    plan = scheme(found.scheme_version)
+    plan = plan_of(found.inputs, found.scheme_version)
     url = reverse("assessment-detail", args=[found.pk])
+    page = "assessment-department" if kind == SubjectKind.DEPARTMENT else "assessment-subject"
+    scope = jurisdiction(user)
     out = []
     for result in score(plan, found.inputs):
         subject = found.inputs["subjects"][result.subject]
+        drills = _drills(scope, kind, result.subject, subject["path"])
         row = {
             "rank": result.rank,
             "subject_id": int(result.subject),
             "subject": subject["name"],
             "total": result.total,
             "grade": result.grade,
-            "grade_label": label(plan.band(result.grade).label),
+            "grade_label": label(plan.band(result.grade).label) if result.grade else "",
             "vetoed": bool(result.vetoes),
+            "assessable": result.assessable,
+            "group": result.group,
+            "group_label": group_label(result.group, str(subject.get("group_name", ""))),
+            "city": bool(result.group) and result.group.count("/") <= 2,
             "url": url,
+            "record": reverse(page, args=[found.pk, result.subject])
+            if drills
+            else f"{url}#subject-{result.subject}",
         }
         if kind == SubjectKind.DISTRICT:
             row |= {"region_id": int(result.subject), "region": subject["name"]}

@@ -76,7 +76,9 @@ def _context(request: PageRequest, record: Assessment) -> dict[str, Any]:
         "table": table,
         "bands": [(b, selectors.label(b.label)) for b in plan.bands],
         "grade_labels": {b.key: selectors.label(b.label) for b in plan.bands},
-        "provenance": selectors.scheme_data(record.scheme_version).get("provenance", {}),
+        "provenance": (
+            table.inputs.get("scheme_data") or selectors.scheme_data(record.scheme_version)
+        ).get("provenance", {}),
         "may_manage": manages,
         "is_departments": record.subject_kind == SubjectKind.DEPARTMENT,
     }
@@ -86,7 +88,9 @@ def _context(request: PageRequest, record: Assessment) -> dict[str, Any]:
             items=item_choices(record.scheme_version),
             kind=record.subject_kind,
         )
-        context["entries"] = selectors.entries_of(request.user, record)
+        context["entries"] = selectors.named(
+            selectors.entries_of(request.user, record), selectors.item_labels(plan)
+        )
     return context
 
 
@@ -120,10 +124,13 @@ def assessment_subject(request: PageRequest, pk: int, subject_id: int, kind: str
     if record.subject_kind != kind:
         raise Http404
     found = selectors.breakdown(request.user, record, subject_id)
-    labels = {
-        b.key: selectors.label(b.label) for b in selectors.scheme(record.scheme_version).bands
+    grade, plan = found.result.grade, found.plan
+    assert plan is not None
+    context = {
+        "assessment": record,
+        "b": found,
+        "grade_label": selectors.label(plan.band(grade).label) if grade else "",
     }
-    context = {"assessment": record, "b": found, "grade_label": labels[found.result.grade]}
     return render(request, "assessment/subject.html", context)
 
 

@@ -4,8 +4,9 @@
         door's "manage"; with the publication note, e.g. the document's number)--> published
 
 A draft computes live from the records whenever it is read; publishing freezes its inputs
-(`steps.prepare`: the measured value of every indicator for every district, the entered
-items, bonuses and vetoes), after which the scores are recomputed from those inputs only.
+(`steps.prepare`: the measured value of every indicator for every subject, the entered
+items, bonuses and vetoes, each department's ranking group, and the scheme's data itself),
+after which the scores are recomputed from those inputs only, with that scheme.
 Only one assessment of a period is published (a guard, and a constraint in the database).
 """
 

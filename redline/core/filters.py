@@ -45,6 +45,19 @@ def Flag() -> Reader:
     return Reader(read, "1 or 0")
 
 
+def Ids() -> Reader:
+    """One or more record ids, comma-separated (`4,9`), as a tuple without repeats; which
+    records they may name is the caller's to check."""
+
+    def read(value: Any) -> tuple[int, ...]:
+        parts = [p.strip() for p in str(value).split(",") if p.strip()]
+        if not parts or not all(p.isdigit() and int(p) > 0 for p in parts):
+            raise Invalid(_("Give one or more ids, separated by commas."))
+        return tuple(dict.fromkeys(int(p) for p in parts))
+
+    return Reader(read, "ids, comma-separated")
+
+
 def day_range(name: str) -> dict[str, Reader]:
     """The two filters of a day range: `<name>_from` and `<name>_to`."""
     return {f"{name}_from": Date(), f"{name}_to": Date()}

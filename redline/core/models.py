@@ -1,7 +1,8 @@
-"""The append-only change log of business data."""
+"""The append-only change log of business data, notifications, and the runs of long work."""
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from django.conf import settings
@@ -153,3 +154,63 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient_id}: {self.subject}"
+
+
+class JobState(models.TextChoices):
+    QUEUED = "queued", pgettext_lazy("job state", "Queued")
+    RUNNING = "running", pgettext_lazy("job state", "Running")
+    DONE = "done", pgettext_lazy("job state", "Done")
+    FAILED = "failed", pgettext_lazy("job state", "Failed")
+
+
+class JobRun(models.Model):
+    """One run of long work a user asked for (a report, say), done by the jobs process
+    (`redline.core.jobs`), never in the web request: its parameters, its progress, and its
+    result file (and, for an import, the file given and the problems found), kept for its
+    requester alone. `token` is the form's one-time token, so a
+    retried request finds the run it already made instead of making a second one."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=60)
+    params = models.JSONField(default=dict)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="job_runs"
+    )
+    token = models.CharField(max_length=64)
+    title = models.CharField(_("title"), max_length=300)
+    state = models.CharField(
+        _("state"), max_length=10, choices=JobState.choices, default=JobState.QUEUED
+    )
+    step = models.PositiveSmallIntegerField(default=0)
+    steps = models.PositiveSmallIntegerField(default=0)
+    message = models.CharField(max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(_("requested"), db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    error = models.TextField(blank=True)
+    result_name = models.CharField(max_length=200, blank=True)
+    result_type = models.CharField(max_length=120, blank=True)
+    result = models.BinaryField(null=True, blank=True, editable=False)
+    # What the run reports besides its file (an import: the rows read, every problem).
+    summary = models.JSONField(default=dict, blank=True)
+    # The file the user gave (an import), kept until the run ends.
+    upload = models.BinaryField(null=True, blank=True, editable=False)
+    upload_name = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
+        constraints = [
+            models.UniqueConstraint(fields=["requested_by", "token"], name="job_once_per_token")
+        ]
+        indexes = [models.Index(fields=["state", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.pk} ({self.state})"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (JobState.DONE, JobState.FAILED)

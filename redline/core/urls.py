@@ -1,6 +1,6 @@
 from django.urls import path
 
-from redline.core import views, views_notifications
+from redline.core import views, views_jobs, views_notifications
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -8,6 +8,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("notifications/", views_notifications.notifications, name="notifications"),
+    path("jobs/<uuid:run_id>/", views_jobs.job_run, name="job-run"),
+    path("jobs/<uuid:run_id>/result", views_jobs.job_result, name="job-result"),
     path(
         "notifications/<int:notification_id>/",
         views_notifications.notification_open,

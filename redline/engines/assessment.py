@@ -7,25 +7,40 @@ values, one per indicator key (`Measure`); `score` turns them into points:
 
 - `rate` (higher is better: closure, completion, compliance): the rate is num/den;
   points = max x clamp((rate - floor) / (target - floor), 0, 1). At or above the target: all
-  points; at or below the floor: none. No records (den = 0): all points (nothing was due).
+  points; at or below the floor: none.
 - `lower_better` (the overdue rate): points = max x clamp((worst - rate) / (worst - best),
-  0, 1). At or below `best`: all points; at or above `worst`: none. den = 0: all points.
+  0, 1). At or below `best`: all points; at or above `worst`: none.
 - `ceiling` (accidents, deaths against the control indicator): at or under the ceiling, all
   points; above it the points fall linearly to none at `zero_at` x ceiling:
   points = max x clamp((zero_at x ceiling - actual) / ((zero_at - 1) x ceiling), 0, 1).
   A ceiling of 0 gives all points for 0 and none for anything more. No ceiling set: missing.
 - `entered` (the office's marks with evidence): the points entered, 0..max.
 
+An empty base (a `rate` or `lower_better` with no records, den = 0) means what the scheme
+declares, per indicator or scheme-wide (`"when_empty"`, default "full"):
+- `"full"`: all points, flagged `empty` ("nothing was due"). The district scheme keeps this,
+  so that the district results already published do not change.
+- `"not_applicable"`: the indicator is left out and the base rescaled, exactly as an
+  indicator that does not apply. The department scheme uses this: with "full" a department
+  with no hazards, no inspections and no tasks earned every point and ranked first.
+  (UNCONFIRMED, as the weights are: this project's reading, for the city to confirm.)
+
 A missing measure (nothing entered yet, no ceiling set) earns no points and is flagged.
 An indicator that does not apply to the subject's kind (`applies_to`), or whose measure says
 it does not apply to this subject (`{"applies": false}`: a department with no control
 indicator over any of its sectors), is left out and the base is rescaled:
 base = 100 x points / applicable maximum.
+A subject for which none of the scheme's computed indicators applies (nothing to measure:
+no records at all) and no veto holds is *not assessable* (`Result.assessable` false,
+`reason` "no_records"): no base, total, grade or rank; the office's entered marks alone do
+not make a score. Such subjects come after the ranked ones.
 Bonus items add their entered points, together capped at the scheme's bonus cap:
 total = base + bonus. A triggered veto caps the grade at the lowest band whatever the total.
 Grades: the first band (highest first) whose minimum the total reaches (90 is excellent).
-Rank: by total (rounded to 2 decimals) descending; equal totals share a rank and the next
-rank skips ("1, 2, 2, 4"); a vetoed subject ranks by its total like any other.
+Rank: by total (rounded to 2 decimals) descending, within each group the caller names (the
+city's departments, each district's departments; one group by default); equal totals share
+a rank and the next rank skips ("1, 2, 2, 4"); a vetoed subject ranks by its total like any
+other.
 """
 
 from __future__ import annotations
@@ -35,6 +50,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 KINDS = frozenset({"rate", "lower_better", "ceiling", "entered"})
+WHEN_EMPTY = frozenset({"full", "not_applicable"})
+NO_RECORDS = "no_records"  # why a subject is not assessable
 PLACES = 2
 
 
@@ -59,6 +76,7 @@ class Indicator:
     label: Mapping[str, str] = field(default_factory=dict)
     status: str = ""
     basis: str = ""
+    when_empty: str = "full"  # what an empty base (den = 0) means: "full" | "not_applicable"
 
 
 @dataclass(frozen=True)
@@ -103,6 +121,7 @@ class Scheme:
     vetoes: tuple[Veto, ...]
     bands: tuple[Band, ...]  # highest minimum first; the last is the lowest band
     subjects: frozenset[str] = frozenset({"district", "department"})  # who it assesses
+    when_empty: str = "full"  # the indicators' default (see the module)
 
     @property
     def indicators(self) -> tuple[Indicator, ...]:
@@ -133,6 +152,9 @@ def scheme_from(data: Mapping[str, Any]) -> Scheme:
     weights adding to 100, bands descending and ending at 0, unique keys."""
     families: list[Family] = []
     seen: set[str] = set()
+    default_empty = str(data.get("when_empty", "full"))
+    if default_empty not in WHEN_EMPTY:
+        raise SchemeError(f"when_empty: unknown {default_empty!r}")
     for fam in data.get("families", []):
         fkey = str(fam.get("key", ""))
         weight = _float(fam, "weight", fkey)
@@ -167,7 +189,10 @@ def scheme_from(data: Mapping[str, Any]) -> Scheme:
                 label=dict(ind.get("label", {})),
                 status=str(ind.get("status", "")),
                 basis=str(ind.get("basis", "")),
+                when_empty=str(ind.get("when_empty", default_empty)),
             )
+            if item.when_empty not in WHEN_EMPTY:
+                raise SchemeError(f"{where}: unknown when_empty {item.when_empty!r}")
             if kind == "rate" and not item.floor < item.target:
                 raise SchemeError(f"{where}: floor must be below target")
             if kind == "lower_better" and not item.best < item.worst:
@@ -218,6 +243,7 @@ def scheme_from(data: Mapping[str, Any]) -> Scheme:
         vetoes=vetoes,
         bands=bands,
         subjects=frozenset(data.get("subjects", ["district", "department"])),
+        when_empty=default_empty,
     )
 
 
@@ -291,12 +317,18 @@ class Result:
     kind: str  # "district" | "department"
     lines: tuple[Line, ...]
     families: dict[str, float]
-    base: float
+    base: float | None  # None: not assessable
     bonus: float
-    total: float
+    total: float | None  # None: not assessable
     vetoes: tuple[str, ...]
-    grade: str
-    rank: int = 0
+    grade: str | None  # None: not assessable
+    rank: int | None = None  # set by `ranked`; None for a subject not assessable
+    reason: str = ""  # why not assessable (NO_RECORDS), "" when it is
+    group: str = ""  # the group it is ranked in (`ranked`)
+
+    @property
+    def assessable(self) -> bool:
+        return self.total is not None
 
 
 def grade_of(scheme: Scheme, total: float, vetoed: bool) -> str:
@@ -313,6 +345,20 @@ def applies(measure: Mapping[str, Any] | None) -> bool:
     return measure is None or measure.get("applies", True) is not False
 
 
+def counts(indicator: Indicator, measure: Mapping[str, Any] | None) -> bool:
+    """Does an indicator count for a subject with this measure: its measure applies, and
+    its base is not empty where the scheme says an empty base does not apply."""
+    if not applies(measure):
+        return False
+    empty = (
+        measure is not None
+        and indicator.kind in ("rate", "lower_better")
+        and measure.get("num") is not None
+        and measure.get("den") == 0
+    )
+    return not (empty and indicator.when_empty == "not_applicable")
+
+
 def score_one(
     scheme: Scheme,
     subject: str,
@@ -323,11 +369,9 @@ def score_one(
 ) -> Result:
     """One subject's result: the lines of the indicators that apply to its kind, family
     subtotals, the rescaled base, the capped bonus, the vetoes that hold and the grade."""
-    lines = tuple(
-        points_for(ind, measures.get(ind.key))
-        for ind in scheme.indicators
-        if kind in ind.applies_to and applies(measures.get(ind.key))
-    )
+    mine = [ind for ind in scheme.indicators if kind in ind.applies_to]
+    counted = [ind for ind in mine if counts(ind, measures.get(ind.key))]
+    lines = tuple(points_for(ind, measures.get(ind.key)) for ind in counted)
     top = sum(line.max for line in lines)
     got = sum(line.points for line in lines)
     base = round(100 * got / top, PLACES) if top else 0.0
@@ -342,6 +386,20 @@ def score_one(
         bonus_given += value
     bonus = round(min(bonus_given, scheme.bonus_cap), PLACES)
     held = tuple(v.key for v in scheme.vetoes if kind in v.applies_to and (vetoes or {}).get(v.key))
+    measurable = any(ind.source == "computed" for ind in mine)
+    if measurable and not held and not any(ind.source == "computed" for ind in counted):
+        return Result(
+            subject=subject,
+            kind=kind,
+            lines=lines,
+            families=families,
+            base=None,
+            bonus=bonus,
+            total=None,
+            vetoes=held,
+            grade=None,
+            reason=NO_RECORDS,
+        )
     total = round(base + bonus, PLACES)
     return Result(
         subject=subject,
@@ -356,17 +414,30 @@ def score_one(
     )
 
 
-def ranked(results: Sequence[Result]) -> list[Result]:
-    """Competition ranking by total, descending: equal totals share a rank, the next skips.
-    Within a tie the order is the subject's key, so the table is stable."""
-    ordered = sorted(results, key=lambda r: (-round(r.total, PLACES), r.subject))
+def ranked(results: Sequence[Result], groups: Mapping[str, str] | None = None) -> list[Result]:
+    """Competition ranking by total, descending, within each group (`groups`: the subject's
+    key -> its group's key; none given: one group), the groups in their keys' order: equal
+    totals share a rank, the next skips. Within a tie the order is the subject's key, so the
+    table is stable. A subject not assessable gets no rank and comes after the ranked ones
+    of its group."""
+    by_group: dict[str, list[Result]] = {}
+    for result in results:
+        by_group.setdefault((groups or {}).get(result.subject, ""), []).append(result)
     out: list[Result] = []
-    previous: float | None = None
-    rank = 0
-    for position, result in enumerate(ordered, start=1):
-        total = round(result.total, PLACES)
-        if total != previous:
-            rank = position
-            previous = total
-        out.append(replace(result, rank=rank))
+    for key in sorted(by_group):
+        members = by_group[key]
+        rated = sorted(
+            (r for r in members if r.total is not None),
+            key=lambda r: (-round(r.total or 0.0, PLACES), r.subject),
+        )
+        previous: float | None = None
+        rank = 0
+        for position, result in enumerate(rated, start=1):
+            total = round(result.total or 0.0, PLACES)
+            if total != previous:
+                rank = position
+                previous = total
+            out.append(replace(result, rank=rank, group=key))
+        unrated = sorted((r for r in members if r.total is None), key=lambda r: r.subject)
+        out.extend(replace(r, rank=None, group=key) for r in unrated)
     return out

@@ -21,6 +21,11 @@ answers with `Finding`s, each naming the requirement it applies (code, status, s
 Boundaries: a requirement is met at exactly its hours; a certificate is valid on its
 `valid_until` day and expired the day after; a review is overdue the day after its due
 date; a certificate expiring `reminder_days` days from now is expiring.
+
+`check` is `assess` of three parts a caller checking many people can make cheaply: the `plan`
+of the person's role and sectors (the same for everyone alike: made once), the `Tally` of
+their records (initial hours, refresher hours per year, each level's last day: added to row
+by row) and their `holdings` (the certificate that counts for each kind and item).
 """
 
 from __future__ import annotations
@@ -254,21 +259,98 @@ def certificate_dates(
     return valid_until, (review if review < valid_until else None)
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What the requirements ask of one kind of person, whatever their records: the hours rule
+    of their role and unit's sectors, whether three-level education is asked of them, and the
+    certificates (kinds other than special operations) they must hold. The same for everyone
+    of a role in units of the same sectors, so a caller checking many people makes it once per
+    (role, sectors) (`plan`)."""
+
+    who: str
+    hours: HoursRule
+    three_level: bool
+    certificates: tuple[str, ...]
+
+
+def plan(requirements: Requirements, role: str, sectors: Iterable[str]) -> Plan:
+    chosen = frozenset(sectors)
+    who = "leader" if role in LEADER_ROLES else "employee"
+    return Plan(
+        who=who,
+        hours=requirements.hours_rule(who, chosen),
+        three_level=who == "employee" and bool(chosen & requirements.three_level_sectors),
+        certificates=tuple(
+            kind
+            for kind, rule in requirements.certificates.items()
+            if kind != "special_operation" and role in rule.roles and chosen & set(rule.sectors)
+        ),
+    )
+
+
 def required_certificates(requirements: Requirements, person: Person) -> list[tuple[str, str]]:
     """The certificates (kind, item) the person must hold."""
-    needed: list[tuple[str, str]] = []
-    for kind, rule in requirements.certificates.items():
-        if kind == "special_operation":
+    asked = plan(requirements, person.role, person.sectors)
+    return _required(asked, person)
+
+
+def _required(asked: Plan, person: Person) -> list[tuple[str, str]]:
+    return [(kind, "") for kind in asked.certificates] + [
+        ("special_operation", item) for item in person.operations
+    ]
+
+
+ZERO = Decimal(0)
+
+
+@dataclass
+class Tally:
+    """What the rules read of a person's training records up to the day checked: their initial
+    hours, their refresher hours by calendar year and the last day they trained at each level
+    (a level was trained on or after a day if and only if its last day is on or after it).
+    Built record by record (`add`), so a caller reading many people's records adds each row to
+    its person's tally without making a `Record` of it."""
+
+    initial: Decimal = ZERO
+    refresher: dict[int, Decimal] = field(default_factory=dict)
+    last_day: dict[str, dt.date] = field(default_factory=dict)
+
+    def add(self, day: dt.date, hours: Decimal, level: str, purpose: str) -> None:
+        if purpose == "initial":
+            self.initial += hours
+        elif purpose == "refresher":
+            self.refresher[day.year] = self.refresher.get(day.year, ZERO) + hours
+        last = self.last_day.get(level)
+        if last is None or day > last:
+            self.last_day[level] = day
+
+
+def tally(records: Iterable[Record], on: dt.date) -> Tally:
+    """The tally of the records dated on or before `on`."""
+    out = Tally()
+    for r in records:
+        if r.day <= on:
+            out.add(r.day, r.hours, r.level, r.purpose)
+    return out
+
+
+def holdings(certificates: Iterable[Certificate]) -> dict[tuple[str, str], Certificate]:
+    """The certificate that counts for each (kind, item) the person holds: of those not
+    revoked, the one valid the longest (of two valid as long, the one whose review is due
+    later or never), whatever order they come in."""
+    out: dict[tuple[str, str], Certificate] = {}
+    for c in certificates:
+        if c.revoked:
             continue
-        if person.role in rule.roles and set(person.sectors) & set(rule.sectors):
-            needed.append((kind, ""))
-    for item in person.operations:
-        needed.append(("special_operation", item))
-    return needed
+        key = (c.kind, c.item)
+        best = out.get(key)
+        if best is None or _rank(c) > _rank(best):
+            out[key] = c
+    return out
 
 
-def _sum(records: Iterable[Record]) -> Decimal:
-    return sum((r.hours for r in records), Decimal(0))
+def _rank(c: Certificate) -> tuple[dt.date, dt.date]:
+    return c.valid_until, c.review_due or dt.date.max
 
 
 def check(
@@ -279,25 +361,44 @@ def check(
     on: dt.date,
 ) -> Result:
     """The person's findings on day `on` (records dated after `on` do not count)."""
-    records = [r for r in records if r.day <= on]
+    return assess(
+        requirements,
+        plan(requirements, person.role, person.sectors),
+        person,
+        tally(records, on),
+        holdings(certificates),
+        on,
+    )
+
+
+def assess(
+    requirements: Requirements,
+    asked: Plan,
+    person: Person,
+    done: Tally,
+    held: Mapping[tuple[str, str], Certificate],
+    on: dt.date,
+) -> Result:
+    """`check` from its parts: the person's plan (`plan` of their role and sectors), the tally
+    of their records up to `on` (`tally`) and the certificates that count (`holdings`)."""
     findings: list[Finding] = []
-    findings += _hours(requirements, person, records, on)
-    findings += _three_level(requirements, person, records, on)
-    findings += _retraining(requirements, person, records, on)
-    findings += _certificates(requirements, person, certificates, on)
+    findings += _hours(requirements, asked, person, done, on)
+    findings += _three_level(requirements, asked, person, done, on)
+    findings += _retraining(requirements, person, done, on)
+    findings += _certificates(requirements, asked, person, held, on)
     return Result(tuple(findings))
 
 
 def _hours(
-    requirements: Requirements, person: Person, records: Sequence[Record], on: dt.date
+    requirements: Requirements, asked: Plan, person: Person, done: Tally, on: dt.date
 ) -> list[Finding]:
-    rule = requirements.hours_rule(person.who, person.sectors)
+    rule = asked.hours
     out: list[Finding] = []
     # Unknown start: in post since before any year checked; the initial hours are not asked.
     started = person.started_on or dt.date.min
     if started > on:
         return out
-    initial = _sum(r for r in records if r.purpose == "initial")
+    initial = done.initial
     if person.started_on is not None and initial < rule.initial_hours:
         out.append(
             Finding(
@@ -312,8 +413,8 @@ def _hours(
     # The last full calendar year in post: its refresher hours are owed.
     last_year = on.year - 1
     if started <= dt.date(last_year, 1, 1):
-        done = _sum(r for r in records if r.purpose == "refresher" and r.day.year == last_year)
-        if done < rule.annual_hours:
+        hours = done.refresher.get(last_year, ZERO)
+        if hours < rule.annual_hours:
             out.append(
                 Finding(
                     "refresher_lapsed",
@@ -321,12 +422,12 @@ def _hours(
                     rule.code,
                     rule.status,
                     rule.keys,
-                    {"required": rule.annual_hours, "done": done, "year": last_year},
+                    {"required": rule.annual_hours, "done": hours, "year": last_year},
                 )
             )
     if started <= dt.date(on.year, 1, 1):
-        done = _sum(r for r in records if r.purpose == "refresher" and r.day.year == on.year)
-        if done < rule.annual_hours:
+        hours = done.refresher.get(on.year, ZERO)
+        if hours < rule.annual_hours:
             out.append(
                 Finding(
                     "refresher_due",
@@ -334,25 +435,19 @@ def _hours(
                     rule.code,
                     requirements.refresher_status,
                     rule.keys,
-                    {"required": rule.annual_hours, "done": done, "year": on.year},
+                    {"required": rule.annual_hours, "done": hours, "year": on.year},
                 )
             )
     return out
 
 
 def _three_level(
-    requirements: Requirements, person: Person, records: Sequence[Record], on: dt.date
+    requirements: Requirements, asked: Plan, person: Person, done: Tally, on: dt.date
 ) -> list[Finding]:
     started = person.started_on
-    if (
-        person.who != "employee"
-        or not set(person.sectors) & requirements.three_level_sectors
-        or started is None
-        or started > on
-    ):
+    if not asked.three_level or started is None or started > on:
         return []
-    done = {r.level for r in records}
-    missing = [level for level in requirements.three_level_levels if level not in done]
+    missing = [level for level in requirements.three_level_levels if level not in done.last_day]
     if not missing:
         return []
     return [
@@ -368,14 +463,20 @@ def _three_level(
 
 
 def _retraining(
-    requirements: Requirements, person: Person, records: Sequence[Record], on: dt.date
+    requirements: Requirements, person: Person, done: Tally, on: dt.date
 ) -> list[Finding]:
     out: list[Finding] = []
-    for change in sorted(person.changes, key=lambda c: c.on):
+    changes = person.changes
+    if len(changes) > 1:
+        changes = tuple(sorted(changes, key=lambda c: c.on))
+    for change in changes:
         if change.on > on:
             continue
-        after = {r.level for r in records if r.day >= change.on}
-        missing = [level for level in requirements.retraining_levels if level not in after]
+        missing = [
+            level
+            for level in requirements.retraining_levels
+            if done.last_day.get(level, dt.date.min) < change.on
+        ]
         if not missing:
             continue
         params: dict[str, Any] = {"on": change.on, "kind": change.kind, "missing": missing}
@@ -408,21 +509,21 @@ def _retraining(
 
 def _certificates(
     requirements: Requirements,
+    asked: Plan,
     person: Person,
-    certificates: Sequence[Certificate],
+    held: Mapping[tuple[str, str], Certificate],
     on: dt.date,
 ) -> list[Finding]:
     out: list[Finding] = []
-    for kind, item in required_certificates(requirements, person):
+    for kind, item in _required(asked, person):
         rule = requirements.certificates[kind]
-        held = [c for c in certificates if c.kind == kind and c.item == item and not c.revoked]
+        best = held.get((kind, item))
         params: dict[str, Any] = {"kind": kind, "item": item}
-        if not held:
+        if best is None:
             out.append(
                 Finding("certificate_missing", LACKING, kind, rule.status, rule.keys, params)
             )
             continue
-        best = max(held, key=lambda c: c.valid_until)
         params["valid_until"] = best.valid_until
         if best.valid_until < on:
             out.append(

@@ -166,9 +166,15 @@ class DashboardFilters(Schema):
 
 
 class HazardFilters(DashboardFilters):
-    state: Literal["open"] | HazardState | None = Field(
-        None, description='A state, or "open" for every state not yet closed'
+    state: Literal["open", "not_dismissed"] | HazardState | None = Field(
+        None,
+        description='A state, "open" for every state not yet closed, or "not_dismissed" for '
+        "every hazard but the dismissed ones (the base of a closure rate)",
     )
+    reported_from: str | None = Field(None, description="Reported on or after (YYYY-MM-DD)")
+    reported_to: str | None = Field(None, description="Reported on or before (YYYY-MM-DD)")
+    closed_from: str | None = Field(None, description="Closed on or after (YYYY-MM-DD)")
+    closed_to: str | None = Field(None, description="Closed on or before (YYYY-MM-DD)")
 
 
 class StrictBody(BaseModel):

@@ -13,7 +13,9 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Quer
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from redline.core.filters import day_range, day_range_q, read_filters
+from redline.core import readers
+from redline.core.filters import Flag, day_range, day_range_q, read_filters
+from redline.core.readers import Choice
 from redline.core.trigram import contains_q
 from redline.engines.fire_composite import CompositeResult, composite_determination
 from redline.hazards.models import Hazard, HazardTally, InspectionTask
@@ -45,6 +47,22 @@ LEDGER_FILTERS = (
 DAY_FILTERS = {**day_range("reported"), **day_range("closed")}
 
 
+# The state filter's value for every hazard but the dismissed ones: the base of a closure rate
+# (the dashboard's, an assessment's), so that its link lists exactly what it counts.
+NOT_DISMISSED = "not_dismissed"
+# The ledger's other typed filters, refused naming the filter when bad (`core.filters`), never
+# silently ignored: a mistyped link shows an error, not every hazard.
+TYPED_FILTERS = {
+    "state": Choice(("open", NOT_DISMISSED, *HazardState.values)),
+    "level": Choice(HazardLevel.values),
+    "sector": Choice(Sector.values),
+    "source": Choice(HazardSource.values),
+    "overdue": Flag(),
+    "listed": Flag(),
+    "unit": readers.Count(),
+}
+
+
 def _int(value: Any) -> int | None:
     try:
         return int(value)
@@ -64,7 +82,7 @@ def _common_filters[QS: QuerySet[Any, Any]](
     columns); a region outside the user's jurisdiction, or a department the user does not
     see, is NotFound (`region_filter`, `department_filter`). A department keeps the hazards
     in its competence (the door's own filter for its scope)."""
-    if filters.get("listed") in ("1", "yes", "true", True):
+    if read_filters({"listed": Flag()}, filters).get("listed"):
         queryset = queryset.filter(listed=True)
     region = region_filter(user, filters.get("region"))
     if region is not None:
@@ -79,26 +97,24 @@ def hazard_list(user: Any, filters: Mapping[str, Any] | None = None) -> QuerySet
     """The ledger: hazards the user may see, filtered."""
     filters = filters or {}
     hazards = Hazard.objects.restrict(user)
-    state = filters.get("state") or ""
+    given = read_filters({**TYPED_FILTERS, **DAY_FILTERS}, filters)
+    state = given.get("state", "")
     if state == "open":
         hazards = hazards.filter(state__in=HazardState.open_states())
-    elif state in HazardState.values:
+    elif state == NOT_DISMISSED:
+        hazards = hazards.exclude(state=HazardState.DISMISSED)
+    elif state:
         hazards = hazards.filter(state=state)
-    if filters.get("level") in HazardLevel.values:
-        hazards = hazards.filter(level=filters["level"])
-    if filters.get("sector") in Sector.values:
-        hazards = hazards.filter(sector=filters["sector"])
-    if filters.get("source") in HazardSource.values:
-        hazards = hazards.filter(source=filters["source"])
-    if filters.get("overdue") in ("1", "yes", "true", True):
+    for name in ("level", "sector", "source"):
+        if given.get(name):
+            hazards = hazards.filter(**{name: given[name]})
+    if given.get("overdue"):
         hazards = hazards.filter(overdue_q(timezone.localdate()))
     hazards = _common_filters(user, hazards, filters)
-    days = read_filters(DAY_FILTERS, filters)
-    hazards = hazards.filter(day_range_q("reported_at", "reported", days, moment=True))
-    hazards = hazards.filter(day_range_q("closed_at", "closed", days, moment=True))
-    unit_id = _int(filters.get("unit"))
-    if unit_id:
-        hazards = hazards.filter(enterprise_id=unit_id)
+    hazards = hazards.filter(day_range_q("reported_at", "reported", given, moment=True))
+    hazards = hazards.filter(day_range_q("closed_at", "closed", given, moment=True))
+    if given.get("unit"):
+        hazards = hazards.filter(enterprise_id=given["unit"])
     if filters.get("campaign"):
         # A campaign the user may not see (or that does not exist) matches nothing.
         campaign = filters.get("campaign_object")

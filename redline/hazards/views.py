@@ -72,7 +72,11 @@ def ledger(request: PageRequest) -> HttpResponse:
         "campaign": filters.get("campaign_object"),
         "department": org_selectors.department_filter(request.user, filters.get("department")),
         "days": [(name, filters[name]) for name in selectors.DAY_FILTERS if filters.get(name)],
-        "states": [("open", _("Open")), *HazardState.choices],
+        "states": [
+            ("open", _("Open")),
+            (selectors.NOT_DISMISSED, _("All but dismissed")),
+            *HazardState.choices,
+        ],
         "levels": HazardLevel.choices,
         "sectors": Sector.choices,
         "sources": HazardSource.choices,

@@ -45,7 +45,17 @@ from redline.reports.selectors_work import (
 )
 from redline.reports.shapes import Chart, Figure, Figures, Section, Table
 
-__all__ = ["BUILDERS", "Chart", "Figure", "Figures", "Period", "Section", "Table", "compute"]
+__all__ = [
+    "BUILDERS",
+    "Chart",
+    "Figure",
+    "Figures",
+    "Period",
+    "Section",
+    "Table",
+    "compute",
+    "top_region",
+]
 
 
 # Each section's builder, in the report's order: (user, period, place, as_at) -> Section.
@@ -69,21 +79,28 @@ def compute(
     *,
     today: dt.date | None = None,
     sections: Iterable[str] | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> Figures:
     """The period's figures as the user sees them; `region` (an id or an administrative code)
     is looked up through the door: outside the jurisdiction it is the same 404 as a region
     that does not exist (naming the field `region`). `sections` (keys of `BUILDERS`): only
-    those are computed (the cockpit shows some of them); every one by default."""
+    those are computed (the cockpit shows some of them); every one by default. `progress` is
+    told (done, of, the section's title) after each section is built (a report job shows it)."""
     place = region_filter(user, region, codes=True)
     as_at = period.as_at(today)
     wanted = set(BUILDERS if sections is None else sections)
     if unknown := wanted - set(BUILDERS):
         raise ValueError(f"unknown sections: {', '.join(sorted(unknown))}")
-    built = [build(user, period, place, as_at) for k, build in BUILDERS.items() if k in wanted]
-    return Figures(period=period, region=place, as_at=as_at, sections=built, top=_top(user))
+    keys = [k for k in BUILDERS if k in wanted]
+    built = []
+    for key in keys:
+        built.append(BUILDERS[key](user, period, place, as_at))
+        if progress is not None:
+            progress(len(built), len(keys), built[-1].title)
+    return Figures(period=period, region=place, as_at=as_at, sections=built, top=top_region(user))
 
 
-def _top(user: Any) -> Region | None:
+def top_region(user: Any) -> Region | None:
     """The one region at the top of the user's view (the city, a district), if there is one."""
     regions = list(Region.objects.restrict(user).order_by("path").defer("boundary"))
     depth = min((r.depth for r in regions), default=0)

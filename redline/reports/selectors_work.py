@@ -378,20 +378,40 @@ ASSESSMENT_PENDING = gettext_lazy(
 )
 
 
-def assessment_section(user: Any, period: Period) -> Section:
-    """The published annual ranking of the districts (`assessment.selectors.ranking`): the
-    period's year, else the year before (a year's assessment is published after it ends);
-    without a published one the section says so instead of showing numbers."""
-    section = Section("assessment", _("Assessment of districts and departments"))
-    year = period.start.year
-    rows = assessment.ranking(user, year)
+def _published_ranking(user: Any, year: int, kind: str) -> tuple[int, list[dict[str, Any]]]:
+    """The published annual ranking of `kind` for the period's year, else the year before
+    (a year's assessment is published after it ends): (its year, its rows)."""
+    rows = assessment.ranking(user, year, kind)
     if not rows:
         year -= 1
-        rows = assessment.ranking(user, year)
-    if not rows:
+        rows = assessment.ranking(user, year, kind)
+    return year, rows
+
+
+# The city departments' ranking shows its first and its last this many (all when fewer).
+DEPARTMENTS_SHOWN = 5
+
+
+def assessment_section(user: Any, period: Period) -> Section:
+    """The published annual ranking of the districts (`assessment.selectors.ranking`), and
+    the top and the bottom of the city departments' (the city's departments are ranked among
+    themselves): the period's year, else the year before; without a published one the
+    section says so instead of showing numbers."""
+    section = Section("assessment", _("Assessment of districts and departments"))
+    year, rows = _published_ranking(user, period.start.year, "district")
+    dyear, departments = _published_ranking(user, period.start.year, "department")
+    if not rows and not departments:
         section.available = False
         section.notes.append(str(ASSESSMENT_PENDING))
         return section
+    if rows:
+        _districts_ranking(section, year, rows)
+    if departments:
+        _departments_ranking(section, dyear, departments)
+    return section
+
+
+def _districts_ranking(section: Section, year: int, rows: list[dict[str, Any]]) -> None:
     section.figures.append(Figure("assessment.year", _("Assessment year"), year, rows[0]["url"]))
     for row in rows:
         section.figures.append(
@@ -405,27 +425,55 @@ def assessment_section(user: Any, period: Period) -> Section:
             )
         )
     section.tables.append(
-        Table(
+        _ranking_table(
             "assessment.ranking",
             _("Published ranking of the districts (%(year)d)") % {"year": year},
-            [
-                _("Region"),
-                _("Rank"),
-                _("Score"),
-                pgettext("situation report", "Grade"),
-                _("One-vote veto"),
-            ],
-            [
-                [
-                    str(row["region"]),
-                    row["rank"],
-                    row["total"],
-                    str(row["grade_label"]),
-                    _("yes") if row["vetoed"] else "",
-                ]
-                for row in rows
-            ],
-            [row["url"] for row in rows],
+            _("Region"),
+            [(str(row["region"]), row, row["url"]) for row in rows],
         )
     )
-    return section
+
+
+def _ranking_table(
+    key: str, title: str, who: str, rows: list[tuple[str, dict[str, Any], str]]
+) -> Table:
+    """A published ranking's table: each (name, ranking row, the link its row opens)."""
+    return Table(
+        key,
+        title,
+        [who, _("Rank"), _("Score"), pgettext("situation report", "Grade"), _("One-vote veto")],
+        [
+            [
+                name,
+                row["rank"],
+                row["total"],
+                str(row["grade_label"]),
+                _("yes") if row["vetoed"] else "",
+            ]
+            for name, row, _url in rows
+        ],
+        [url for _name, _row, url in rows],
+    )
+
+
+def _departments_ranking(section: Section, year: int, rows: list[dict[str, Any]]) -> None:
+    """The first and the last of the city's departments (those rated), each row opening its
+    record (its breakdown where the reader may open it, else its row in the ranking)."""
+    city = [row for row in rows if row["city"] and row["assessable"]]
+    if not city:
+        return
+    n = DEPARTMENTS_SHOWN
+    shown = city if len(city) <= 2 * n else city[:n] + city[-n:]
+    title = (
+        _("Published ranking of the city departments (%(year)d): first and last")
+        if len(shown) < len(city)
+        else _("Published ranking of the city departments (%(year)d)")
+    )
+    section.tables.append(
+        _ranking_table(
+            "assessment.departments",
+            title % {"year": year},
+            _("Department"),
+            [(str(row["subject"]), row, row["record"]) for row in shown],
+        )
+    )

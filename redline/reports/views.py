@@ -2,34 +2,40 @@
 city cockpit. Both read `figures.compute` with the signed-in user as reader (the one door):
 a district's user gets its district, a region outside the jurisdiction answers 404.
 
-The report is written synchronously in the request: the jobs machinery
-(`redline/core/jobs.py`) runs periodic jobs only and has no on-demand job with progress
-yet; when it gains one, `_download` is the call to move there."""
+The page previews the figures (a GET; the form's preview button redirects there); the
+report file is long work, so asking for one (a POST)
+queues a run for the jobs process (`redline.core.jobs`, the job in `reports/tasks.py`) and
+answers at once with the run's page, which shows its progress and then its download. The
+request is checked first (period, region through the door, format): a bad one queues
+nothing. The form's one-time token makes a retried POST find its run instead of a second."""
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.http import content_disposition_header
+from django.utils import timezone, translation
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from redline.core import jobs
 from redline.core.errors import DomainError, NotFound
 from redline.core.sections import not_concerned
 from redline.core.web import PageRequest
 from redline.organisations.access import is_government_side
-from redline.organisations.selectors import region_choices
+from redline.organisations.selectors import region_choices, region_filter
 from redline.reports import documents
-from redline.reports.figures import Figures, Period, compute
+from redline.reports.figures import Figures, Period, compute, top_region
 from redline.reports.statements import Statement, generate
 from redline.risk import selectors as risk_selectors
 from redline.risk.vocab import LEVEL_COLOURS, RiskLevel
 
+REPORT_JOB = "reports.situation"
 # The cockpit refreshes its panels this often (htmx polling).
 REFRESH_SECONDS = 120
 # The report's sections the cockpit shows; only these are computed for it (the training
@@ -60,30 +66,28 @@ def situation(request: PageRequest) -> HttpResponse:
     if not is_government_side(request.user):
         return _not_for(request, _("Situation report"))
     today = timezone.localdate()
+    data = request.POST if request.method == "POST" else request.GET
     values = {
-        "period": request.GET.get("period", "").strip() or Period.current("quarter", today).code,
-        "region": request.GET.get("region", "").strip(),
-        "format": request.GET.get("format", "").strip(),
+        "period": data.get("period", "").strip() or Period.current("quarter", today).code,
+        "region": data.get("region", "").strip(),
+        "format": data.get("format", "").strip(),
     }
     errors: dict[str, str] = {}
     status = 200
     figures: Figures | None = None
     try:
         period = Period.parse(values["period"])
+        if request.method == "POST" and data.get("action") == "preview":
+            query = urlencode({k: values[k] for k in ("period", "region") if values[k]})
+            return redirect(f"{reverse('situation-report')}?{query}")
+        if request.method == "POST":
+            return _ask_for_file(request, period, values)
         figures = compute(request.user, period, values["region"] or None, today=today)
     except NotFound:
         raise
     except DomainError as failure:
         errors.update(failure.fields or {"period": failure.message})
         status = 422
-    if figures is not None and values["format"]:
-        try:
-            fmt = documents.check_format(values["format"])
-        except DomainError as failure:
-            errors.update(failure.fields)
-            status = 422
-        else:
-            return _download(figures, fmt)
     context = {
         "values": values,
         "errors": errors,
@@ -91,6 +95,8 @@ def situation(request: PageRequest) -> HttpResponse:
         "formats": [("pdf", "PDF"), ("docx", "Word (.docx)"), ("xlsx", "Excel (.xlsx)")],
         "figures": figures,
         "statements": _statements(figures),
+        "token": uuid.uuid4().hex,
+        "runs": jobs.runs_of(request.user).filter(kind=REPORT_JOB)[:10],
     }
     return render(request, "reports/situation.html", context, status=status)
 
@@ -99,13 +105,29 @@ def _statements(figures: Figures | None) -> list[Statement]:
     return generate(figures) if figures is not None else []
 
 
-def _download(figures: Figures, fmt: str) -> HttpResponse:
-    body = documents.write(figures, fmt)
-    response = HttpResponse(body, content_type=documents.FORMATS[fmt])
-    response["Content-Disposition"] = content_disposition_header(
-        True, documents.filename(figures, fmt)
+def _ask_for_file(request: PageRequest, period: Period, values: dict[str, str]) -> HttpResponse:
+    """Check the request (a region outside the jurisdiction: 404, as for the preview) and
+    queue the report; the run's page answers."""
+    fmt = documents.check_format(values["format"])
+    place = region_filter(request.user, values["region"] or None, codes=True)
+    token = request.POST.get("token", "").strip()[:64] or uuid.uuid4().hex
+    top = place or top_region(request.user)
+    scope = str(top) if top is not None else _("whole jurisdiction")
+    run = jobs.enqueue(
+        kind=REPORT_JOB,
+        user=request.user,
+        params={
+            "period": period.code,
+            "region": place.code if place is not None else None,
+            "format": fmt,
+            "language": translation.get_language(),
+            "back": f"{reverse('situation-report')}?{urlencode({'period': period.code})}",
+        },
+        token=token,
+        title=_("Situation report: %(period)s, %(scope)s (%(format)s)")
+        % {"period": period.label, "scope": scope, "format": fmt.upper()},
     )
-    return response
+    return redirect("job-run", run_id=run.pk)
 
 
 @login_required

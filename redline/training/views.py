@@ -5,6 +5,7 @@ and timeline, the import, the template, the evidence files and the requirements.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,15 +15,17 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from redline.core import spreadsheet
+from redline.core import jobs, spreadsheet
 from redline.core.errors import Conflict, DomainError
 from redline.core.filters import read_filters
 from redline.core.readers import Date
+from redline.core.spreadsheet.jobs import queue_import
 from redline.core.web import PageRequest, raise_for_access, show_on_form
 from redline.core.workflow import events_of, timeline
 from redline.organisations.access import can, is_government_side, may
@@ -37,6 +40,7 @@ from redline.training.forms import (
     ProfileForm,
     RecordForm,
 )
+from redline.training.tasks import IMPORT_JOB
 from redline.training.workflow import CERTIFICATE
 
 # The list's day (`?on=YYYY-MM-DD`), refused naming it when bad (`core.filters`).
@@ -262,25 +266,23 @@ def import_page(request: PageRequest) -> HttpResponse:
     if not can(request.user, "change"):
         raise PermissionDenied
     form = ImportForm(request.POST or None, request.FILES or None)
-    outcome = None
     status = 200
     if request.method == "POST":
         status = 422
         if form.is_valid():
-            try:
-                outcome = imports.import_training(
-                    actor=request.user, file=form.cleaned_data["file"]
-                )
-            except DomainError as failure:
-                raise_for_access(failure)
-                form.add_error(None, failure.message)
-            else:
-                if outcome.ok:
-                    messages.success(request, _("%(n)d rows imported.") % {"n": outcome.rows})
-                    return redirect("training-import")
+            run = queue_import(
+                kind=IMPORT_JOB,
+                user=request.user,
+                file=form.cleaned_data["file"],
+                token=request.POST.get("token", "")[:64] or uuid.uuid4().hex,
+                title=_("Import of training records and certificates"),
+                back=reverse("training-import"),
+            )
+            return redirect("job-run", run_id=run.pk)
     context = {
         "form": form,
-        "outcome": outcome,
+        "token": uuid.uuid4().hex,
+        "runs": jobs.runs_of(request.user).filter(kind=IMPORT_JOB)[:10],
         "tables": [
             (imports.RECORDS.name, imports.RECORDS.columns),
             (imports.CERTIFICATES.name, imports.CERTIFICATES.columns),

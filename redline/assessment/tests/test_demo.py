@@ -35,8 +35,9 @@ def test_the_demo_publishes_last_year_and_drafts_this_year(settings, tmp_path):
         subjects = published.inputs["subjects"]
         assert len(subjects) >= 3
         assert AssessmentEntry.objects.filter(assessment=published).exists()
-        results = selectors.score(selectors.scheme(published.scheme_version), published.inputs)
-        totals = [r.total for r in results]
+        plan = selectors.plan_of(published.inputs, published.scheme_version)
+        results = selectors.score(plan, published.inputs)
+        totals = [r.total for r in results if r.total is not None]
         assert max(totals) - min(totals) >= 1  # a spread, not one score for all
     district = Assessment.objects.get(year=year - 1, subject_kind="district")
     # the accident indicators had ceilings to compare with
@@ -49,3 +50,34 @@ def test_the_demo_publishes_last_year_and_drafts_this_year(settings, tmp_path):
     assert department.scheme_version == selectors.CURRENT_OF["department"]
     deaths = [s["measures"]["death_count"] for s in department.inputs["subjects"].values()]
     assert any(d.get("ceiling") is not None for d in deaths)
+    # a department with no records (nothing to measure) is not rated, so not ranked first:
+    # each group (the city's departments, each district's) is ranked apart, the unrated last
+    plan = selectors.plan_of(department.inputs, department.scheme_version)
+    results = selectors.score(plan, department.inputs)
+    subjects = department.inputs["subjects"]
+    assert all(s["group"] and s["group_name"] for s in subjects.values())
+    groups: dict[str, list] = {}
+    for result in results:
+        groups.setdefault(result.group, []).append(result)
+    assert len(groups) >= 2  # the city's departments and at least one district's
+    idle = {key for key, s in subjects.items() if idle_department(plan, s)}
+    assert idle, "the demo has departments with nothing to assess"
+    for members in groups.values():
+        ranks = [r.rank for r in members]
+        rated = [r for r in ranks if r is not None]
+        assert rated and rated[0] == 1 and rated == sorted(rated)
+        assert ranks[: len(rated)] == rated  # the unrated come after the ranked
+        assert members[0].subject not in idle
+    for result in results:
+        assert (result.subject in idle) == (not result.assessable)
+
+
+def idle_department(plan, subject: dict) -> bool:
+    """No records behind any computed figure: every rate's base empty, no control indicator
+    over its sectors, no serious accident."""
+    computed = [i.key for i in plan.indicators if i.source == "computed"]
+    return not any(subject["vetoes"].values()) and all(
+        (subject["measures"].get(key) or {}).get("applies") is False
+        or (subject["measures"].get(key) or {}).get("den") == 0
+        for key in computed
+    )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.db import connection
@@ -20,12 +20,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from redline.accidents import selectors as accident_selectors
 from redline.accidents import services as accident_services
 from redline.accidents.tests.build import record as accident
 from redline.assessment import measures, selectors
 from redline.assessment.tests.test_departments import draft, goes_overdue, open_hazard, user
 from redline.campaigns.tests.data import hazard, unit
 from redline.hazards import selectors as hazard_selectors
+from redline.hazards.models import Hazard
+from redline.hazards.vocab import HazardState
 from redline.organisations.models import Organisation, Region, SectorMandate
 from redline.organisations.vocab import OrganisationKind
 
@@ -231,3 +234,51 @@ def test_the_departments_measures_take_the_same_queries_however_many_departments
         now[str(new.pk)]["hazards.closure"]
         == now[str(world.orgs["emergency"].pk)]["hazards.closure"]
     )
+
+
+def test_a_departments_accident_figures_open_exactly_the_accidents_counted(world, client, records):
+    """The accident figures count by the control indicators' sectors and regions, not by
+    the whole competence: an accident in its competence under no indicator (industry) is
+    neither counted nor listed by the figure's link."""
+    accident(world, deaths=2, sector="industry")
+    record = draft(world)
+    pk = world.orgs["emergency"].pk
+    found = selectors.breakdown(user(world, "office"), record, pk)
+    lines = {line.key: line for line in found.lines}
+    count, deaths = lines["accident_count"], lines["death_count"]
+    assert "indicator=" in count.records and "department=" not in count.records
+    client.force_login(user(world, "office", "viewer"))
+    assert listed(client, count.records)["rows"] == figure(count)["actual"] == 2
+    query = {k: v[0] for k, v in parse_qs(urlsplit(deaths.records).query).items()}
+    shown = accident_selectors.accident_list(user(world, "office", "viewer"), query)
+    assert sum(a.deaths for a in shown) == figure(deaths)["actual"] == 31
+    # the whole competence of the period holds one more: the industry accident
+    competence = f"/accidents/?department={pk}"
+    assert listed(client, competence)["rows"] == 3
+    # an indicator the reader does not see is refused, naming the filter
+    client.force_login(user(world, "education", "viewer"))
+    refused = client.get(count.records)
+    assert refused.status_code == 422
+    api = client.get(f"/api/v1/accidents?{urlsplit(count.records).query}")
+    assert api.status_code == 422 and "indicator" in api.content.decode()
+
+
+def test_the_closure_links_leave_out_the_dismissed_hazards(world, client, records):
+    """The closure's base is every hazard but the dismissed ones: its link lists exactly
+    those (`state=not_dismissed`), for a department and for a district."""
+    gone = open_hazard("U-S11-hazchem", "hazchem")
+    Hazard.objects.filter(pk=gone.pk).update(state=HazardState.DISMISSED)
+    client.force_login(user(world, "office", "viewer"))
+    for kind, pk in (("department", world.orgs["emergency"].pk), ("district", world.regions["D1"])):
+        record = draft(world, kind=kind)
+        found = selectors.breakdown(user(world, "office"), record, pk)
+        closure = next(line for line in found.lines if line.key == "hazard_closure")
+        assert "state=not_dismissed" in closure.records
+        everything = closure.records.replace("state=not_dismissed", "")
+        assert listed(client, closure.records)["rows"] == figure(closure)["den"]
+        assert listed(client, everything)["rows"] == figure(closure)["den"] + 1
+    ledger = client.get("/api/v1/hazards?state=not_dismissed")
+    assert ledger.status_code == 200
+    assert ledger.json()["count"] == client.get("/api/v1/hazards").json()["count"] - 1
+    page = client.get("/hazards/").content.decode()
+    assert 'value="not_dismissed"' in page

@@ -10,10 +10,12 @@ governments over its region and the department itself); the API and the office's
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from redline.accidents import services as accident_services
 from redline.accounts.models import User
@@ -133,8 +135,9 @@ def test_a_hazard_in_its_sector_going_overdue_lowers_its_figure_and_one_outside_
     late = next(x for x in after["emergency"].result.lines if x.key == "hazard_overdue")
     assert late.points == 0 and late.value == 1.0
     assert after["emergency"].result.total < before["emergency"].result.total
-    assert after["fire_d1"].result == before["fire_d1"].result
-    assert after["education"].result == before["education"].result
+    for key in ("fire_d1", "education"):  # their scores stand (a rank may move)
+        assert after[key].result.lines == before[key].result.lines
+        assert after[key].result.total == before[key].result.total
 
 
 def test_the_accident_indicators_count_where_its_sectors_have_a_control_indicator(world):
@@ -142,7 +145,7 @@ def test_the_accident_indicators_count_where_its_sectors_have_a_control_indicato
     assert measured(world, record, "emergency", "death_count") == {"applies": False}
     keys = [x.key for x in rows(world, record)["emergency"].result.lines]
     assert "death_count" not in keys and "accident_count" not in keys
-    accident_services.indicator_set(
+    indicator = accident_services.indicator_set(
         actor=user(world, "office"),
         data=accident_services.IndicatorInput.of(
             {
@@ -154,7 +157,11 @@ def test_the_accident_indicators_count_where_its_sectors_have_a_control_indicato
             }
         ),
     )
-    assert measured(world, record, "emergency", "death_count") == {"actual": 0, "ceiling": 2}
+    assert measured(world, record, "emergency", "death_count") == {
+        "actual": 0,
+        "ceiling": 2,
+        "indicators": [indicator.pk],  # what its link lists the accidents of
+    }
     assert "death_count" in [x.key for x in rows(world, record)["emergency"].result.lines]
     # the fire brigade has no indicator over fire: still left out
     assert measured(world, record, "fire_d1", "death_count") == {"applies": False}
@@ -165,16 +172,33 @@ def test_the_ranking_orders_the_departments_and_stays_apart_from_the_districts(w
     record = draft(world)
     for _n in range(3):
         goes_overdue(open_hazard("U-S11-hazchem", "hazchem"))
+    services.entry_set(
+        actor=user(world, "office"),
+        assessment_id=record.pk,
+        data=services.EntryInput.of(
+            {"department": world.orgs["education"].pk, "item": "emergency_capacity", "points": 4}
+        ),
+        evidence=SimpleUploadedFile("drill.txt", b"drill"),
+    )
     table = selectors.table(user(world, "office"), record)
-    totals = [r.result.total for r in table.rows]
-    assert totals == sorted(totals, reverse=True)
-    assert table.rows[0].result.rank == 1
-    assert table.rows[-1].subject_id == world.orgs["emergency"].pk
+    # the city's departments among themselves, D1's among themselves
+    groups = {g.key: [r.subject_id for r in g.rows] for g in table.groups}
+    emergency, fire, education = (world.orgs[k].pk for k in ("emergency", "fire_d1", "education"))
+    city_path, d1_path = f"/{world.regions['C']}/", f"/{world.regions['C']}/{world.regions['D1']}/"
+    assert list(groups) == [city_path, d1_path]
+    city, d1 = table.groups
+    assert [r.subject_id for r in city.rows] == [education, emergency]
+    assert [r.result.rank for r in city.rows] == [1, 2]
+    assert [r.subject_id for r in d1.rows] == [fire] and d1.rows[0].result.rank == 1
+    with translation.override("en"):
+        assert city.rows[0].group_label == "City departments"
+        assert d1.rows[0].group_label == "Departments of 区D1"
     assert all(r.region_id is None for r in table.rows)
     publish(world, record)
     office = user(world, "office")
     ranked = selectors.ranking(office, year, kind="department")
     assert [r["subject_id"] for r in ranked] == [r.subject_id for r in table.rows]
+    assert [(r["rank"], r["city"]) for r in ranked] == [(1, True), (2, True), (1, False)]
     assert "region_id" not in ranked[0]
     # the districts' ranking of that year is not the departments'
     assert selectors.ranking(office, year) == []
@@ -191,12 +215,14 @@ def test_publishing_freezes_the_departments_inputs_and_last_year_is_compared(wor
     last = publish(world, draft(world, year - 1))
     record = publish(world, draft(world))
     assert record.inputs["subject_kind"] == "department"
+    assert record.inputs["scheme_data"]["when_empty"] == "not_applicable"  # its scheme kept
     frozen = {k: r.result for k, r in rows(world, record).items()}
     goes_overdue(open_hazard("U-S11-hazchem", "hazchem"))
     assert {k: r.result for k, r in rows(world, record).items()} == frozen
-    # a draft of the same period moves with the records
-    live = draft(world)
-    assert rows(world, live)["emergency"].result.total < frozen["emergency"].total
+    # a draft of the same period moves with the records: its hazards now count
+    live = rows(world, draft(world))["emergency"].result
+    assert "hazard_overdue" in {x.key for x in live.lines}
+    assert "hazard_overdue" not in {x.key for x in frozen["emergency"].lines}
     # year on year: the change on the published assessment of the year before
     table = selectors.table(user(world, "office"), record)
     assert table.previous is not None and table.previous.pk == last.pk
@@ -315,3 +341,106 @@ def test_the_api_and_the_pages_for_the_office(world, client):
     )
     assert published.status_code == 200 and published.json()["state"] == "published"
     assert Assessment.objects.get(pk=record.pk).inputs["subject_kind"] == "department"
+
+
+def idle(inputs: dict, key: str) -> None:
+    """Make a department of frozen inputs one with no records: every base empty."""
+    measures = inputs["subjects"][key]["measures"]
+    for name, value in measures.items():
+        if value and "den" in value:
+            measures[name] = {"num": 0, "den": 0}
+        elif value and "ceiling" in value:
+            measures[name] = {"applies": False}
+
+
+def test_a_department_with_nothing_to_assess_is_shown_unrated_after_the_ranked(world, client):
+    record = publish(world, draft(world, 2029))
+    fire = world.orgs["fire_d1"].pk
+    inputs = dict(record.inputs)
+    idle(inputs, str(fire))
+    Assessment.objects.filter(pk=record.pk).update(inputs=inputs)
+    client.force_login(user(world, "office"))
+    text = client.get(f"/assessment/{record.pk}/").content.decode()
+    row = text[text.index(f'id="subject-{fire}"') :].split("</tr>")[0]
+    assert 'data-unrated="1"' in row and "不参与评分：无应考核记录，不计分" in row
+    detail = client.get(f"/api/v1/assessments/{record.pk}").json()
+    scores = {s["subject_id"]: s for s in detail["scores"]}
+    assert scores[fire]["assessable"] is False and scores[fire]["reason"] == "no_records"
+    assert scores[fire]["rank"] is None and scores[fire]["total"] is None
+    assert scores[fire]["group"] != scores[world.orgs["emergency"].pk]["group"]
+    page = client.get(f"/assessment/{record.pk}/departments/{fire}/").content.decode()
+    assert 'id="not-rated"' in page and 'id="line-hazard_closure"' in page
+    # an empty base the department scheme leaves out is shown with why, not scored
+    closure = page[page.index('id="line-hazard_closure"') :].split("</tr>")[0]
+    assert "无应考核记录，不计分" in closure
+
+
+def test_entered_items_are_named_from_the_scheme_not_by_code(world, client):
+    office = user(world, "office")
+    record = draft(world, 2028)
+    education = world.orgs["education"].pk
+    for item, points in (("emergency_capacity", 4), ("commendation", 2)):
+        services.entry_set(
+            actor=office,
+            assessment_id=record.pk,
+            data=services.EntryInput.of({"department": education, "item": item, "points": points}),
+            evidence=SimpleUploadedFile("e.txt", b"evidence"),
+        )
+    client.force_login(office)
+    pages = {
+        f"/assessment/{record.pk}/": ('id="entries"', "<form"),
+        f"/assessment/{record.pk}/departments/{education}/": ("<h3>", "</ul>"),
+    }
+    for url, (begin, end) in pages.items():
+        text = client.get(url).content.decode()
+        listed = text[text.index(begin) :]
+        listed = re.sub(r'data-item="[^"]*"', "", listed[: listed.index(end)])
+        assert "行业领域应急预案和演练（录入，附佐证）" in listed
+        assert "受到省级以上安委会表彰" in listed
+        assert "emergency_capacity" not in listed and "commendation" not in listed
+    plan = selectors.scheme(record.scheme_version)
+    with translation.override("en"):
+        names = selectors.item_labels(plan)
+    assert names["commendation"].startswith("Commended by the province")
+    assert names["falsified_data"].startswith("Data found falsified")
+
+
+def test_an_assessment_published_before_keeps_the_scheme_it_was_published_with(world):
+    """The migration freezing the scheme: an assessment published before the department
+    scheme left empty bases out scores as it did (an empty base giving all points), and its
+    departments get their ranking groups."""
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "redline.assessment.migrations.0003_freeze_scheme_and_groups"
+    )
+    record = publish(world, draft(world, 2027))
+    fire = str(world.orgs["fire_d1"].pk)
+    old = dict(record.inputs)
+    old.pop("scheme_data")
+    idle(old, fire)
+    for subject in old["subjects"].values():
+        subject.pop("group"), subject.pop("group_name")
+    Assessment.objects.filter(pk=record.pk).update(inputs=old)
+    migration.freeze(apps, None)
+    kept = Assessment.objects.get(pk=record.pk)
+    assert kept.inputs["scheme_data"]["when_empty"] == "full"
+    assert kept.inputs["subjects"][fire]["group"] == (
+        f"/{world.regions['C']}/{world.regions['D1']}/"
+    )
+    assert kept.inputs["subjects"][fire]["group_name"] == "区D1"
+    result = next(
+        r.result
+        for r in selectors.table(user(world, "office"), kept).rows
+        if str(r.subject_id) == fire
+    )
+    # as published: the empty rates gave all their points (15 + 10 + 20 + 15 + 10 of 90)
+    assert result.assessable and result.rank == 1
+    closure = next(x for x in result.lines if x.key == "hazard_closure")
+    assert closure.empty and closure.points == closure.max
+    # the same inputs under today's scheme leave it unrated
+    today = selectors.score(selectors.scheme(kept.scheme_version), kept.inputs)
+    assert not next(r for r in today if r.subject == fire).assessable
+    # run again, it changes nothing
+    migration.freeze(apps, None)
+    assert Assessment.objects.get(pk=record.pk).inputs == kept.inputs

@@ -1,5 +1,6 @@
 """Running an import: read the file, let the import write it in one transaction, and keep
-nothing when any row has a problem."""
+nothing when any row has a problem. From the web, an import runs as an on-demand job
+(`redline.core.spreadsheet.jobs`)."""
 
 from __future__ import annotations
 

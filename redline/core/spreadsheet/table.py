@@ -35,8 +35,13 @@ class Column:
 
     @property
     def label(self) -> str:
-        """How templates write the header and errors name the column."""
-        return f"{self.zh} {self.key if self.coded else self.en}"
+        """How templates write the header and errors name the column: the Chinese name and
+        the English one (not translated: the header is bilingual whatever the reader's
+        language, never "姓名 名称"), or the key for a coded table."""
+        if self.coded:
+            return f"{self.zh} {self.key}"
+        with translation.override("en"):
+            return f"{self.zh} {self.en}"
 
     def names(self) -> set[str]:
         found = {fold(self.key), fold(self.zh), fold(self.label)}

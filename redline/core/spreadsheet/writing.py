@@ -1,7 +1,7 @@
 """Writing from a declaration: the workbook an import reads -- empty, it is the template;
 filled, an export that can be edited and imported again -- with one sheet per table, the
 labels as its header, and an instructions sheet (each column's help, then the codes the
-reader may use); and a CSV template of one table."""
+reader may use); a CSV template of one table; and an import's problems as a workbook."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from redline.core.spreadsheet.reading import Spreadsheet
-from redline.core.spreadsheet.table import Table
+from redline.core.spreadsheet.table import RowError, Table
 from redline.organisations.exports import quote_formula
 
 BOLD = Font(bold=True)
@@ -62,6 +63,25 @@ def workbook(
             info.append([_cell(info, heading, bold=True)])
             for line in lines:
                 info.append([quote_formula(value) for value in line])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def problems_workbook(errors: Iterable[RowError]) -> bytes:
+    """An import's problems as an .xlsx to keep or pass on: sheet, row, column, problem."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("Problems"))
+    sheet.freeze_panes = "A2"
+    for letter, width in (("A", 28), ("B", 8), ("C", 32), ("D", 80)):
+        sheet.column_dimensions[letter].width = width
+    sheet.append(
+        [_cell(sheet, str(h), bold=True) for h in (_("Sheet"), _("Row"), _("Column"), _("Problem"))]
+    )
+    for error in errors:
+        sheet.append(
+            [quote_formula(v) for v in (error.sheet, error.row, error.column, error.message)]
+        )
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -136,35 +136,41 @@ def _load(base: str, path: str) -> str:
         return f"{error!r} {path}"
 
 
+def _signed_in(base: str, login: dict[str, str]) -> urllib.request.OpenerDirector:
+    """A fresh session, signed in (AssertionError naming what went wrong otherwise)."""
+    session = _session()
+    with session.open(base + "/accounts/login/", timeout=60) as response:
+        form = response.read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)
+    assert token, "no CSRF token on the sign-in page"
+    data = urllib.parse.urlencode(
+        {
+            "csrfmiddlewaretoken": token.group(1),
+            "username": login["username"],
+            "password": login["password"],
+        }
+    ).encode()
+    request = urllib.request.Request(
+        base + "/accounts/login/", data=data, headers={"Referer": base + "/accounts/login/"}
+    )
+    with session.open(request, timeout=60) as response:
+        landed = response.geturl()
+        response.read()
+    assert "/accounts/login/" not in landed, f"{login['username']}: still on the sign-in page"
+    return session
+
+
 def _sign_in(base: str, login: dict[str, str]) -> str:
     """A fresh session signs in and opens its home page; "ok" or what went wrong."""
-    session = _session()
     try:
-        with session.open(base + "/accounts/login/", timeout=60) as response:
-            form = response.read().decode()
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)
-        if not token:
-            return "no CSRF token on the sign-in page"
-        data = urllib.parse.urlencode(
-            {
-                "csrfmiddlewaretoken": token.group(1),
-                "username": login["username"],
-                "password": login["password"],
-            }
-        ).encode()
-        request = urllib.request.Request(
-            base + "/accounts/login/", data=data, headers={"Referer": base + "/accounts/login/"}
-        )
-        with session.open(request, timeout=60) as response:
-            landed = response.geturl()
-            response.read()
-        if "/accounts/login/" in landed:
-            return f"{login['username']}: still on the sign-in page"
+        session = _signed_in(base, login)
         with session.open(base + "/", timeout=60) as response:
             home = response.read().decode()
         if "/accounts/logout/" not in home:
             return f"{login['username']}: home page without a sign-out"
         return "ok"
+    except AssertionError as problem:
+        return str(problem)
     except urllib.error.HTTPError as error:
         return f"{login['username']}: HTTP {error.code}"
     except OSError as error:
@@ -178,6 +184,16 @@ def _burst(base: str, logins: list[dict[str, str]]) -> tuple[list[str], list[str
         chosen = [logins[(i * 7) % len(logins)] for i in range(20)]
         sign_ins = pool.map(_sign_in, [base] * 20, chosen)
         return list(loads), list(sign_ins)
+
+
+def _post(session: urllib.request.OpenerDirector, url: str, fields: dict[str, str]) -> str:
+    """POST a form (redirects followed); the URL it lands on."""
+    request = urllib.request.Request(
+        url, data=urllib.parse.urlencode(fields).encode(), headers={"Referer": url}
+    )
+    with session.open(request, timeout=120) as response:
+        response.read()
+        return response.geturl()
 
 
 def _children(pid: int) -> list[int]:
@@ -257,3 +273,49 @@ def _state(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().split(")")[1].split()[0]
     except OSError:
         return "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc (Linux)")
+def test_a_report_asked_for_on_the_page_is_written_by_the_jobs_process(demo_dir: Path) -> None:
+    """The user's journey on the served app: ask for the situation report, land on its run's
+    page at once, watch it end (the jobs process beside gunicorn writes it), download it."""
+    logins = {x["username"]: x for x in json.loads((demo_dir / "demo-logins.json").read_text())}
+    served = Served(demo_dir)
+    try:
+        served.wait_until_listening()
+        session = _signed_in(served.base, logins["city-manager"])
+        page_url = served.base + "/reports/situation/?period=2026"
+        with session.open(page_url, timeout=120) as response:
+            form = response.read().decode()
+        fields = {
+            "csrfmiddlewaretoken": re.search(r'csrfmiddlewaretoken" value="([^"]+)"', form)[1],
+            "token": re.search(r'name="token" value="([^"]+)"', form)[1],
+            "period": "2026",
+            "format": "pdf",
+            "action": "file",
+        }
+        landed = _post(session, served.base + "/reports/situation/", fields)
+        run_url = re.fullmatch(rf"{re.escape(served.base)}/jobs/([0-9a-f-]+)/", landed)
+        assert run_url, landed
+        # A retried submission lands on the same run.
+        assert _post(session, served.base + "/reports/situation/", fields) == landed
+        deadline = time.monotonic() + 180
+        state = ""
+        while time.monotonic() < deadline:
+            with session.open(landed, timeout=60) as response:
+                state = re.search(r'data-state="(\w+)"', response.read().decode())[1]
+            if state in ("done", "failed"):
+                break
+            time.sleep(0.5)
+        assert state == "done", served.output()[-4000:]
+        with session.open(landed + "result", timeout=60) as response:
+            assert response.headers["Content-Type"] == "application/pdf"
+            assert response.read().startswith(b"%PDF")
+        other = _signed_in(served.base, logins["district-viewer"])
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            other.open(landed + "result", timeout=60)
+        assert refused.value.code == 404
+        assert "Traceback" not in served.output(), served.output()[-4000:]
+    finally:
+        code = served.stop()
+    assert code == 0, served.output()[-4000:]

@@ -216,3 +216,133 @@ def test_family_weight_must_match_its_indicators() -> None:
     data["families"][0]["weight"] = 55
     with pytest.raises(engine.SchemeError, match="f1"):
         engine.scheme_from(data)
+
+
+# --- an empty base: "full" or "not_applicable" (the scheme decides) -------------------------
+
+NOT_APPLICABLE = engine.scheme_from(small(when_empty="not_applicable"))
+
+
+def test_the_shipped_schemes_say_what_an_empty_base_means() -> None:
+    district = engine.scheme_from(json.loads(SCHEME_FILE.read_text()))
+    department = engine.scheme_from(json.loads((DATA / "scheme-2026-department.json").read_text()))
+    assert district.when_empty == "full"
+    assert {i.when_empty for i in district.indicators} == {"full"}
+    assert department.when_empty == "not_applicable"
+    measured = [i for i in department.indicators if i.kind in ("rate", "lower_better")]
+    assert measured and {i.when_empty for i in measured} == {"not_applicable"}
+    data = json.loads((DATA / "scheme-2026-department.json").read_text())
+    assert "UNCONFIRMED" in data["when_empty_note"]["note"]
+
+
+def test_an_empty_base_gives_all_points_when_the_scheme_says_full() -> None:
+    r = engine.score_one(SCHEME, "d", "district", full(close={"num": 0, "den": 0}))
+    close = next(x for x in r.lines if x.key == "close")
+    assert close.empty and close.points == 40 and r.base == 100 and r.assessable
+
+
+def test_an_empty_base_is_left_out_and_the_base_rescaled_when_not_applicable() -> None:
+    r = engine.score_one(
+        NOT_APPLICABLE,
+        "d",
+        "district",
+        full(close={"num": 0, "den": 0}, late={"num": 1, "den": 10}, marks={"points": 5}),
+    )
+    assert [x.key for x in r.lines] == ["late", "deaths", "marks"]
+    # late 10 of 20, deaths 30 of 30, marks 5 of 10: 45 of 60 -> 75
+    assert r.base == 75.0 and r.total == 75.0 and r.grade == "pass" and r.assessable
+    # the same subject with "full" earns the empty rate's 40 points: 85 of 100
+    assert (
+        engine.score_one(
+            SCHEME,
+            "d",
+            "district",
+            full(close={"num": 0, "den": 0}, late={"num": 1, "den": 10}, marks={"points": 5}),
+        ).base
+        == 85.0
+    )
+    # a rate that has records is scored alike in both modes
+    kept = engine.score_one(NOT_APPLICABLE, "d", "district", full(close={"num": 8, "den": 10}))
+    assert (
+        kept.base
+        == engine.score_one(SCHEME, "d", "district", full(close={"num": 8, "den": 10})).base
+    )
+
+
+def test_an_indicator_may_say_otherwise_than_its_scheme() -> None:
+    data = small(when_empty="not_applicable")
+    data["families"][0]["indicators"][1]["when_empty"] = "full"  # "late"
+    plan = engine.scheme_from(data)
+    assert plan.indicator("close").when_empty == "not_applicable"
+    assert plan.indicator("late").when_empty == "full"
+    r = engine.score_one(
+        plan, "d", "district", full(close={"num": 0, "den": 0}, late={"num": 0, "den": 0})
+    )
+    assert [x.key for x in r.lines] == ["late", "deaths", "marks"] and r.base == 100
+
+
+@pytest.mark.parametrize("where", ["scheme", "indicator"])
+def test_an_unknown_meaning_of_an_empty_base_is_refused(where: str) -> None:
+    data = small()
+    if where == "scheme":
+        data["when_empty"] = "zero"
+    else:
+        data["families"][0]["indicators"][0]["when_empty"] = "zero"
+    with pytest.raises(engine.SchemeError, match="when_empty"):
+        engine.scheme_from(data)
+
+
+def nothing(**over: Any) -> dict[str, Any]:
+    """A department with no records at all: every base empty, no control indicator."""
+    measures: dict[str, Any] = {
+        "close": {"num": 0, "den": 0},
+        "late": {"num": 0, "den": 0},
+        "marks": {"points": 10},
+    }
+    measures.update(over)
+    return measures
+
+
+def test_a_subject_with_nothing_to_measure_is_not_assessable_and_not_ranked() -> None:
+    idle = engine.score_one(NOT_APPLICABLE, "idle", "department", nothing(), bonuses={"b1": 3})
+    assert not idle.assessable and idle.reason == engine.NO_RECORDS
+    assert idle.total is None and idle.base is None and idle.grade is None
+    assert [x.key for x in idle.lines] == ["marks"]  # its entered marks alone rate nothing
+    busy = engine.score_one(
+        NOT_APPLICABLE, "busy", "department", nothing(late={"num": 1, "den": 2})
+    )
+    assert busy.assessable and busy.total == 33.33  # late 0 of 20 + marks 10 of 10
+    out = engine.ranked([idle, busy])
+    assert [(r.subject, r.rank) for r in out] == [("busy", 1), ("idle", None)]
+    # with "full" the idle department earned every point and came first
+    before = engine.ranked(
+        [
+            engine.score_one(SCHEME, "idle", "department", nothing()),
+            engine.score_one(SCHEME, "busy", "department", nothing(late={"num": 1, "den": 2})),
+        ]
+    )
+    assert (before[0].subject, before[0].rank, before[0].total) == ("idle", 1, 100.0)
+
+
+def test_a_held_veto_keeps_a_subject_assessable() -> None:
+    vetoed = engine.score_one(
+        NOT_APPLICABLE, "v", "department", nothing(), vetoes={"serious": True}
+    )
+    assert vetoed.assessable and vetoed.grade == "fail" and vetoed.vetoes == ("serious",)
+
+
+def test_each_group_is_ranked_apart_and_the_unrated_come_last_in_theirs() -> None:
+    def res(name: str, total: float | None) -> engine.Result:
+        grade = None if total is None else "pass"
+        return engine.Result(name, "department", (), {}, total, 0, total, (), grade)
+
+    results = [res("c1", 70), res("d1", 95), res("c2", 90), res("c0", None), res("d2", 95)]
+    groups = {"c1": "/1/", "c2": "/1/", "c0": "/1/", "d1": "/1/4/", "d2": "/1/4/"}
+    out = engine.ranked(results, groups)
+    assert [(r.subject, r.group, r.rank) for r in out] == [
+        ("c2", "/1/", 1),
+        ("c1", "/1/", 2),
+        ("c0", "/1/", None),
+        ("d1", "/1/4/", 1),
+        ("d2", "/1/4/", 1),
+    ]

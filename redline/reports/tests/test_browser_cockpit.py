@@ -2,7 +2,8 @@
 city's leaders see the whole city with no console error (desktop and big screen), every
 figure opens its records, the assessment ranking is the published one (or says it is not
 available yet); a district's user sees its own district's figures and no other district
-(besides the published ranking, which names them all)."""
+(besides the published ranking, which names them all). The report file is asked for on the
+page and written by the jobs machinery while the run's page shows its progress."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from redline.accounts.models import User
+from redline.core import jobs
 from redline.core.tests.browser import screenshot, sign_in
 from redline.organisations.models import Region
 from redline.organisations.vocab import RegionLevel
@@ -64,6 +66,18 @@ def test_the_cockpit_for_the_city_and_for_a_district(page: Page, live_server, ci
     page.goto(f"{base}/reports/situation/?period={period.code}")
     expect(page.locator("#statements li").first).to_be_visible()
     screenshot(page, "situation_report_page")
+    # The file is written in the background: the run's page shows it waiting, then (once
+    # the jobs process has run it: here, this test) the download, without a reload.
+    page.select_option("select[name=format]", "docx")
+    page.click("#write-report")
+    expect(page.locator("#job-status")).to_have_attribute("data-state", "queued")
+    screenshot(page, "situation_report_queued")
+    assert jobs.run_pending() == 1
+    expect(page.locator("#job-status")).to_have_attribute("data-state", "done", timeout=15_000)
+    with page.expect_download() as download:
+        page.click("#job-download")
+    assert download.value.suggested_filename == f"situation-{period.code}-all.docx"
+    screenshot(page, "situation_report_done")
     assert problems == []
 
     # A district's user: its district only.

@@ -1,4 +1,5 @@
-"""`redline jobs`: run the periodic jobs once (for cron), or keep running them (--loop)."""
+"""`redline jobs`: run the periodic jobs once (for cron), then the runs users asked for that
+wait; or keep doing both (--loop)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ class Command(BaseCommand):
         if options["list"]:
             for job in registered.values():
                 self.stdout.write(f"{job.name}\tevery {job.every}")
+            for kind in jobs.on_demand():
+                self.stdout.write(f"{kind}\ton demand")
             return
         unknown = [n for n in options["names"] if n not in registered]
         if unknown:
@@ -45,6 +48,8 @@ class Command(BaseCommand):
             if timezone.is_naive(now):
                 now = timezone.make_aware(now)
         results = jobs.run_all(now=now, names=options["names"] or None)
+        if not options["names"]:
+            results["on-demand runs"] = jobs.run_pending()
         self.stdout.write(json.dumps(results, ensure_ascii=False, default=str, indent=2))
         if any(isinstance(v, str) and v.startswith("failed") for v in results.values()):
             raise CommandError("a job failed")
