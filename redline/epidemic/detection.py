@@ -537,25 +537,23 @@ def detection_run(
     as_known_on: dt.date | None = None,
     user: Any = None,
     chunk_size: int = 500,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> DetectionRun:
     """Run every active condition's method over its series with the data up to `day` as
     known at the end of `as_known_on` (default `day`: re-running a past day reproduces its
     alarms whatever was corrected since). Resumes an unfinished run of the same day and
-    knowledge date; a finished one is repeated (without duplicating signals)."""
+    knowledge date; a finished one is repeated (without duplicating signals). `progress` is
+    told (done, of, the condition's code) before each condition."""
     as_known_on = as_known_on or day
-    if day > timezone.localdate(now):
-        raise ValidationFailed(fields={"day": _("The day analysed cannot be in the future.")})
-    if as_known_on < day:
-        raise ValidationFailed(
-            fields={"as_known_on": _("The data cannot be known before the day analysed.")}
-        )
-    if as_known_on > timezone.localdate(now):
-        raise ValidationFailed(fields={"as_known_on": _("This date cannot be in the future.")})
+    check_run_days(day, as_known_on, now)
     if chunk_size < 1:
         raise ValidationFailed(fields={"chunk_size": _("Give a whole number of 1 or more.")})
     run, _resumed = _open_run(day, as_known_on, now, user)
     districts = district_map()
-    for condition_id in Condition.objects.active().order_by("code").values_list("pk", flat=True):
+    conditions = list(Condition.objects.active().order_by("code").values_list("pk", "code"))
+    for done, (condition_id, code) in enumerate(conditions):
+        if progress is not None:
+            progress(done, len(conditions), code)
         detection_condition(
             run_id=run.pk,
             condition_id=condition_id,
@@ -566,6 +564,19 @@ def detection_run(
     DetectionRun.objects.filter(pk=run.pk, finished_at__isnull=True).update(finished_at=now)
     run.refresh_from_db()
     return run
+
+
+def check_run_days(day: dt.date, as_known_on: dt.date, now: dt.datetime) -> None:
+    """The days a run may be asked for (ValidationFailed naming the field otherwise): the
+    day analysed not in the future, the data known on it or later, not in the future."""
+    if day > timezone.localdate(now):
+        raise ValidationFailed(fields={"day": _("The day analysed cannot be in the future.")})
+    if as_known_on < day:
+        raise ValidationFailed(
+            fields={"as_known_on": _("The data cannot be known before the day analysed.")}
+        )
+    if as_known_on > timezone.localdate(now):
+        raise ValidationFailed(fields={"as_known_on": _("This date cannot be in the future.")})
 
 
 def run_alarms(run: DetectionRun) -> list[tuple[str, str, int, float | None]]:

@@ -5,6 +5,9 @@
   morning). The job runs often; it starts the run only if today's has not finished, and a
   run that stopped half-way is resumed.
 - `signal-deadlines`: escalates signals whose verification is overdue.
+
+On demand: `epidemic.detection`, a run a public-health manager asks for on the dashboard (the
+day and the knowledge date checked by the page), run by the jobs process with its progress.
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from redline.core.jobs import Job
+from redline.core.jobs import Job, OnDemand, Output, Progress
+from redline.core.models import JobRun
 from redline.epidemic.detection import detection_run
 from redline.epidemic.models import DetectionRun
 from redline.epidemic.services_signals import signal_deadlines_sweep
@@ -48,6 +53,29 @@ def run_daily_detection(*, now: dt.datetime) -> dict[str, Any]:
     }
 
 
+def run_detection_asked(run: JobRun, progress: Progress) -> Output:
+    """params: day, as_known_on (ISO dates)."""
+    done = detection_run(
+        day=dt.date.fromisoformat(run.params["day"]),
+        as_known_on=dt.date.fromisoformat(run.params["as_known_on"]),
+        now=timezone.now(),
+        user=run.requested_by,
+        progress=lambda step, of, code: progress(
+            step, of, _("Analysing %(condition)s") % {"condition": code}
+        ),
+    )
+    message = _(
+        "Detection run for %(day)s done: %(series)d series, %(alarms)d alarms, "
+        "%(opened)d new signals."
+    ) % {
+        "day": done.day.isoformat(),
+        "series": done.series,
+        "alarms": done.alarms,
+        "opened": done.signals_opened,
+    }
+    return Output(summary={"message": message, "detection_run": done.pk})
+
+
 def sweep_signal_deadlines(*, now: dt.datetime) -> dict[str, int]:
     return signal_deadlines_sweep(now=now)
 
@@ -56,3 +84,6 @@ PERIODIC_JOBS = [
     Job("epidemic-detection", dt.timedelta(minutes=15), run_daily_detection),
     Job("signal-deadlines", dt.timedelta(minutes=15), sweep_signal_deadlines),
 ]
+
+DETECTION_JOB = "epidemic.detection"
+ON_DEMAND_JOBS = [OnDemand(DETECTION_JOB, run_detection_asked)]

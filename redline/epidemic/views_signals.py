@@ -5,6 +5,7 @@ triggering data, timeline and the steps the reader may take, and a series' page.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,22 +15,23 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
+from redline.core import jobs
 from redline.core.errors import DomainError, NotFound
 from redline.core.sections import concerns, not_concerned
 from redline.core.web import PageRequest
 from redline.core.workflow import Transition
 from redline.core.workflow.web import StepPage
 from redline.epidemic import selectors_signals as selectors
-from redline.epidemic.detection import detection_run
+from redline.epidemic.detection import check_run_days
 from redline.epidemic.forms_signals import RunForm, SignalStepForm
 from redline.epidemic.models import Condition, Signal
 from redline.epidemic.reporting import reporter
-from redline.epidemic.tasks import scheduled_day
+from redline.epidemic.tasks import DETECTION_JOB, scheduled_day
 from redline.epidemic.vocab import SignalState
 from redline.epidemic.workflow import MACHINE, may_run_detection
 from redline.organisations import selectors as org_selectors
@@ -63,6 +65,7 @@ def dashboard(request: PageRequest) -> HttpResponse:
         "now": now,
         "can_run": may_run_detection(request.user),
         "run_form": RunForm(initial={"day": day}),
+        "run_token": uuid.uuid4().hex,
     }
     return render(request, "epidemic/dashboard.html", context)
 
@@ -87,7 +90,8 @@ def _nothing_to_show(request: PageRequest) -> HttpResponse:
 @login_required
 @require_POST
 def run_now(request: PageRequest) -> HttpResponse:
-    """A detection run on demand, as the scheduled one but for the day chosen."""
+    """A detection run on demand, as the scheduled one but for the day chosen: checked here,
+    run by the jobs process (the run's page shows its progress, then what it found)."""
     if not may_run_detection(request.user):
         raise PermissionDenied
     form = RunForm(request.POST)
@@ -97,28 +101,26 @@ def run_now(request: PageRequest) -> HttpResponse:
         return redirect("epidemic:dashboard")
     now = timezone.now()
     day = form.cleaned_data["day"]
+    known = max(day, timezone.localdate(now))
     try:
-        run = detection_run(
-            day=day, now=now, as_known_on=max(day, timezone.localdate(now)), user=request.user
-        )
+        check_run_days(day, known, now)
     except DomainError as failure:
         for message in failure.fields.values() or [failure.message]:
             messages.error(request, message)
         return redirect("epidemic:dashboard")
-    messages.success(
-        request,
-        _(
-            "Detection run for %(day)s done: %(series)d series, %(alarms)d alarms, "
-            "%(opened)d new signals."
-        )
-        % {
+    run = jobs.enqueue(
+        kind=DETECTION_JOB,
+        user=request.user,
+        params={
             "day": day.isoformat(),
-            "series": run.series,
-            "alarms": run.alarms,
-            "opened": run.signals_opened,
+            "as_known_on": known.isoformat(),
+            "language": translation.get_language() or "",
+            "back": reverse("epidemic:dashboard"),
         },
+        token=request.POST.get("token", "")[:64] or uuid.uuid4().hex,
+        title=_("Detection run for %(day)s") % {"day": day.isoformat()},
     )
-    return redirect("epidemic:dashboard")
+    return redirect("job-run", run_id=run.pk)
 
 
 def _filters(request: PageRequest) -> dict[str, Any]:

@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from redline.conftest import login
+from redline.core import jobs
+from redline.core.models import JobRun
 from redline.epidemic.forms_signals import RunForm
 from redline.epidemic.models import DetectionRun
 from redline.epidemic.tests.signal_data import add_cdc, at
@@ -51,6 +53,12 @@ def test_posting_the_dashboards_run_form_as_shown_runs_that_day(client, world, l
         shown = VALUE.search(day_input).group(1)
         assert shown == D.isoformat()  # the scheduled day: yesterday
         answer = client.post(reverse("epidemic:run-now"), {"day": shown}, follow=True)
-    assert answer.status_code == 200
+        assert answer.status_code == 200
+        assert 'id="job-status"' in answer.content.decode()  # the run's page, at once
+        assert not DetectionRun.objects.exists()
+        assert jobs.run_pending() == 1  # the jobs process
+    asked = JobRun.objects.get()
+    assert asked.state == "done", asked.error
+    assert asked.summary["detection_run"] == DetectionRun.objects.get().pk
     run = DetectionRun.objects.get()
     assert run.day == D and run.requested_by.username == "cdc_city-manager"
