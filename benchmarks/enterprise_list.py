@@ -13,27 +13,9 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def setup(database_url: str | None) -> str:
-    bench_dir = ROOT / "var" / "bench"
-    bench_dir.mkdir(parents=True, exist_ok=True)
-    url = database_url or f"sqlite:///{bench_dir / 'province.sqlite3'}"
-    os.environ["REDLINE_DATABASE_URL"] = url
-    os.environ.setdefault("REDLINE_DEMO", "1")
-    os.environ.setdefault("REDLINE_VAR_DIR", str(bench_dir))
-    os.environ["REDLINE_ALLOWED_HOSTS"] = "testserver"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "redline.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    return url
+from demo_db import BENCH_DIR, open_demo
 
 
 def timed(client, url: str, runs: int) -> tuple[float, float, int]:
@@ -57,21 +39,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--database-url", default=os.environ.get("REDLINE_BENCH_DATABASE_URL"))
     args = parser.parse_args()
-    url = setup(args.database_url)
+    url = args.database_url or f"sqlite:///{BENCH_DIR / 'province.sqlite3'}"
+    open_demo(url, scale="province", seed=args.seed)
 
-    from django.core.management import call_command
     from django.test import Client
 
     from redline.accounts.models import User
-    from redline.organisations import demo
     from redline.organisations.models import Enterprise, Region
-
-    call_command("migrate", verbosity=0, interactive=False)
-    if not Region.objects.exists():
-        print(f"Building the province-scale demo city into {url} (once) ...")
-        started = time.perf_counter()
-        demo.build(seed=args.seed, scale="province", progress=lambda m: print("  " + m, flush=True))
-        print(f"  built in {time.perf_counter() - started:.0f} s")
 
     total = Enterprise.objects.count()
     district_user = User.objects.get(username="district-viewer")

@@ -16,42 +16,11 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from demo_db import open_demo
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/redline_bench_province"
-
-
-def setup(database_url: str) -> None:
-    bench_dir = ROOT / "var" / "bench"
-    bench_dir.mkdir(parents=True, exist_ok=True)
-    os.environ["REDLINE_DATABASE_URL"] = database_url
-    os.environ.setdefault("REDLINE_DEMO", "1")
-    os.environ.setdefault("REDLINE_VAR_DIR", str(bench_dir))
-    os.environ["REDLINE_ALLOWED_HOSTS"] = "testserver"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "redline.settings")
-    sys.path.insert(0, str(ROOT))
-    if database_url.startswith("postgres"):
-        _create_database(database_url)
-    import django
-
-    django.setup()
-
-
-def _create_database(url: str) -> None:
-    from urllib.parse import urlparse
-
-    import psycopg
-
-    parts = urlparse(url)
-    name = parts.path.lstrip("/")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def timed(client, url: str, runs: int, **headers) -> tuple[float, float, int]:
@@ -75,26 +44,13 @@ def main() -> None:
         "--database-url", default=os.environ.get("REDLINE_BENCH_DATABASE_URL", DEFAULT_URL)
     )
     args = parser.parse_args()
-    setup(args.database_url)
+    open_demo(args.database_url, scale="province", seed=args.seed)
 
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
 
     from redline.accounts.models import User
     from redline.hazards.models import Hazard, HazardEvent
-    from redline.organisations import demo
-    from redline.organisations.models import Region
-
-    call_command("migrate", verbosity=0, interactive=False)
-    if not Region.objects.exists():
-        print(f"Building the province-scale demo into {args.database_url} (once) ...")
-        started = time.perf_counter()
-        demo.build(seed=args.seed, scale="province", progress=lambda m: print("  " + m, flush=True))
-        print(f"  built in {time.perf_counter() - started:.0f} s")
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("VACUUM ANALYZE")
 
     hazards = Hazard.objects.count()
     events = HazardEvent.objects.count()
