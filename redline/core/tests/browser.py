@@ -110,11 +110,14 @@ def page(context: BrowserContext, request) -> Page:
     screenshot(new_page, request.node.originalname)
 
 
-def screenshot(page: Page, name: str) -> None:
+def screenshot(page: Page, name: str, *, full_page: bool = True) -> None:
+    """The page as test-artifacts/browser/<name>.png. A full-page shot makes Chromium emulate
+    a viewport as tall as the page for a moment (the page sees a resize); `full_page=False`
+    takes the window as it is, for a state that a resize would change."""
     if page.is_closed():
         return
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
 
 
 # -- helpers -------------------------------------------------------------------------------

@@ -76,7 +76,8 @@ def test_desktop_menu_groups_open_by_mouse_and_keyboard(
         menu_box = dropdown(page, "prevention").bounding_box()
         assert menu_box is not None and menu_box["y"] >= bar["y"] + bar["height"] - 8, menu_box
         assert entries_top(page) == tops
-        screenshot(page, f"{name}-open")
+        # The window as it is: a full-page shot would resize the viewport for a moment.
+        screenshot(page, f"{name}-open", full_page=False)
         expect(dropdown(page, "prevention")).to_be_visible()  # still, after the screenshot
         # A click elsewhere closes it.
         page.locator("main h1").click()
