@@ -218,7 +218,12 @@ def runs_of(user: Any) -> Any:
 
 
 def _take_up_stale(now: dt.datetime) -> None:
+    """Runs whose process died: queued again, or failed after `ATTEMPTS`. Looked for with a
+    read first: the jobs process calls this every second, and on SQLite even an UPDATE that
+    matches nothing takes the write lock the web requests need."""
     stale = Q(state=JobState.RUNNING, heartbeat_at__lt=now - STALE)
+    if not JobRun.objects.filter(stale).exists():
+        return
     JobRun.objects.filter(stale, attempts__lt=ATTEMPTS).update(
         state=JobState.QUEUED, message=_("Taken up again: its process stopped.")
     )
