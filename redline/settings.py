@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 from redline.env import env_bool, env_int, env_list, env_str
 
@@ -84,7 +85,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "redline.core.metrics.MetricsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "redline.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -96,6 +99,7 @@ MIDDLEWARE = [
     "redline.core.middleware.RequestContextMiddleware",
     "redline.core.middleware.DomainErrorMiddleware",
     "axes.middleware.AxesMiddleware",
+    "redline.core.security.SecurityHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "redline.urls"
@@ -212,6 +216,38 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env_bool("REDLINE_BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HSTS on answers over HTTPS (Django sends it only there): a year by default where the
+# cookies are Secure, i.e. where the site is served over HTTPS; 0 turns it off.
+SECURE_HSTS_SECONDS = env_int(
+    "REDLINE_HSTS_SECONDS", 365 * 24 * 3600 if SECURE_COOKIES else 0, minimum=0
+)
+# No script but the site's own files (no inline script, no eval); inline styles are allowed
+# (the templates' <style> blocks, ECharts' tooltips, htmx's indicator style).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:", "blob:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+# Browser features: the camera for the inspectors' photos on the phone checklist; no others.
+REDLINE_PERMISSIONS_POLICY = {
+    "camera": "(self)",
+    "geolocation": "()",
+    "microphone": "()",
+    "payment": "()",
+    "usb": "()",
+    "serial": "()",
+    "bluetooth": "()",
+    "magnetometer": "()",
+    "gyroscope": "()",
+    "accelerometer": "()",
+    "display-capture": "()",
+    "fullscreen": "()",
+}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -233,6 +269,12 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
+# Uploaded files (photos, evidence, reports; redline.core.uploads): at most this many MB
+# each. A request's body may carry one such file in base64 (the API) plus its fields; files
+# above 2.5 MB are streamed to a temporary file instead of held in memory.
+REDLINE_UPLOAD_MAX_MB = env_int("REDLINE_UPLOAD_MAX_MB", 20, minimum=1)
+DATA_UPLOAD_MAX_MEMORY_SIZE = (REDLINE_UPLOAD_MAX_MB * 4 // 3 + 1) * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # E-mail: the console in the demo; SMTP when REDLINE_EMAIL_HOST is set.
 _EMAIL_HOST = env_str("REDLINE_EMAIL_HOST")
@@ -347,16 +389,83 @@ if REDLINE_JOBS not in ("local", "off"):
 # Seconds the jobs loop sleeps between two looks at which jobs are due.
 REDLINE_JOBS_TICK = env_int("REDLINE_JOBS_TICK", 30, minimum=1)
 
+# The scaled configuration: with a broker (Redis), the jobs run on Celery workers (`redline
+# worker`) and beat schedules the periodic ones (`redline beat`); `redline serve` then runs
+# no jobs process of its own, whatever REDLINE_JOBS says. See redline.core.queue.
+REDLINE_BROKER_URL = env_str("REDLINE_BROKER_URL", "") or ""
+if REDLINE_BROKER_URL and not REDLINE_BROKER_URL.startswith(("redis://", "rediss://")):
+    raise ImproperlyConfigured(
+        f"REDLINE_BROKER_URL must be a Redis address (redis://host:port/db); "
+        f"got {REDLINE_BROKER_URL!r}"
+    )
+# Where task results wait for whoever asked (`redline jobs NAME`): the broker by default.
+REDLINE_RESULT_URL = env_str("REDLINE_RESULT_URL", "") or REDLINE_BROKER_URL
+# The queue's name: two installations sharing one Redis give each its own.
+REDLINE_QUEUE = env_str("REDLINE_QUEUE", "redline") or "redline"
+# Seconds after which a task a worker took but never acknowledged (the worker was killed) is
+# given to another worker. Longer than the longest task: a task still running when it passes
+# is run twice (harmless, jobs are idempotent, but wasted).
+REDLINE_BROKER_VISIBILITY_TIMEOUT = env_int("REDLINE_BROKER_VISIBILITY_TIMEOUT", 3600, minimum=1)
+# The daily detection run is split into chunks of this many series (each a task of its own
+# on the workers in the scaled configuration).
+REDLINE_DETECTION_CHUNK_SIZE = env_int("REDLINE_DETECTION_CHUNK_SIZE", 500, minimum=1)
+
 # Covering indexes (PostgreSQL) are plain indexes on the embedded SQLite: that is intended.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
+
+# Log lines: "plain" text for people (the demo's default), or "json", one object a line with
+# the request id and user (redline.core.logs), for a log collector (the default otherwise).
+REDLINE_LOG_FORMAT = (env_str("REDLINE_LOG_FORMAT", "plain" if DEMO else "json")).strip().lower()
+if REDLINE_LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(
+        "REDLINE_LOG_FORMAT must be 'plain' or 'json'; "
+        f"got {os.environ.get('REDLINE_LOG_FORMAT')!r}"
+    )
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s"}
+        "plain": {"format": "%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "redline.core.logs.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": REDLINE_LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("REDLINE_LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+
+# /metrics (Prometheus, redline.core.metrics): answered to these addresses or networks
+# ("none": to no address) unless a proxy forwarded the request, and to requests bearing
+# `Authorization: Bearer <REDLINE_METRICS_TOKEN>`; 404 for anyone else.
+def _metrics_allow() -> list[str]:
+    import ipaddress
+
+    raw = env_list("REDLINE_METRICS_ALLOW", ["127.0.0.1", "::1"])
+    if [item.lower() for item in raw] == ["none"]:
+        return []
+    try:
+        return [str(ipaddress.ip_network(item, strict=False)) for item in raw]
+    except ValueError:
+        raise ImproperlyConfigured(
+            "REDLINE_METRICS_ALLOW: give addresses or networks separated by commas "
+            "(e.g. 127.0.0.1,::1,10.0.0.0/8), or none; "
+            f"got {os.environ.get('REDLINE_METRICS_ALLOW')!r}"
+        ) from None
+
+
+REDLINE_METRICS_ALLOW = _metrics_allow()
+REDLINE_METRICS_TOKEN = env_str("REDLINE_METRICS_TOKEN", "") or ""
+if REDLINE_METRICS_TOKEN and (len(REDLINE_METRICS_TOKEN) < 16 or " " in REDLINE_METRICS_TOKEN):
+    raise ImproperlyConfigured(
+        "REDLINE_METRICS_TOKEN must be at least 16 characters without spaces "
+        "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+    )
+# prometheus_client's own variable: with several gunicorn workers, the directory where each
+# process writes its figures, added up by a scrape (empty it before each start).
+REDLINE_METRICS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR", "") or ""
+if REDLINE_METRICS_MULTIPROC_DIR and not Path(REDLINE_METRICS_MULTIPROC_DIR).is_dir():
+    raise ImproperlyConfigured(
+        "PROMETHEUS_MULTIPROC_DIR must be an existing directory writable by every web process; "
+        f"got {REDLINE_METRICS_MULTIPROC_DIR!r}"
+    )

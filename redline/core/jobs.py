@@ -19,6 +19,13 @@ In the embedded default the jobs run in a process of their own: `redline serve` 
 web processes never run jobs, and gunicorn's master holds neither Django nor a thread nor a
 database connection, so nothing crosses the fork of its workers. `redline jobs` also runs
 them once (for cron) or in a loop under another supervisor (REDLINE_JOBS=off).
+
+In the scaled configuration (REDLINE_BROKER_URL set) the same functions run as Celery tasks
+(redline.core.queue): beat sends each periodic job when due, a queued run is sent to the
+workers when its request commits, and work split into steps (`WORKER_STEPS`: `Step(name,
+run)`, such as one chunk of the daily detection run) is spread over the workers with
+`send_step`. Nothing is lost when the broker is down or a worker dies: the run or the step
+stays in the database as not done, and the `on-demand-recover` job sends it again.
 """
 
 from __future__ import annotations
@@ -76,6 +83,16 @@ class OnDemand:
     run: Callable[[JobRun, Progress], Output]
 
 
+@dataclass(frozen=True)
+class Step:
+    """A piece of a larger job that a worker can do alone (plain JSON arguments in, a JSON
+    answer out), idempotent: sent twice, or again after a worker died, it changes nothing
+    more."""
+
+    name: str
+    run: Callable[..., Any]
+
+
 # A running run whose heartbeat is older than this lost its process: it is taken up again.
 STALE = dt.timedelta(minutes=10)
 ATTEMPTS = 3
@@ -104,6 +121,39 @@ def registered() -> list[Job]:
 
 def on_demand() -> dict[str, OnDemand]:
     return {job.kind: job for job in _listed("ON_DEMAND_JOBS")}
+
+
+def worker_steps() -> dict[str, Step]:
+    return {step.name: step for step in _listed("WORKER_STEPS")}
+
+
+def scaled() -> bool:
+    """Whether jobs go through the broker (Celery workers and beat)."""
+    return bool(settings.REDLINE_BROKER_URL)
+
+
+def send_step(name: str, kwargs: dict[str, Any]) -> None:
+    """Have a worker do step `name` (the broker must be configured)."""
+    if name not in worker_steps():
+        raise ValueError(f"unknown step {name!r}")
+    from redline.core import queue
+
+    queue.step.apply_async(args=[name, kwargs])
+
+
+def run_step(name: str, kwargs: dict[str, Any]) -> Any:
+    """Do step `name` here (a worker's task, or the embedded default doing it in place)."""
+    with acting(client="job"):
+        return worker_steps()[name].run(**kwargs)
+
+
+def run_one(name: str, now: dt.datetime | None = None) -> Any:
+    """Run the periodic job `name` once; its failure is raised (a worker's task records it)."""
+    job = {job.name: job for job in registered()}.get(name)
+    if job is None:
+        raise ValueError(f"unknown job {name!r}")
+    with acting(client="job"):
+        return job.run(now=now or timezone.now())
 
 
 def run_all(now: dt.datetime | None = None, names: list[str] | None = None) -> dict[str, Any]:
@@ -198,7 +248,7 @@ def enqueue(
         return existing
     try:
         with transaction.atomic():
-            return JobRun.objects.create(
+            run = JobRun.objects.create(
                 kind=kind,
                 params=params,
                 requested_by=user,
@@ -210,6 +260,40 @@ def enqueue(
             )
     except IntegrityError:  # the same token, in a request that raced this one
         return JobRun.objects.get(requested_by=user, token=token)
+    if scaled():
+        transaction.on_commit(lambda: send_run(run.pk))
+    return run
+
+
+def send_run(pk: Any) -> bool:
+    """Send a queued run to the workers; False (logged) when the broker cannot be reached:
+    the run waits in the database and `recover` sends it again."""
+    from redline.core import queue
+
+    try:
+        queue.on_demand.apply_async(args=[str(pk)])
+    except Exception:
+        log.exception("could not send on-demand run %s to the broker; it will be sent again", pk)
+        return False
+    return True
+
+
+# A queued run not taken this long after it was asked for is sent to the workers again.
+RESEND_AFTER = dt.timedelta(minutes=2)
+
+
+def recover(*, now: dt.datetime) -> dict[str, int]:
+    """Runs whose process died are queued again (or failed, after `ATTEMPTS`); in the scaled
+    configuration, queued runs that no worker took (the broker was down, the message lost)
+    are sent again. Sending twice is harmless: a run is claimed once."""
+    _take_up_stale(now)
+    sent = 0
+    if scaled():
+        waiting = JobRun.objects.filter(
+            state=JobState.QUEUED, created_at__lt=now - RESEND_AFTER
+        ).values_list("pk", flat=True)
+        sent = sum(send_run(pk) for pk in waiting[:1000])
+    return {"sent again": sent}
 
 
 def runs_of(user: Any) -> Any:
@@ -234,16 +318,20 @@ def _take_up_stale(now: dt.datetime) -> None:
     )
 
 
-def claim(now: dt.datetime | None = None) -> JobRun | None:
-    """Take the oldest queued run for this process (None when there is none)."""
+def claim(now: dt.datetime | None = None, pk: Any = None) -> JobRun | None:
+    """Take the oldest queued run (or run `pk`, if still queued) for this process (None when
+    there is none)."""
     now = now or timezone.now()
     _take_up_stale(now)
-    for pk in (
-        JobRun.objects.filter(state=JobState.QUEUED)
+    candidates = (
+        [pk]
+        if pk is not None
+        else JobRun.objects.filter(state=JobState.QUEUED)
         .order_by("created_at")[:10]
         .values_list("pk", flat=True)
-    ):
-        taken = JobRun.objects.filter(pk=pk, state=JobState.QUEUED).update(
+    )
+    for candidate in candidates:
+        taken = JobRun.objects.filter(pk=candidate, state=JobState.QUEUED).update(
             state=JobState.RUNNING,
             started_at=now,
             heartbeat_at=now,
@@ -251,7 +339,7 @@ def claim(now: dt.datetime | None = None) -> JobRun | None:
             error="",
         )
         if taken:
-            return JobRun.objects.get(pk=pk)
+            return JobRun.objects.get(pk=candidate)
     return None
 
 

@@ -142,6 +142,12 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("sent"), db_index=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
+    # The e-mail outbox (redline.core.notify.deliver): the address it goes to ("" for none),
+    # when it is next tried (None: not to be tried again), how many tries, the last error.
+    email_to = models.EmailField(_("e-mail address"), blank=True)
+    email_next_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_error = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -150,7 +156,10 @@ class Notification(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["recipient", "key"], name="notify_once_per_event")
         ]
-        indexes = [models.Index(fields=["recipient", "read_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"]),
+            models.Index(fields=["email_next_at"], name="notify_outbox"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.recipient_id}: {self.subject}"

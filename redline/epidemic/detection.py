@@ -5,8 +5,11 @@ alarms on each series' latest period turned into signals.
       -> detection_condition (one condition: its series built once, one query)
          -> detection_chunk (up to `chunk_size` series: evaluated, then committed alone)
 
-Each function takes plain arguments, so a later deployment can hand conditions or chunks
-to workers; here they run in-process. A chunk records itself in `DetectionRun.chunks_done`
+Each function takes plain arguments. In the embedded default they run in one process; in
+the scaled configuration `detection_dispatch` plans the chunks (each condition's series
+split `chunk_size` at a time) and sends each to the workers (`DETECTION_STEP`), where they run
+in parallel; the chunk that completes the plan ends the run. A chunk records itself in
+`DetectionRun.chunks_done`
 in the same transaction as its signals, so a run that stops half-way is resumed by running
 the same day again (the done chunks are skipped), and a run repeated on a finished day
 adds no signal (an alarm on a period a signal already covers changes nothing).
@@ -365,10 +368,13 @@ def detection_chunk(
     chunk_size: int,
     now: dt.datetime,
     series: SeriesSet | None = None,
+    keys: list[str] | None = None,
+    of: int | None = None,
 ) -> dict[str, Any]:
     """Evaluate one chunk of a condition's series and commit its signals with the record
     that the chunk is done. A chunk already done is skipped. `series` is the condition's
-    series when the caller has built them (in-process); a worker passes nothing."""
+    series when the caller has built them (in-process); a worker passes nothing, and the
+    chunk's series `keys` as planned (with `of`, the condition's number of chunks)."""
     run = DetectionRun.objects.get(pk=run_id)
     condition = Condition.objects.get(pk=condition_id)
     chunk_id = _chunk_id(condition, index)
@@ -382,8 +388,13 @@ def detection_chunk(
             as_known_on=run.as_known_on,
             since=history_since(condition, params, run.day),
         )
-    start = index * chunk_size
-    part = series.take(range(start, min(len(series), start + chunk_size)))
+    if keys is not None:
+        position = {key: i for i, key in enumerate(series.keys)}
+        part = series.take([position[key] for key in keys if key in position])
+    else:
+        start = index * chunk_size
+        part = series.take(range(start, min(len(series), start + chunk_size)))
+        of = chunk_count(len(series), chunk_size)
     outcomes = evaluate_all(part, spec, params, condition=condition, run=run)
     with transaction.atomic():
         locked = DetectionRun.objects.select_for_update().get(pk=run_id)
@@ -424,7 +435,7 @@ def detection_chunk(
             "id": chunk_id,
             "condition": condition.code,
             "index": index,
-            "of": chunk_count(len(series), chunk_size),
+            "of": of,
             "series": len(part),
             "alarms": alarms,
             "not_evaluable": dict(skipped),
@@ -508,6 +519,126 @@ def _note_nothing_evaluable(run_id: int, condition: Condition) -> None:
             condition_id=condition.pk,
             error=messages.NONE_EVALUABLE % {"reason": reason},
         )
+
+
+DETECTION_STEP = "epidemic.detection-chunk"
+
+
+def detection_dispatch(
+    *,
+    day: dt.date,
+    now: dt.datetime,
+    as_known_on: dt.date | None = None,
+    chunk_size: int = 500,
+    send: Callable[[str, dict[str, Any]], None],
+    resend_after: dt.timedelta = dt.timedelta(hours=1),
+) -> tuple[DetectionRun, int]:
+    """The run of `detection_run` spread over workers: plan its chunks (each condition's
+    series, `chunk_size` at a time; a condition that cannot be analysed is recorded at once)
+    and `send` each chunk not yet done as a `DETECTION_STEP`. The run of the same day that is
+    still unfinished is continued: its chunks not done are sent again only when they were
+    last sent more than `resend_after` ago (a lost message, a worker that died), not while
+    they may still be waiting for a worker. Returns (the run, the chunks sent)."""
+    as_known_on = as_known_on or day
+    check_run_days(day, as_known_on, now)
+    run, _resumed = _open_run(day, as_known_on, now, None)
+    if run.plan.get("chunks") is not None:
+        sent_at = dt.datetime.fromisoformat(run.plan["sent_at"])
+        if timezone.now() - sent_at < resend_after:
+            return run, 0
+        messages_ = run.plan["messages"]
+    else:
+        messages_ = _plan(run, chunk_size, now)
+    done = _done_ids(run)
+    waiting = [m for m in messages_ if m["id"] not in done]
+    plan = {**run.plan, "sent_at": timezone.now().isoformat()}
+    if "chunks" not in plan:
+        plan.update(chunks={}, messages=messages_)
+        for message in messages_:
+            plan["chunks"][message["condition"]] = message["of"]
+    DetectionRun.objects.filter(pk=run.pk).update(plan=plan)
+    for message in waiting:
+        send(
+            DETECTION_STEP,
+            {
+                "run_id": run.pk,
+                "condition_id": message["condition_id"],
+                "index": message["index"],
+                "keys": message["keys"],
+                "of": message["of"],
+                "now": now.isoformat(),
+            },
+        )
+    if not messages_:
+        detection_finish(run_id=run.pk, now=now)
+    run.refresh_from_db()
+    return run, len(waiting)
+
+
+def _plan(run: DetectionRun, chunk_size: int, now: dt.datetime) -> list[dict[str, Any]]:
+    """Every chunk of the run: which condition, which series."""
+    planned: list[dict[str, Any]] = []
+    districts = district_map()
+    for condition in Condition.objects.active().order_by("code"):
+        try:
+            _spec, params = prepare(condition)
+        except ConditionProblem as problem:
+            detection_record_problem(run_id=run.pk, condition_id=condition.pk, error=str(problem))
+            continue
+        series = condition_series(
+            condition,
+            day=run.day,
+            as_known_on=run.as_known_on,
+            since=history_since(condition, params, run.day),
+            districts=districts,
+        )
+        of = chunk_count(len(series), chunk_size)
+        for index in range(of):
+            planned.append(
+                {
+                    "id": _chunk_id(condition, index),
+                    "condition": condition.code,
+                    "condition_id": condition.pk,
+                    "index": index,
+                    "of": of,
+                    "keys": series.keys[index * chunk_size : (index + 1) * chunk_size],
+                }
+            )
+    return planned
+
+
+def detection_chunk_step(
+    *, run_id: int, condition_id: int, index: int, keys: list[str], of: int, now: str
+) -> dict[str, Any]:
+    """One planned chunk, on a worker; the chunk that completes the plan ends the run."""
+    moment = dt.datetime.fromisoformat(now)
+    entry = detection_chunk(
+        run_id=run_id,
+        condition_id=condition_id,
+        index=index,
+        chunk_size=max(1, len(keys)),
+        now=moment,
+        keys=keys,
+        of=of,
+    )
+    detection_finish(run_id=run_id, now=moment)
+    return {"id": entry["id"], "skipped": bool(entry.get("skipped"))}
+
+
+def detection_finish(*, run_id: int, now: dt.datetime) -> bool:
+    """End a planned run when every planned chunk is done (once: the run is locked)."""
+    with transaction.atomic():
+        run = DetectionRun.objects.select_for_update().get(pk=run_id)
+        if run.finished_at is not None:
+            return True
+        done = Counter(e.get("condition") for e in run.chunks_done if isinstance(e, dict))
+        chunks = run.plan.get("chunks", {})
+        if any(done[code] < of for code, of in chunks.items()):
+            return False
+        for condition in Condition.objects.filter(code__in=list(chunks)):
+            _note_nothing_evaluable(run_id, condition)
+        DetectionRun.objects.filter(pk=run_id).update(finished_at=now)
+    return True
 
 
 def _open_run(

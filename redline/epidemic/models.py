@@ -255,6 +255,9 @@ class DetectionRun(models.Model):
     signals_opened = models.PositiveIntegerField(_("signals opened"), default=0)
     chunks_done = models.JSONField(default=list, blank=True)
     errors = models.JSONField(default=list, blank=True)
+    # A run spread over workers (redline.epidemic.detection.detection_dispatch): the chunks
+    # each condition has, the series of each, and when they were last sent.
+    plan = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-day", "-started_at"]

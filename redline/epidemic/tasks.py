@@ -3,7 +3,9 @@
 - `epidemic-detection`: once a day, from REDLINE_DETECTION_HOUR (local time), the detection
   run over yesterday's data as known today (counts of a day are mostly reported the next
   morning). The job runs often; it starts the run only if today's has not finished, and a
-  run that stopped half-way is resumed.
+  run that stopped half-way is resumed. In the scaled configuration it plans the run's
+  chunks and sends them to the workers (`epidemic.detection-chunk`), which run them in
+  parallel; chunks lost with a worker are sent again.
 - `signal-deadlines`: escalates signals whose verification is overdue.
 
 On demand: `epidemic.detection`, a run a public-health manager asks for on the dashboard (the
@@ -19,9 +21,15 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from redline.core.jobs import Job, OnDemand, Output, Progress
+from redline.core import jobs
+from redline.core.jobs import Job, OnDemand, Output, Progress, Step
 from redline.core.models import JobRun
-from redline.epidemic.detection import detection_run
+from redline.epidemic.detection import (
+    DETECTION_STEP,
+    detection_chunk_step,
+    detection_dispatch,
+    detection_run,
+)
 from redline.epidemic.models import DetectionRun
 from redline.epidemic.services_signals import signal_deadlines_sweep
 
@@ -42,7 +50,20 @@ def run_daily_detection(*, now: dt.datetime) -> dict[str, Any]:
     ).exists()
     if finished:
         return {"skipped": f"run for {day} already done"}
-    run = detection_run(day=day, now=now, as_known_on=known_on)
+    if jobs.scaled():
+        # Spread over the workers: the chunks run in parallel; the last one ends the run.
+        run, sent = detection_dispatch(
+            day=day,
+            now=now,
+            as_known_on=known_on,
+            chunk_size=settings.REDLINE_DETECTION_CHUNK_SIZE,
+            send=jobs.send_step,
+            resend_after=dt.timedelta(seconds=settings.REDLINE_BROKER_VISIBILITY_TIMEOUT),
+        )
+        return {"run": run.pk, "day": day.isoformat(), "chunks sent": sent}
+    run = detection_run(
+        day=day, now=now, as_known_on=known_on, chunk_size=settings.REDLINE_DETECTION_CHUNK_SIZE
+    )
     return {
         "run": run.pk,
         "day": day.isoformat(),
@@ -87,3 +108,4 @@ PERIODIC_JOBS = [
 
 DETECTION_JOB = "epidemic.detection"
 ON_DEMAND_JOBS = [OnDemand(DETECTION_JOB, run_detection_asked)]
+WORKER_STEPS = [Step(DETECTION_STEP, detection_chunk_step)]

@@ -1,5 +1,9 @@
 """`redline jobs`: run the periodic jobs once (for cron), then the runs users asked for that
-wait; or keep doing both (--loop)."""
+wait; or keep doing both (--loop).
+
+With REDLINE_BROKER_URL set, the jobs go through the broker to the workers instead: `redline
+jobs NAME` sends the job and waits for its answer (`--no-wait`: only sends it and prints the
+task's id); beat, not `--loop`, sends them when due."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import datetime as dt
 import json
 import signal
 import threading
+import time
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +29,17 @@ class Command(BaseCommand):
         parser.add_argument("--loop", action="store_true", help="keep running them")
         parser.add_argument("--at", help="run as if it were this ISO date-time (tests, replays)")
         parser.add_argument("--list", action="store_true", help="list the jobs")
+        parser.add_argument(
+            "--no-wait",
+            action="store_true",
+            help="with a broker: send the jobs to the workers and return at once",
+        )
+        parser.add_argument(
+            "--timeout",
+            type=float,
+            default=3600.0,
+            help="with a broker: seconds to wait for the answers (default 3600)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         registered = {job.name: job for job in jobs.registered()}
@@ -37,6 +53,11 @@ class Command(BaseCommand):
         if unknown:
             raise CommandError(f"unknown job(s): {', '.join(unknown)}; see --list")
         if options["loop"]:
+            if jobs.scaled():
+                raise CommandError(
+                    "--loop: with REDLINE_BROKER_URL set, `redline beat` sends the periodic "
+                    "jobs when due and `redline worker` runs them"
+                )
             self._loop()
             return
         now = None
@@ -47,9 +68,43 @@ class Command(BaseCommand):
                 raise CommandError("--at: give an ISO date-time") from None
             if timezone.is_naive(now):
                 now = timezone.make_aware(now)
+        if jobs.scaled():
+            self._through_broker(options["names"] or list(registered), now, options)
+            return
         results = jobs.run_all(now=now, names=options["names"] or None)
         if not options["names"]:
             results["on-demand runs"] = jobs.run_pending()
+        self.stdout.write(json.dumps(results, ensure_ascii=False, default=str, indent=2))
+        if any(isinstance(v, str) and v.startswith("failed") for v in results.values()):
+            raise CommandError("a job failed")
+
+    def _through_broker(
+        self, names: list[str], now: dt.datetime | None, options: dict[str, Any]
+    ) -> None:
+        from celery.exceptions import TimeoutError as WaitedTooLong
+
+        from redline.core import queue
+
+        problem = queue.broker_problem()
+        if problem:
+            raise CommandError(problem)
+        at = now.isoformat() if now else None
+        sent = {name: queue.periodic.apply_async(args=[name, at]) for name in names}
+        if options["no_wait"]:
+            self.stdout.write(json.dumps({n: r.id for n, r in sent.items()}, indent=2))
+            return
+        results: dict[str, Any] = {}
+        deadline = time.monotonic() + options["timeout"]
+        for name, result in sent.items():
+            try:
+                results[name] = result.get(
+                    timeout=max(0.1, deadline - time.monotonic()), propagate=False
+                )
+            except WaitedTooLong:
+                results[name] = f"failed: no answer in {options['timeout']:g} s (task {result.id})"
+                continue
+            if result.failed():
+                results[name] = f"failed: {results[name]!r}"
         self.stdout.write(json.dumps(results, ensure_ascii=False, default=str, indent=2))
         if any(isinstance(v, str) and v.startswith("failed") for v in results.values()):
             raise CommandError("a job failed")

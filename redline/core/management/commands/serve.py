@@ -15,7 +15,8 @@ from redline.env import env_int, env_str
 class Command(BaseCommand):
     help = (
         "Serve Redline with gunicorn (REDLINE_BIND, REDLINE_WORKERS, REDLINE_THREADS) and, "
-        "unless REDLINE_JOBS=off, run the periodic jobs in a process of their own."
+        "unless REDLINE_JOBS=off or a broker is set (REDLINE_BROKER_URL), run the periodic "
+        "jobs in a process of their own."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -42,10 +43,18 @@ class Command(BaseCommand):
             env_str("REDLINE_FORWARDED_ALLOW_IPS", "127.0.0.1") or "127.0.0.1",
         )
         jobs = python_command("-m", "redline.cli", "jobs", "--loop")
-        local_jobs = settings.REDLINE_JOBS == "local"
+        scaled = bool(settings.REDLINE_BROKER_URL)
+        local_jobs = settings.REDLINE_JOBS == "local" and not scaled
+        where = (
+            "on the Celery workers (REDLINE_BROKER_URL; run `redline worker` and `redline beat`)"
+            if scaled
+            else "in a process of their own"
+            if local_jobs
+            else "off (REDLINE_JOBS=off)"
+        )
         self.say(
             f"Redline serving on http://{options['bind']}/ (Ctrl+C stops it); periodic jobs: "
-            + ("in a process of their own" if local_jobs else "off (REDLINE_JOBS=off)")
+            + where
         )
         code = Supervisor(web, jobs if local_jobs else None, say=self.say).run()
         if code:
