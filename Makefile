@@ -7,19 +7,37 @@ export REDLINE_VAR_DIR ?= $(CURDIR)/var
 # Test processes: one per core by default (`make test PYTEST_WORKERS=0` runs in one process).
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test install install-dev frontend translations messages lint test-deps benchmark
+.PHONY: run test install install-dev frontend translations messages lint test-deps benchmark lock audit
 
 $(PY):
 	@set -e; py=$$(scripts/find-python); echo "Using $$py"; $$py -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: $(PY) pyproject.toml
-	$(PY) -m pip install --quiet -e .
+# Python packages at the versions (and hashes) of the lock files, as npm ci does for the front
+# end; `make lock` writes them again from pyproject.toml.
+$(VENV)/.installed: $(PY) pyproject.toml requirements/base.lock
+	$(PY) -m pip install --quiet --require-hashes -r requirements/base.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
-	$(PY) -m pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml requirements/dev.lock
+	$(PY) -m pip install --quiet --require-hashes -r requirements/dev.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $@
+
+LOCK := $(VENV)/bin/pip-compile --quiet --strip-extras --generate-hashes --no-emit-index-url \
+	--no-emit-find-links --allow-unsafe
+lock: $(PY)
+	$(PY) -m pip install --quiet pip-tools
+	$(LOCK) --output-file requirements/base.lock pyproject.toml
+	$(LOCK) --extra dev --output-file requirements/dev.lock pyproject.toml
+
+# Known vulnerabilities in the locked Python packages and the npm ones (needs PyPI's and npm's
+# advisory services; see docs/operations.md for the exceptions).
+audit: $(VENV)/.installed-dev
+	$(PY) -m pip install --quiet pip-audit
+	$(VENV)/bin/pip-audit --strict --require-hashes -r requirements/dev.lock
+	npm audit --omit=dev
 
 install: $(VENV)/.installed frontend translations
 

@@ -126,6 +126,7 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("REDLINE_DATABASE_URL", f"sqlite:///{VAR_DIR / 'redline.sqlite3'}") or "",
         conn_max_age=env_int("REDLINE_DB_CONN_MAX_AGE", 60, minimum=0),
+        conn_health_checks=True,  # a kept connection the server ended is reopened, not a 500
     )
 }
 # The cache: each process's memory in the embedded default; Redis in the scaled
@@ -216,6 +217,11 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env_bool("REDLINE_BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The proxies in front of Redline (gunicorn trusts their forwarded scheme): a request from one
+# of them is from the address it names in X-Forwarded-For (the public report's limit, the
+# sign-in lock-out and the change log count clients, not the proxy). "*" trusts any peer.
+REDLINE_FORWARDED_ALLOW_IPS = env_list("REDLINE_FORWARDED_ALLOW_IPS", ["127.0.0.1"])
+AXES_CLIENT_IP_CALLABLE = "redline.core.middleware.client_ip"
 # HSTS on answers over HTTPS (Django sends it only there): a year by default where the
 # cookies are Secure, i.e. where the site is served over HTTPS; 0 turns it off.
 SECURE_HSTS_SECONDS = env_int(

@@ -1,9 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from redline.core import health, metrics
 from redline.core.api import api
 
 urlpatterns = [
+    # Probes and metrics: no sign-in, no session, no CSRF, never cached (core.health, core.metrics).
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -15,6 +15,7 @@ from redline.accidents import selectors, services
 from redline.accidents.models import Accident
 from redline.accidents.workflow import ACCIDENT
 from redline.core.api_pages import PageParams, paginate
+from redline.core.api_schemas import Ref
 from redline.core.errors import ValidationFailed
 from redline.core.web import UserRequest
 from redline.core.workflow import EventOut, event_out, events_of, steps_description, take_step
@@ -66,7 +67,7 @@ class FileIn(Schema):
     )
 
 
-class StepIn(Body):
+class AccidentStepIn(Body):
     version: int
     photos: list[FileIn] = Field(
         default_factory=list,
@@ -74,18 +75,13 @@ class StepIn(Body):
     )
 
 
-class RefOut(Schema):
-    id: int
-    name: str
-
-
 class AccidentOut(Schema):
     id: int
     number: str
     occurred_at: dt.datetime
     place: str
-    unit: RefOut | None
-    region: RefOut
+    unit: Ref | None
+    region: Ref
     sector: str
     reporting_class: str
     type_1986: str
@@ -150,7 +146,7 @@ class TallyOut(Schema):
 class ProgressOut(Schema):
     id: int
     year: int
-    region: RefOut
+    region: Ref
     sector: str
     max_accidents: int
     max_deaths: int
@@ -289,7 +285,7 @@ def edit_accident(request: UserRequest, accident_id: int, payload: AccidentPatch
     description=steps_description(ACCIDENT),
 )
 def accident_step(
-    request: UserRequest, accident_id: int, action: str, payload: StepIn
+    request: UserRequest, accident_id: int, action: str, payload: AccidentStepIn
 ) -> dict[str, Any]:
     take_step(
         ACCIDENT,

@@ -1,13 +1,11 @@
-"""An accident's photos (JPEG or PNG, checked by `hazards.evidence`) and its investigation
-report (a PDF, checked by its content), stored under MEDIA_ROOT with an unguessable name and
+"""An accident's photos (JPEG, PNG or WebP) and its investigation report (a PDF), checked by
+their content (`redline.core.uploads`), stored under MEDIA_ROOT with an unguessable name and
 served only through the accident's door (`views.file`)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
@@ -17,56 +15,40 @@ from django.utils.translation import gettext as _
 from redline.accidents.models import Accident, AccidentFile
 from redline.core import audit
 from redline.core.errors import ValidationFailed
-from redline.hazards.evidence import MAX_BYTES, MAX_FILES, Upload, check_uploads
+from redline.core.uploads import DOCUMENTS, PDF, check_all
+from redline.hazards.evidence import MAX_FILES, Upload, check_uploads
 
 if TYPE_CHECKING:
     from redline.accounts.models import User
 
-EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
+EXTENSIONS = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/webp": ".webp",
+    "application/pdf": ".pdf",
+}
 
 
 def check_photos(items: Iterable[Any]) -> list[Upload]:
     return check_uploads(items, field="photos")
 
 
-def _content(item: Any, index: int) -> tuple[str, bytes]:
-    """A file's name and bytes: an uploaded file, or an API item {"name", "content_base64"}."""
-    if isinstance(item, Mapping):
-        name = str(item.get("name") or f"file-{index}")
-        try:
-            text = "".join(str(item.get("content_base64") or "").split())
-            return name, base64.b64decode(text, validate=True)
-        except (binascii.Error, ValueError):
-            raise ValidationFailed(
-                fields={"photos": _("%(name)s: not valid base64.") % {"name": name}}
-            ) from None
-    name = str(getattr(item, "name", "") or f"file-{index}")
-    if getattr(item, "size", 0) > MAX_BYTES:
-        raise ValidationFailed(fields={"photos": _("%(name)s: larger than 5 MB.") % {"name": name}})
-    return name, item.read()
-
-
 def check_report(items: Iterable[Any]) -> tuple[Upload | None, list[Upload]]:
     """What comes with the investigation report: the report itself (one PDF, or none) and
-    photos as evidence (JPEG or PNG), each at most 5 MB; anything else fails the step,
-    naming the file."""
+    photos as evidence (JPEG, PNG or WebP), each checked by `redline.core.uploads`;
+    anything else fails the step, naming the file."""
     report: Upload | None = None
     photos: list[Upload] = []
     given = list(items or [])
     if len(given) > MAX_FILES + 1:
         raise ValidationFailed(fields={"photos": _("Too many files.")})
-    for index, item in enumerate(given, start=1):
-        name, content = _content(item, index)
-        if len(content) > MAX_BYTES:
-            raise ValidationFailed(
-                fields={"photos": _("%(name)s: larger than 5 MB.") % {"name": name}}
-            )
-        if content.startswith(b"%PDF-"):
-            if report is not None:
-                raise ValidationFailed(fields={"photos": _("Give one PDF file.")})
-            report = Upload(name=name[:200], content=content, content_type="application/pdf")
-            continue
-        photos += check_uploads([ContentFile(content, name=name)], field="photos")
+    for upload in check_all(given, field="photos", allowed=DOCUMENTS):
+        if upload.content_type != PDF:
+            photos.append(upload)
+        elif report is not None:
+            raise ValidationFailed(fields={"photos": _("Give one PDF file.")})
+        else:
+            report = upload
     return report, photos
 
 

@@ -227,15 +227,13 @@ def accident_import(request: PageRequest) -> HttpResponse:
             messages.error(request, _("Choose a file."))
             status = 422
         else:
-            run = queue_import(
+            return queue_import(
+                request,
                 kind=IMPORT_JOB,
-                user=request.user,
                 file=upload,
-                token=request.POST.get("token", "")[:64] or uuid.uuid4().hex,
                 title=_("Import of accidents"),
                 back=reverse("accident-import"),
             )
-            return redirect("job-run", run_id=run.pk)
     context = {
         "token": uuid.uuid4().hex,
         "columns": imports.ACCIDENTS.columns,

@@ -8,22 +8,15 @@ import datetime as dt
 from typing import Any
 
 from ninja import Field, Router, Schema
-from pydantic import BaseModel, ConfigDict
 
 from redline.assessment import selectors, services
 from redline.assessment.models import Assessment
 from redline.assessment.workflow import ASSESSMENT
+from redline.core.api_schemas import StepIn
 from redline.core.web import UserRequest
 from redline.core.workflow import steps_description
 
 router = Router(tags=["assessment"])
-
-
-class StepIn(BaseModel):
-    """A step's fields reach the kernel as sent; unknown ones are named there (422)."""
-
-    model_config = ConfigDict(extra="allow")
-    version: int = Field(..., description="The version you read; a stale one answers 409.")
 
 
 class AssessmentOut(Schema):

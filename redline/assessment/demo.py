@@ -50,8 +50,8 @@ def _enter(builder: Any, actor: Any, record: Assessment) -> None:
                 share = builder.rng.choice((1.0, 1.0, 0.9, 0.8, 0.6, 0.4))
                 points = Decimal(str(round((top or 0) * share, 1)))
             evidence = ContentFile(
-                f"{record.year} {subject.name} {key}: 考核佐证材料（演示）\n".encode(),
-                name=f"{key}-{subject.pk}.txt",
+                _evidence_docx(f"{record.year} {subject.name} {key}: 考核佐证材料（演示）"),
+                name=f"{key}-{subject.pk}.docx",
             )
             services.entry_set(
                 actor=actor,
@@ -146,3 +146,16 @@ def build_assessment(builder: Any, units: list[Enterprise]) -> None:
             ),
         )
         _enter(builder, actor, draft)
+
+
+def _evidence_docx(text: str) -> bytes:
+    """A one-paragraph Word document: evidence is a document (`redline.core.uploads`)."""
+    import io
+
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph(text)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from redline.assessment import selectors
 from redline.assessment.models import Assessment, AssessmentEntry, PeriodKind, SubjectKind
 from redline.assessment.workflow import ASSESSMENT
-from redline.core import audit
+from redline.core import audit, uploads
 from redline.core.errors import PermissionDenied, ValidationFailed
 from redline.core.inputs import Input, read
 from redline.core.readers import Choice, Count, Number, Text
@@ -172,6 +172,11 @@ def entry_set(
     )
     if evidence is None and (existing is None or not existing.evidence):
         errors["evidence"] = _("Attach the evidence (a file).")
+    elif evidence is not None:
+        try:
+            evidence = uploads.check(evidence, field="evidence", allowed=uploads.OFFICE).as_file()
+        except ValidationFailed as refused:
+            errors.update(refused.fields)
     if errors:
         raise ValidationFailed(fields=errors)
     assert subject is not None and kind is not None

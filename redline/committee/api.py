@@ -15,6 +15,7 @@ from redline.committee import selectors, services
 from redline.committee.models import KeyTask, Meeting, ProgressReport
 from redline.committee.workflow import KEY_TASK
 from redline.core.api_pages import PageParams, paginate
+from redline.core.api_schemas import PhotoIn, Ref
 from redline.core.web import UserRequest
 from redline.core.workflow import EventOut, event_out, events_of, steps_description
 from redline.core.workflow.timeline import PhotoOut, photo_out
@@ -37,11 +38,6 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
-class PhotoIn(Schema):
-    name: str = ""
-    content_base64: str = Field(..., description="A JPEG or PNG of at most 5 MB, base64.")
-
-
 class MeetingIn(Body):
     title: str
     held_on: dt.date
@@ -51,7 +47,7 @@ class MeetingIn(Body):
     minutes: str | None = None
 
 
-class TaskIn(Body):
+class KeyTaskIn(Body):
     title: str
     description: str | None = None
     meeting: int | None = None
@@ -67,20 +63,15 @@ class TaskIn(Body):
     first_report_due: dt.date | None = None
 
 
-class StepIn(Body):
+class KeyTaskStepIn(Body):
     version: int = Field(..., description="The version you read; a stale one answers 409.")
     photos: list[PhotoIn] = Field(default_factory=list)
 
 
-class ReportIn(Body):
+class ProgressReportIn(Body):
     text: str
     figure: str | float | None = Field(None, description="The value reached toward the target")
     photos: list[PhotoIn] = Field(default_factory=list)
-
-
-class RefOut(Schema):
-    id: int
-    name: str
 
 
 class ChainOut(Schema):
@@ -90,7 +81,7 @@ class ChainOut(Schema):
     people: list[str]
 
 
-class ReportOut(Schema):
+class ProgressReportOut(Schema):
     id: int
     task_id: int
     organisation: str
@@ -103,16 +94,16 @@ class ReportOut(Schema):
     photos: list[PhotoOut]
 
 
-class TaskOut(Schema):
+class KeyTaskOut(Schema):
     id: int
     number: str
     title: str
     meeting_id: int | None
-    supervisor: RefOut
-    lead: RefOut
+    supervisor: Ref
+    lead: Ref
     lead_person: str | None
-    cooperating: list[RefOut]
-    regions: list[RefOut]
+    cooperating: list[Ref]
+    regions: list[Ref]
     deadline: dt.date
     outcome: str
     target_value: float | None
@@ -131,22 +122,22 @@ class TaskOut(Schema):
     verified_at: dt.datetime | None
 
 
-class TaskDetailOut(TaskOut):
+class KeyTaskDetailOut(KeyTaskOut):
     description: str
     chain: list[ChainOut]
-    reports: list[ReportOut]
+    reports: list[ProgressReportOut]
     events: list[EventOut]
 
 
-class TaskPage(Schema):
-    items: list[TaskOut]
+class KeyTaskPage(Schema):
+    items: list[KeyTaskOut]
     count: int
     page: int
     page_size: int
     pages: int
 
 
-class TaskFilters(Schema):
+class KeyTaskFilters(Schema):
     state: str | None = Field(None, description="A state, or `open`")
     lead: int | None = None
     body: int | None = Field(None, description="Tasks this body leads or cooperates on")
@@ -164,7 +155,7 @@ class MeetingOut(Schema):
     title: str
     held_on: dt.date
     kind: str
-    body: RefOut
+    body: Ref
     attendees: str
     minutes: str
     version: int
@@ -179,7 +170,7 @@ class MeetingPage(Schema):
 
 
 class OwedOut(Schema):
-    body: RefOut | None
+    body: Ref | None
     person: str | None
     leading: int
     cooperating: int
@@ -307,26 +298,26 @@ def record_meeting(request: UserRequest, payload: MeetingIn) -> Status:
 # --- key tasks -----------------------------------------------------------------------------
 
 
-@router.get("/committee/tasks", response=TaskPage, summary="Key tasks you see")
+@router.get("/committee/tasks", response=KeyTaskPage, summary="Key tasks you see")
 def list_tasks(
-    request: UserRequest, filters: Query[TaskFilters], page: Query[PageParams]
+    request: UserRequest, filters: Query[KeyTaskFilters], page: Query[PageParams]
 ) -> dict[str, Any]:
     wanted = {k: v for k, v in filters.dict().items() if v not in (None, "", False)}
     found = paginate(selectors.task_list(request.user, wanted), page)
     return found | {"items": [_out(t) for t in found["items"]]}
 
 
-@router.get("/committee/tasks/{task_id}", response=TaskDetailOut, summary="One key task")
+@router.get("/committee/tasks/{task_id}", response=KeyTaskDetailOut, summary="One key task")
 def get_task(request: UserRequest, task_id: int) -> dict[str, Any]:
     return _detail(request, task_id)
 
 
 @router.post(
     "/committee/tasks",
-    response={201: TaskDetailOut},
+    response={201: KeyTaskDetailOut},
     summary="Deploy a key task (the city Safety Committee office or government)",
 )
-def deploy_task(request: UserRequest, payload: TaskIn) -> Status:
+def deploy_task(request: UserRequest, payload: KeyTaskIn) -> Status:
     data = services.KeyTaskInput.of(payload.model_dump(exclude_none=True))
     task = services.key_task_deploy(actor=request.user, data=data)
     return Status(201, _detail(request, task.pk))
@@ -334,11 +325,13 @@ def deploy_task(request: UserRequest, payload: TaskIn) -> Status:
 
 @router.post(
     "/committee/tasks/{task_id}/steps/{action}",
-    response=TaskDetailOut,
+    response=KeyTaskDetailOut,
     summary="Take a step of a key task",
     description=steps_description(KEY_TASK),
 )
-def task_step(request: UserRequest, task_id: int, action: str, payload: StepIn) -> dict[str, Any]:
+def task_step(
+    request: UserRequest, task_id: int, action: str, payload: KeyTaskStepIn
+) -> dict[str, Any]:
     data = payload.model_dump(exclude={"version", "photos"})
     services.key_task_step(
         actor=request.user,
@@ -351,7 +344,7 @@ def task_step(request: UserRequest, task_id: int, action: str, payload: StepIn) 
     return _detail(request, task_id)
 
 
-@router.get("/committee/tasks/{task_id}/reports", response=list[ReportOut])
+@router.get("/committee/tasks/{task_id}/reports", response=list[ProgressReportOut])
 def list_reports(request: UserRequest, task_id: int) -> list[dict[str, Any]]:
     task = selectors.task_get(request.user, task_id)
     return [_report(r) for r in selectors.reports_of(request.user, task)]
@@ -359,7 +352,7 @@ def list_reports(request: UserRequest, task_id: int) -> list[dict[str, Any]]:
 
 @router.post(
     "/committee/tasks/{task_id}/reports",
-    response={200: ReportOut, 201: ReportOut},
+    response={200: ProgressReportOut, 201: ProgressReportOut},
     summary="Report a key task's progress",
     description=(
         "Answers 201 with the new report, or 200 with the report an earlier request with the "
@@ -370,7 +363,10 @@ def list_reports(request: UserRequest, task_id: int) -> list[dict[str, Any]]:
     ),
 )
 def report_progress(
-    request: UserRequest, task_id: int, payload: ReportIn, idempotency_key: IdempotencyKey = ""
+    request: UserRequest,
+    task_id: int,
+    payload: ProgressReportIn,
+    idempotency_key: IdempotencyKey = "",
 ) -> Status:
     data = services.ProgressReportInput.of(payload.model_dump(exclude={"photos"}))
     report, created = services.progress_report_submit(

@@ -12,7 +12,7 @@ from openpyxl import Workbook
 
 from redline.committee.models import KeyTask
 from redline.committee.vocab import TaskState
-from redline.organisations.exports import quote_formula
+from redline.core.spreadsheet.formulas import quote_formula, text_cells
 
 
 def headers() -> list[str]:
@@ -70,7 +70,7 @@ def tasks_xlsx(tasks: Iterable[KeyTask]) -> bytes:
     sheet = book.create_sheet(_("Key tasks"))
     sheet.append(headers())
     for task in tasks:
-        sheet.append(row(task))
+        sheet.append(text_cells(sheet, row(task)))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

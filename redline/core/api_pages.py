@@ -21,8 +21,10 @@ def paginate(queryset: Any, params: PageParams) -> dict[str, Any]:
     pages = max(1, math.ceil(count / size))
     page = max(1, params.page)
     start = (page - 1) * size
+    # A page past the end is empty without asking the database (whose offset may not hold it).
+    items = list(queryset[start : start + size]) if start < count else []
     return {
-        "items": list(queryset[start : start + size]),
+        "items": items,
         "count": count,
         "page": page,
         "page_size": size,

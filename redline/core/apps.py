@@ -8,10 +8,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from redline.core import checks  # noqa: F401 (registers `check --deploy`'s own)
-
         # Django 6.1's empty choice of a select, in our catalogs (Django ships no zh-Hans
         # translation of it).
         from django.db.models import fields
+
+        from redline.core import checks  # noqa: F401 (registers `check --deploy`'s own)
 
         fields.BLANK_CHOICE_LABEL = _("- Select an option -")

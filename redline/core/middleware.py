@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import ipaddress
+import re
 import uuid
 from collections.abc import Callable
 
@@ -11,11 +13,37 @@ from django.utils import translation
 
 from redline.core.context import acting
 from redline.core.errors import DomainError, ValidationFailed
+from redline.core.logs import serving
 from redline.core.web import raise_for_access
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address: the peer's, or, when the peer is a trusted proxy
+    (REDLINE_FORWARDED_ALLOW_IPS), the nearest address in X-Forwarded-For that is not one of
+    the trusted proxies (what a client writes there itself comes before and is not read)."""
+    peer = request.META.get("REMOTE_ADDR") or None
+    trusted = settings.REDLINE_FORWARDED_ALLOW_IPS
+    if peer is None or not (peer in trusted or "*" in trusted):
+        return peer
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    for hop in reversed([part.strip() for part in forwarded.split(",") if part.strip()]):
+        try:
+            address = str(ipaddress.ip_address(hop))
+        except ValueError:
+            return peer  # a hop that is no address: not to be trusted
+        if address not in trusted:
+            return address
+    return peer
+
+
+# A client's X-Request-ID is kept when it is a plain token that fits the change log's column;
+# anything else (too long, spaces, markup) is replaced by a fresh id.
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
+
+def request_id_of(request: HttpRequest) -> str:
+    given = request.headers.get("X-Request-ID", "")
+    return given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
 
 
 class RequestContextMiddleware:
@@ -25,10 +53,10 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
+        request_id = request_id_of(request)
         client = "api" if request.path.startswith("/api/") else "web"
         request.request_id = request_id  # type: ignore[attr-defined]
-        with acting(client=client, ip=client_ip(request), request_id=request_id):
+        with acting(client=client, ip=client_ip(request), request_id=request_id), serving(request):
             response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response

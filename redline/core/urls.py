@@ -5,7 +5,6 @@ from redline.core import views, views_jobs, views_notifications
 urlpatterns = [
     path("", views.home, name="home"),
     path("audit/", views.audit_log, name="audit-log"),
-    path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("notifications/", views_notifications.notifications, name="notifications"),
     path("jobs/<uuid:run_id>/", views_jobs.job_run, name="job-run"),

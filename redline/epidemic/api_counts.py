@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from redline.core.api import api, error_response
 from redline.core.api_pages import PageParams, paginate
+from redline.core.api_schemas import ErrorBody, Ref
 from redline.core.web import UserRequest
 from redline.epidemic import selectors, services
 from redline.epidemic.models import CaseCount, Condition
@@ -81,22 +82,14 @@ class RowErrorOut(Schema):
     message: str
 
 
-class ErrorBody(Schema):
-    code: str
-    message: str
-    fields: dict[str, str]
+class CountsErrorBody(ErrorBody):
     rows: list[RowErrorOut] = Field(
         default_factory=list, description="Every problem of a rejected batch, in row order"
     )
 
 
-class ErrorOut(Schema):
-    error: ErrorBody
-
-
-class Ref(Schema):
-    id: int
-    name: str
+class CountsErrorOut(Schema):
+    error: CountsErrorBody
 
 
 class RegionRef(Ref):
@@ -182,7 +175,13 @@ def _batch(result: dict[str, Any]) -> dict[str, Any]:
 
 @router.post(
     "/epidemic/counts",
-    response={200: BatchOut, 201: BatchOut, 400: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={
+        200: BatchOut,
+        201: BatchOut,
+        400: CountsErrorOut,
+        409: CountsErrorOut,
+        422: CountsErrorOut,
+    },
     summary="Record a batch of daily case counts",
     description=(
         "All rows are checked first; if any is bad, nothing is recorded and 422 lists every "

@@ -8,13 +8,16 @@ services; this module only shapes requests and answers.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any, Literal
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import BaseModel, ConfigDict
 
+from redline.core.api_jobs import JobOut, job_out
 from redline.core.api_pages import PageParams, paginate
+from redline.core.api_schemas import Ref
 from redline.core.errors import NotFound, PermissionDenied
 from redline.core.web import UserRequest
 from redline.core.workflow import EventOut, event_out, events_of, steps_description
@@ -23,15 +26,11 @@ from redline.epidemic import services_signals as services
 from redline.epidemic.detection import detection_run
 from redline.epidemic.messages import translated
 from redline.epidemic.models import DetectionRun, Signal
+from redline.epidemic.tasks import ask_detection
 from redline.epidemic.vocab import SignalState
 from redline.epidemic.workflow import MACHINE, may_run_detection
 
 router = Router(tags=["epidemic signals"])
-
-
-class Ref(Schema):
-    id: int
-    name: str
 
 
 class ConditionRef(Schema):
@@ -104,7 +103,7 @@ class StrictBody(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
-class StepIn(StrictBody):
+class SignalStepIn(StrictBody):
     version: int = Field(..., description="The version you read; a stale one answers 409.")
     verification: str | None = Field(None, description="verify: true, false or uncertain")
     comment: str | None = Field(
@@ -117,6 +116,18 @@ class StepIn(StrictBody):
 class RunIn(Schema):
     day: dt.date | None = Field(None, description="Data up to (default: yesterday)")
     as_known_on: dt.date | None = Field(None, description="Default: today")
+    wait: bool = Field(
+        True,
+        description=(
+            "false: queue the run for the jobs process (or the workers) and answer 202 at "
+            "once with the job to follow (GET /api/v1/jobs/{id})"
+        ),
+    )
+    token: str = Field(
+        "",
+        max_length=64,
+        description="With wait=false: the same token again finds the same job (a retry)",
+    )
 
 
 class RunOut(Schema):
@@ -244,7 +255,9 @@ def get_signal(request: UserRequest, signal_id: int) -> dict[str, Any]:
     summary="Take a step of verification and response",
     description=steps_description(MACHINE),
 )
-def take_step(request: UserRequest, signal_id: int, action: str, payload: StepIn) -> dict[str, Any]:
+def take_step(
+    request: UserRequest, signal_id: int, action: str, payload: SignalStepIn
+) -> dict[str, Any]:
     declared = type(payload).model_fields
     sent = payload.model_dump(exclude_unset=True)
     data = {k: v for k, v in sent.items() if k not in declared or v is not None}
@@ -270,13 +283,15 @@ def list_runs(request: UserRequest, page: Query[PageParams]) -> dict[str, Any]:
 
 @router.post(
     "/epidemic/runs",
-    response={200: RunOut, 201: RunOut},
+    response={200: RunOut, 201: RunOut, 202: JobOut},
     summary="Run detection now",
     description=(
         "For public-health managers. Analyses every active disease and syndrome on the "
         "counts up to `day` as known on `as_known_on`; an unfinished run of the same day is "
         "resumed, a finished one repeated without duplicating signals. Answers 201 with the "
-        "run (200 when it resumed an unfinished one)."
+        "run (200 when it resumed an unfinished one). With `wait: false` the run is queued "
+        "for the jobs process (the Celery workers in the scaled configuration) and the answer "
+        "is 202 at once, with the job to follow."
     ),
 )
 def start_run(request: UserRequest, payload: RunIn) -> Status:
@@ -286,6 +301,15 @@ def start_run(request: UserRequest, payload: RunIn) -> Status:
     today = timezone.localdate(now)
     day = payload.day or today - dt.timedelta(days=1)
     known = payload.as_known_on or max(day, today)
+    if not payload.wait:
+        queued = ask_detection(
+            user=request.user,
+            day=day,
+            as_known_on=known,
+            token=payload.token or uuid.uuid4().hex,
+            language=translation.get_language() or "",
+        )
+        return Status(202, job_out(queued))
     resumed = DetectionRun.objects.filter(
         day=day, as_known_on=known, finished_at__isnull=True
     ).exists()

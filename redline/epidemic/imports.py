@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from redline.core import spreadsheet
 from redline.core.errors import PermissionDenied, ValidationFailed
 from redline.core.spreadsheet import RowError
+from redline.core.spreadsheet.importing import Outcome
 from redline.epidemic import services
 from redline.epidemic.models import Condition
 from redline.epidemic.reporting import reporter
@@ -96,6 +97,45 @@ def import_counts(*, user: User, file: Any, now: dt.datetime | None = None) -> I
     if result.errors:
         result.recorded = None
     return result
+
+
+def recorded_message(result: dict[str, Any], replayed: bool) -> str:
+    """What a submission recorded, told to its submitter."""
+    if replayed:
+        return (
+            _(
+                "This submission was already recorded (%(created)d new, %(corrected)d corrected, "
+                "%(unchanged)d unchanged); nothing was recorded again."
+            )
+            % result
+        )
+    return (
+        _("Recorded: %(created)d new, %(corrected)d corrected, %(unchanged)d unchanged.") % result
+    )
+
+
+@dataclass
+class Imported(Outcome):
+    """An import's outcome as the on-demand job tells it (`core.spreadsheet.jobs`)."""
+
+    message: str = ""
+
+
+def import_counts_job(*, actor: User, file: Any) -> Imported:
+    """The web import, run by the jobs process: `import_counts` as the user who gave the file."""
+    result = import_counts(user=actor, file=file)
+    if not result.ok or result.recorded is None:
+        return Imported(errors=result.errors)
+    recorded = result.recorded
+    text = recorded_message(recorded.result, recorded.replayed)
+    groups = recorded.result.get("groups")
+    if groups:
+        text += (
+            " "
+            + _("Key groups: %(created)d new, %(replaced)d replaced, %(unchanged)d unchanged.")
+            % groups
+        )
+    return Imported(rows=recorded.batch.rows, message=text)
 
 
 # --- templates -----------------------------------------------------------------------------

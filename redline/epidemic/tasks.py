@@ -24,12 +24,15 @@ from django.utils.translation import gettext as _
 from redline.core import jobs
 from redline.core.jobs import Job, OnDemand, Output, Progress, Step
 from redline.core.models import JobRun
+from redline.core.spreadsheet.jobs import import_job
 from redline.epidemic.detection import (
     DETECTION_STEP,
+    check_run_days,
     detection_chunk_step,
     detection_dispatch,
     detection_run,
 )
+from redline.epidemic.imports import import_counts_job
 from redline.epidemic.models import DetectionRun
 from redline.epidemic.services_signals import signal_deadlines_sweep
 
@@ -97,6 +100,26 @@ def run_detection_asked(run: JobRun, progress: Progress) -> Output:
     return Output(summary={"message": message, "detection_run": done.pk})
 
 
+def ask_detection(
+    *, user: Any, day: dt.date, as_known_on: dt.date, token: str, language: str, back: str = ""
+) -> JobRun:
+    """Queue a detection run a user asked for (the page, or the API without waiting), the
+    days checked first (ValidationFailed naming the field; nothing queued)."""
+    check_run_days(day, as_known_on, timezone.now())
+    return jobs.enqueue(
+        kind=DETECTION_JOB,
+        user=user,
+        params={
+            "day": day.isoformat(),
+            "as_known_on": as_known_on.isoformat(),
+            "language": language,
+            "back": back,
+        },
+        token=token,
+        title=_("Detection run for %(day)s") % {"day": day.isoformat()},
+    )
+
+
 def sweep_signal_deadlines(*, now: dt.datetime) -> dict[str, int]:
     return signal_deadlines_sweep(now=now)
 
@@ -107,5 +130,9 @@ PERIODIC_JOBS = [
 ]
 
 DETECTION_JOB = "epidemic.detection"
-ON_DEMAND_JOBS = [OnDemand(DETECTION_JOB, run_detection_asked)]
+IMPORT_JOB = "epidemic.import"
+ON_DEMAND_JOBS = [
+    OnDemand(DETECTION_JOB, run_detection_asked),
+    import_job(IMPORT_JOB, import_counts_job),
+]
 WORKER_STEPS = [Step(DETECTION_STEP, detection_chunk_step)]

@@ -21,8 +21,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from redline.core import spreadsheet
+from redline.core import jobs, spreadsheet
 from redline.core.errors import Conflict, DomainError
+from redline.core.spreadsheet.jobs import queue_import
 from redline.core.web import PageRequest, raise_for_access
 from redline.epidemic import imports, selectors, services
 from redline.epidemic.forms import (
@@ -34,8 +35,10 @@ from redline.epidemic.forms import (
     where_choices,
     where_of,
 )
+from redline.epidemic.imports import recorded_message
 from redline.epidemic.models import CaseCount
 from redline.epidemic.reporting import Reporter, reporter
+from redline.epidemic.tasks import IMPORT_JOB
 from redline.epidemic.vocab import CountSource
 from redline.organisations import selectors as org_selectors
 
@@ -59,20 +62,6 @@ def _day(text: str) -> dt.date | None:
         return dt.date.fromisoformat(text.strip()) if text and text.strip() else None
     except ValueError:
         return None
-
-
-def recorded_message(result: dict[str, Any], replayed: bool) -> str:
-    if replayed:
-        return (
-            _(
-                "This submission was already recorded (%(created)d new, %(corrected)d corrected, "
-                "%(unchanged)d unchanged); nothing was recorded again."
-            )
-            % result
-        )
-    return (
-        _("Recorded: %(created)d new, %(corrected)d corrected, %(unchanged)d unchanged.") % result
-    )
 
 
 # --- the list ------------------------------------------------------------------------------
@@ -225,38 +214,26 @@ def _record_entry(
 @login_required
 @require_http_methods(["GET", "POST"])
 def count_import(request: PageRequest) -> HttpResponse:
+    """The file is checked and recorded by the jobs process (`epidemic.import`): the page
+    queues it and answers at once with the run's page."""
     _section(request)
     submitter(request)
     form = ImportForm(request.POST or None, request.FILES or None)
-    result = None
     status = 200
     if request.method == "POST":
-        try:
-            result = imports.import_counts(user=request.user, file=request.FILES.get("file"))
-        except DomainError as failure:
-            raise_for_access(failure)
-            form.add_error(None, failure.message)
-            status = 409 if isinstance(failure, Conflict) else 422
-        else:
-            if result.ok and result.recorded is not None:
-                recorded = result.recorded
-                text = recorded_message(recorded.result, recorded.replayed)
-                groups = recorded.result.get("groups")
-                if groups:
-                    text += (
-                        " "
-                        + _(
-                            "Key groups: %(created)d new, %(replaced)d replaced, "
-                            "%(unchanged)d unchanged."
-                        )
-                        % groups
-                    )
-                messages.success(request, text)
-                return redirect("epidemic:count-import")
-            status = 422
+        status = 422
+        if form.is_valid():
+            return queue_import(
+                request,
+                kind=IMPORT_JOB,
+                file=form.cleaned_data["file"],
+                title=_("Import of case counts"),
+                back=reverse("epidemic:count-import"),
+            )
     context = {
         "form": form,
-        "result": result,
+        "token": uuid.uuid4().hex,
+        "runs": jobs.runs_of(request.user).filter(kind=IMPORT_JOB)[:10],
         "count_columns": imports.COUNT_COLUMNS,
         "group_columns": imports.GROUP_COLUMNS,
         "max_mb": spreadsheet.MAX_BYTES // (1024 * 1024),

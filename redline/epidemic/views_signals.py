@@ -20,18 +20,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
-from redline.core import jobs
 from redline.core.errors import DomainError, NotFound
 from redline.core.sections import concerns, not_concerned
 from redline.core.web import PageRequest
 from redline.core.workflow import Transition
 from redline.core.workflow.web import StepPage
 from redline.epidemic import selectors_signals as selectors
-from redline.epidemic.detection import check_run_days
 from redline.epidemic.forms_signals import RunForm, SignalStepForm
 from redline.epidemic.models import Condition, Signal
 from redline.epidemic.reporting import reporter
-from redline.epidemic.tasks import DETECTION_JOB, scheduled_day
+from redline.epidemic.tasks import ask_detection, scheduled_day
 from redline.epidemic.vocab import SignalState
 from redline.epidemic.workflow import MACHINE, may_run_detection
 from redline.organisations import selectors as org_selectors
@@ -99,27 +97,20 @@ def run_now(request: PageRequest) -> HttpResponse:
         for error in form.errors.get("day", []):
             messages.error(request, f"{_('Data up to')}: {error}")
         return redirect("epidemic:dashboard")
-    now = timezone.now()
     day = form.cleaned_data["day"]
-    known = max(day, timezone.localdate(now))
     try:
-        check_run_days(day, known, now)
+        run = ask_detection(
+            user=request.user,
+            day=day,
+            as_known_on=max(day, timezone.localdate()),
+            token=request.POST.get("token", "")[:64] or uuid.uuid4().hex,
+            language=translation.get_language() or "",
+            back=reverse("epidemic:dashboard"),
+        )
     except DomainError as failure:
         for message in failure.fields.values() or [failure.message]:
             messages.error(request, message)
         return redirect("epidemic:dashboard")
-    run = jobs.enqueue(
-        kind=DETECTION_JOB,
-        user=request.user,
-        params={
-            "day": day.isoformat(),
-            "as_known_on": known.isoformat(),
-            "language": translation.get_language() or "",
-            "back": reverse("epidemic:dashboard"),
-        },
-        token=request.POST.get("token", "")[:64] or uuid.uuid4().hex,
-        title=_("Detection run for %(day)s") % {"day": day.isoformat()},
-    )
     return redirect("job-run", run_id=run.pk)
 
 

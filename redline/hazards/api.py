@@ -19,6 +19,7 @@ from ninja import Field, Header, Query, Router, Schema, Status
 from pydantic import BaseModel, ConfigDict
 
 from redline.core.api_pages import PageParams, paginate
+from redline.core.api_schemas import PhotoIn, Ref
 from redline.core.errors import NotFound
 from redline.core.web import UserRequest
 from redline.core.workflow import EventOut, event_out, events_of, steps_description
@@ -58,16 +59,6 @@ def _one_of(choices: Any) -> str:
 
 
 # --- schemas ---------------------------------------------------------------------------
-
-
-class PhotoIn(Schema):
-    name: str = ""
-    content_base64: str = Field(..., description="A JPEG or PNG of at most 5 MB, base64.")
-
-
-class Ref(Schema):
-    id: int
-    name: str
 
 
 class HazardOut(Schema):
@@ -184,7 +175,7 @@ class StrictBody(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
-class ReportIn(StrictBody):
+class HazardReportIn(StrictBody):
     enterprise: int
     name: str
     description: str
@@ -205,7 +196,7 @@ class ReportIn(StrictBody):
     photos: list[PhotoIn] = Field(default_factory=list)
 
 
-class StepIn(StrictBody):
+class HazardStepIn(StrictBody):
     """Each step takes only its own fields (see the step's description)."""
 
     version: int = Field(..., description="The version you read; a stale one answers 409.")
@@ -271,7 +262,7 @@ class MeasureRef(Schema):
     description: str
 
 
-class TaskOut(Schema):
+class InspectionTaskOut(Schema):
     id: int
     measure: MeasureRef
     enterprise_id: int
@@ -284,15 +275,15 @@ class TaskOut(Schema):
     note: str
 
 
-class TaskPage(Schema):
-    items: list[TaskOut]
+class InspectionTaskPage(Schema):
+    items: list[InspectionTaskOut]
     count: int
     page: int
     page_size: int
     pages: int
 
 
-class TaskFilters(Schema):
+class InspectionTaskFilters(Schema):
     enterprise: int | None = None
     status: TaskStatus | None = None
     due_from: dt.date | None = Field(None, alias="from", description="Due on or after")
@@ -445,6 +436,8 @@ def _task(task: InspectionTask, now: dt.datetime) -> dict[str, Any]:
 
 
 def _local_midnight(day: dt.date) -> dt.datetime:
+    # The calendar's first midnight is before the first UTC day east of Greenwich: take the next.
+    day = max(day, dt.date.min + dt.timedelta(days=1))
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
@@ -502,7 +495,7 @@ def get_hazard(request: UserRequest, hazard_id: int) -> dict[str, Any]:
     ),
 )
 def report_hazard(
-    request: UserRequest, payload: ReportIn, idempotency_key: IdempotencyKey = ""
+    request: UserRequest, payload: HazardReportIn, idempotency_key: IdempotencyKey = ""
 ) -> Status:
     hazard, created = services.hazard_report(
         actor=request.user,
@@ -520,7 +513,9 @@ def report_hazard(
     summary="Take a step of the closed loop",
     description=steps_description(MACHINE),
 )
-def take_step(request: UserRequest, hazard_id: int, action: str, payload: StepIn) -> dict[str, Any]:
+def take_step(
+    request: UserRequest, hazard_id: int, action: str, payload: HazardStepIn
+) -> dict[str, Any]:
     data = _fields(payload)
     data.pop("version")
     services.hazard_transition(
@@ -537,9 +532,9 @@ def take_step(request: UserRequest, hazard_id: int, action: str, payload: StepIn
 # --- inspection tasks --------------------------------------------------------------------
 
 
-@router.get("/tasks", response=TaskPage, summary="Inspection tasks in your jurisdiction")
+@router.get("/tasks", response=InspectionTaskPage, summary="Inspection tasks in your jurisdiction")
 def list_tasks(
-    request: UserRequest, filters: Query[TaskFilters], page: Query[PageParams]
+    request: UserRequest, filters: Query[InspectionTaskFilters], page: Query[PageParams]
 ) -> dict[str, Any]:
     now = timezone.now()
     tasks = selectors.tasks_for(request.user).order_by("due_at", "id")
@@ -549,7 +544,7 @@ def list_tasks(
         tasks = tasks.filter(inspection.status_q(filters.status, now))
     if filters.due_from:
         tasks = tasks.filter(due_at__gte=_local_midnight(filters.due_from))
-    if filters.due_to:
+    if filters.due_to and filters.due_to < dt.date.max:  # the last day: no bound
         tasks = tasks.filter(due_at__lt=_local_midnight(filters.due_to + dt.timedelta(days=1)))
     found = paginate(tasks, page)
     return found | {"items": [_task(t, now) for t in found["items"]]}
@@ -557,7 +552,7 @@ def list_tasks(
 
 @router.post(
     "/tasks/{task_id}/record",
-    response=TaskOut,
+    response=InspectionTaskOut,
     summary="Record an inspection task's result",
     description=(
         "Once per task: a retry with the same `Idempotency-Key` answers the task as "

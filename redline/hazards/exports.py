@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl import Workbook
 
+from redline.core.spreadsheet.formulas import quote_formula, text_cells
 from redline.hazards.models import Hazard
-from redline.organisations.exports import quote_formula
 
 
 def headers() -> list[str]:
@@ -73,7 +73,7 @@ def ledger_xlsx(hazards: QuerySet[Hazard]) -> bytes:
     today = timezone.localdate()
     limit = settings.REDLINE_EXPORT_MAX_ROWS
     for hazard in hazards[:limit].iterator(chunk_size=2000):
-        sheet.append(row(hazard, today))
+        sheet.append(text_cells(sheet, row(hazard, today)))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

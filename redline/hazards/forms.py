@@ -3,6 +3,7 @@ decide (their errors come back next to these fields)."""
 
 from __future__ import annotations
 
+import secrets
 import time
 import uuid
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ from redline.core.forms import choice_field
 from redline.core.widgets import DateInput
 from redline.core.workflow import web as workflow_web
 from redline.engines.fire_composite import PLACE_TYPES
+from redline.hazards.public import STAMP_MAX_AGE
 from redline.hazards.services import HazardReportInput
 from redline.hazards.standards import determination_standards
 from redline.hazards.vocab import (
@@ -201,14 +203,15 @@ class TaskRecordForm(forms.Form):
 # --- the public form -------------------------------------------------------------------
 
 MIN_FILL_SECONDS = 4
-MAX_FILL_SECONDS = 6 * 3600
+MAX_FILL_SECONDS = int(STAMP_MAX_AGE.total_seconds())
 STAMP_SALT = "redline.public-report"
 
 
 class PublicReportForm(forms.Form):
     """Anyone may report. A field people never see (bots fill it) and a signed time stamp
     (bots submit in under a few seconds; stale forms expire) keep scripted abuse out; the
-    service limits reports per address and hour."""
+    stamp carries a nonce the service accepts once (one report per form), and the service
+    limits reports per address and hour."""
 
     region = forms.TypedChoiceField(label=_("District / subdistrict"), coerce=int)
     place = forms.CharField(label=_("Place or unit"), max_length=200)
@@ -232,7 +235,8 @@ class PublicReportForm(forms.Form):
         ]
         choice_field(self, "sector").choices = [("", "—"), *Sector.choices]
         if not self.is_bound:
-            self.initial["stamp"] = signing.dumps(time.time(), salt=STAMP_SALT)
+            issued = {"at": time.time(), "nonce": secrets.token_urlsafe(18)}
+            self.initial["stamp"] = signing.dumps(issued, salt=STAMP_SALT)
 
     def clean_website(self) -> str:
         if self.cleaned_data.get("website"):
@@ -240,9 +244,11 @@ class PublicReportForm(forms.Form):
         return ""
 
     def clean_stamp(self) -> str:
+        """The stamp's nonce, for the service to use once."""
         try:
-            issued = float(signing.loads(self.cleaned_data["stamp"], salt=STAMP_SALT))
-        except (signing.BadSignature, TypeError, ValueError):
+            stamp = signing.loads(self.cleaned_data["stamp"], salt=STAMP_SALT)
+            issued, nonce = float(stamp["at"]), str(stamp["nonce"])
+        except (signing.BadSignature, TypeError, ValueError, KeyError):
             raise forms.ValidationError(_("Reload the form and try again.")) from None
         age = time.time() - issued
         if age < MIN_FILL_SECONDS:
@@ -251,4 +257,4 @@ class PublicReportForm(forms.Form):
             )
         if age > MAX_FILL_SECONDS:
             raise forms.ValidationError(_("This form has expired; reload it and try again."))
-        return ""
+        return nonce

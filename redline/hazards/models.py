@@ -20,6 +20,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from redline.core.models import CaseEvent, who_field
+from redline.hazards.models_public import PublicReportSender as PublicReportSender  # the public
+from redline.hazards.models_public import PublicReportStamp as PublicReportStamp  # form's guards
 from redline.hazards.vocab import (
     CalendarDayKind,
     Classification,
@@ -454,7 +456,7 @@ class Photo(models.Model):
 
     @property
     def extension(self) -> str:
-        return ".png" if self.content_type == "image/png" else ".jpg"
+        return {"image/png": ".png", "image/webp": ".webp"}.get(self.content_type, ".jpg")
 
 
 class TallyQuerySet(ScopedQuerySet):

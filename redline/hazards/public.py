@@ -23,7 +23,7 @@ from redline.core.errors import Conflict, ValidationFailed
 from redline.core.inputs import Input, read
 from redline.core.readers import Choice, Ref, Text
 from redline.hazards import evidence
-from redline.hazards.models import Hazard, unit_copies
+from redline.hazards.models import Hazard, PublicReportSender, PublicReportStamp, unit_copies
 from redline.hazards.services import announce_report, timeline_event
 from redline.hazards.tally import tally_add
 from redline.hazards.vocab import HazardLevel, HazardSource, HazardState, HazardType
@@ -32,6 +32,9 @@ from redline.organisations.models import Organisation, Region
 from redline.organisations.vocab import OrganisationKind, RegionLevel, Sector
 
 TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+# How long a public report form's stamp is valid (`forms.PublicReportForm`); a used stamp is
+# kept this long, then forgotten.
+STAMP_MAX_AGE = dt.timedelta(hours=6)
 
 
 def _tracking_code() -> str:
@@ -58,19 +61,17 @@ class PublicReportInput(Input):
 
 @transaction.atomic
 def hazard_report_public(
-    *, data: PublicReportInput, photos: Iterable[Any] = (), ip: str = ""
+    *, data: PublicReportInput, photos: Iterable[Any] = (), ip: str = "", stamp: str = ""
 ) -> Hazard:
     """A report from anyone, without an account. It lands with the governments of the
     region chosen, who assign it to a unit or dismiss it; the reporter gets a tracking
-    number. At most REDLINE_PUBLIC_REPORT_LIMIT reports per address per hour."""
+    number. At most REDLINE_PUBLIC_REPORT_LIMIT reports per address per hour, and one report
+    per form (`stamp`: the nonce of the form's signed stamp, when it came from the form)."""
+    if stamp:
+        _stamp_use(stamp)
     ip_hash = _ip_hash(ip)
     if ip_hash:
-        since = timezone.now() - dt.timedelta(hours=1)
-        recent = Hazard.objects.filter(reporter_ip_hash=ip_hash, reported_at__gte=since).count()
-        if recent >= settings.REDLINE_PUBLIC_REPORT_LIMIT:
-            raise ValidationFailed(
-                _("Too many reports from your connection in the last hour; try again later.")
-            )
+        _within_limit(ip_hash)
     try:
         region = Region.objects.get(pk=data.region)
     except Region.DoesNotExist:
@@ -125,6 +126,38 @@ def hazard_report_public(
     )
     announce_report(hazard, None)
     return hazard
+
+
+def _stamp_use(nonce: str) -> None:
+    """Marks the form's stamp used (in the report's transaction: a refused report leaves it
+    unused); a stamp already used is refused. Used stamps past their validity are
+    forgotten."""
+    now = timezone.now()
+    PublicReportStamp.objects.filter(used_at__lt=now - STAMP_MAX_AGE).delete()
+    try:
+        with transaction.atomic():
+            PublicReportStamp.objects.create(nonce=nonce, used_at=now)
+    except IntegrityError:
+        raise ValidationFailed(
+            fields={"stamp": _("This form was already sent. Reload it to send another report.")}
+        ) from None
+
+
+def _within_limit(ip_hash: str) -> None:
+    """Refuses a report from an address that sent the limit in the last hour. The address's
+    row is locked first (PostgreSQL; SQLite's IMMEDIATE transactions take the write lock at
+    their start), so two reports from it are counted one after the other, each seeing the
+    other's report, and never both under the limit together."""
+    PublicReportSender.objects.bulk_create(
+        [PublicReportSender(ip_hash=ip_hash)], ignore_conflicts=True
+    )
+    PublicReportSender.objects.select_for_update().get(ip_hash=ip_hash)
+    since = timezone.now() - dt.timedelta(hours=1)
+    recent = Hazard.objects.filter(reporter_ip_hash=ip_hash, reported_at__gte=since).count()
+    if recent >= settings.REDLINE_PUBLIC_REPORT_LIMIT:
+        raise ValidationFailed(
+            _("Too many reports from your connection in the last hour; try again later.")
+        )
 
 
 def hazard_track(code: str) -> Hazard | None:

@@ -367,11 +367,8 @@ def _by_region(user: Any, groups: list[dict[str, Any]]) -> list[RegionRow]:
     level_rows = [r for r in visible if r.depth == top_depth + 1] or tops
     rows = {r.pk: RegionRow(region=r) for r in level_rows}
     depth = level_rows[0].depth
-    paths = dict(
-        Region.objects.restrict(user)
-        .filter(pk__in={g["region_id"] for g in groups})
-        .values_list("pk", "path")
-    )
+    # The hazards' regions are among those the user sees (the same door).
+    paths = {r.pk: r.path for r in visible}
     for group in groups:
         parts = paths.get(group["region_id"], "").strip("/").split("/")
         if len(parts) <= depth:

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_protect
 
 from redline.core.errors import DomainError
+from redline.core.middleware import client_ip
 from redline.core.web import show_on_form
 from redline.hazards.forms import PublicReportForm
 from redline.hazards.public import (
@@ -18,8 +19,8 @@ from redline.hazards.public import (
 
 
 def _ip(request: HttpRequest) -> str:
-    # REMOTE_ADDR is the client as gunicorn's --forwarded-allow-ips trusts it.
-    return request.META.get("REMOTE_ADDR", "")
+    # The client, also behind a trusted proxy (REDLINE_FORWARDED_ALLOW_IPS).
+    return client_ip(request) or ""
 
 
 @csrf_protect
@@ -39,6 +40,7 @@ def public_report(request: HttpRequest) -> HttpResponse:
                     data=PublicReportInput.of(data),
                     photos=request.FILES.getlist("photos"),
                     ip=_ip(request),
+                    stamp=form.cleaned_data["stamp"],
                 )
             except DomainError as failure:
                 status = show_on_form(form, failure)

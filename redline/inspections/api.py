@@ -13,6 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import BaseModel, ConfigDict
 
 from redline.core.api_pages import PageParams, paginate
+from redline.core.api_schemas import PhotoIn, StepIn
 from redline.core.errors import NotFound
 from redline.core.web import UserRequest
 from redline.core.workflow import EventOut, event_out, events_of, steps_description
@@ -48,21 +49,12 @@ class PlanIn(Body):
     campaign: int | None = Field(None, description="The campaign it is made under, if any")
 
 
-class StepIn(Body):
-    version: int = Field(..., description="The version you read; a stale one answers 409.")
-
-
 class AnswerIn(Body):
     item: str
     value: Any = None
     note: str | None = None
     answered_at: dt.datetime = Field(..., description="When it was answered on the phone")
     key: str = Field(..., description="Idempotency key of this submission")
-
-
-class PhotoIn(Schema):
-    name: str = ""
-    content_base64: str
 
 
 class PhotosIn(Body):

@@ -15,9 +15,9 @@ from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from redline.core.spreadsheet.formulas import text_cells
 from redline.inspections import audit_present as present
 from redline.inspections.models import AuditPaper, AuditSample, Inspection
-from redline.organisations.exports import quote_formula
 
 BOLD = Font(bold=True)
 
@@ -81,7 +81,7 @@ def paper_xlsx(paper: AuditPaper, inspection: Inspection, samples: list[AuditSam
     sheet.append([_("Audit working paper")])
     sheet["A1"].font = BOLD
     for label, value in present.heading_rows(paper, inspection):
-        sheet.append([label, quote_formula(value)])
+        sheet.append(text_cells(sheet, [label, value]))
     sheet.append([])
     sheet.append([_("Sampled records"), _("Population"), _("Sampled"), _("Digest")])
     for label, size, sampled, digest in present.populations(paper):
@@ -104,7 +104,7 @@ def paper_xlsx(paper: AuditPaper, inspection: Inspection, samples: list[AuditSam
             page.cell(row=page.max_row, column=1).font = BOLD
             page.append(table.headers)
             for row in table.rows:
-                page.append([quote_formula(v) for v in row])
+                page.append(text_cells(page, row))
             if table.cut:
                 page.append([table.cut])
         page.column_dimensions["A"].width = 34
@@ -112,7 +112,7 @@ def paper_xlsx(paper: AuditPaper, inspection: Inspection, samples: list[AuditSam
     sample = book.create_sheet(_("Sample")[:31])
     sample.append(sample_headers())
     for row in sample_rows(samples):
-        sample.append([quote_formula(v) for v in row])
+        sample.append(text_cells(sample, row))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

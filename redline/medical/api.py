@@ -17,6 +17,7 @@ from ninja import Field, Header, Query, Router, Schema, Status
 from pydantic import BaseModel, ConfigDict
 
 from redline.core.api_pages import PageParams, paginate
+from redline.core.api_schemas import Ref
 from redline.core.errors import NotFound, ValidationFailed
 from redline.core.web import UserRequest
 from redline.core.workflow import EventOut, event_out, events_of, steps_description
@@ -42,11 +43,6 @@ IdempotencyKey = Annotated[
 # --- schemas ---------------------------------------------------------------------------
 
 
-class Ref(Schema):
-    id: int
-    name: str
-
-
 class StrictBody(BaseModel):
     """Unknown fields are kept, for the endpoint to refuse them by name (422) rather than
     drop them in silence."""
@@ -54,7 +50,7 @@ class StrictBody(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
-class ReportIn(StrictBody):
+class CapacityReportIn(StrictBody):
     hospital: int | None = Field(None, description="Default: your own hospital / fever clinic")
     day: dt.date = Field(..., description="The day reported (not in the future)")
     beds: int
@@ -75,7 +71,7 @@ class ReportIn(StrictBody):
     )
 
 
-class ReportOut(Schema):
+class CapacityReportOut(Schema):
     id: int
     hospital: Ref
     region: Ref
@@ -99,15 +95,15 @@ class ReportOut(Schema):
     superseded_at: dt.datetime | None
 
 
-class ReportPage(Schema):
-    items: list[ReportOut]
+class CapacityReportPage(Schema):
+    items: list[CapacityReportOut]
     count: int
     page: int
     page_size: int
     pages: int
 
 
-class ReportFilters(Schema):
+class CapacityReportFilters(Schema):
     hospital: int | None = None
     region: int | None = Field(None, description="Region id: hospitals in its subtree")
     day: dt.date | None = None
@@ -167,7 +163,7 @@ class AlertFilters(Schema):
     region: int | None = Field(None, description="Region id: alerts in its subtree")
 
 
-class StepIn(StrictBody):
+class AlertStepIn(StrictBody):
     version: int = Field(..., description="The version you read; a stale one answers 409.")
     comment: str | None = Field(None, description="Required to close")
 
@@ -286,7 +282,7 @@ def _region(region: Region | None) -> dict[str, Any] | None:
 
 @router.post(
     "/medical/reports",
-    response={200: ReportOut, 201: ReportOut},
+    response={200: CapacityReportOut, 201: CapacityReportOut},
     summary="Submit a hospital's daily capacity report",
     description=(
         "Answers 201 with the new report (version 1, or the next version when the day was "
@@ -296,7 +292,7 @@ def _region(region: Region | None) -> dict[str, Any] | None:
     ),
 )
 def submit_report(
-    request: UserRequest, payload: ReportIn, idempotency_key: IdempotencyKey = ""
+    request: UserRequest, payload: CapacityReportIn, idempotency_key: IdempotencyKey = ""
 ) -> Status:
     # Unknown fields (kept by the schema) are refused by name; a null note is an empty one.
     data = services.CapacityReportInput.of(
@@ -309,9 +305,9 @@ def submit_report(
     return Status(201 if created else 200, _report(fresh))
 
 
-@router.get("/medical/reports", response=ReportPage, summary="Daily capacity reports")
+@router.get("/medical/reports", response=CapacityReportPage, summary="Daily capacity reports")
 def list_reports(
-    request: UserRequest, filters: Query[ReportFilters], page: Query[PageParams]
+    request: UserRequest, filters: Query[CapacityReportFilters], page: Query[PageParams]
 ) -> dict[str, Any]:
     values = {
         "hospital": filters.hospital,
@@ -355,7 +351,9 @@ def get_alert(request: UserRequest, alert_id: int) -> dict[str, Any]:
     description="By the health authority (CDC or a department with a mandate over hospitals). "
     + steps_description(MACHINE),
 )
-def take_step(request: UserRequest, alert_id: int, action: str, payload: StepIn) -> dict[str, Any]:
+def take_step(
+    request: UserRequest, alert_id: int, action: str, payload: AlertStepIn
+) -> dict[str, Any]:
     extra = sorted(set(payload.model_dump(exclude_unset=True)) - {"version", "comment"})
     if extra:
         raise ValidationFailed(fields={name: _("Unknown field.") for name in extra})

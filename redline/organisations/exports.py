@@ -9,6 +9,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from redline.core.spreadsheet.formulas import quote_formula, text_cells
 from redline.organisations.models import Enterprise
 
 
@@ -34,17 +35,6 @@ def headers() -> list[str]:
         _("Latitude"),
         _("Longitude"),
     ]
-
-
-# What a spreadsheet program would run as a formula when a cell starts with it.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def quote_formula(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula is quoted (CSV/formula injection)."""
-    if isinstance(value, str) and value[:1] in FORMULA_START:
-        return "'" + value
-    return value
 
 
 def row(unit: Enterprise) -> list[Any]:
@@ -80,7 +70,7 @@ def xlsx_bytes(units: Iterable[Enterprise]) -> bytes:
     sheet = book.create_sheet(_("Units"))
     sheet.append(headers())
     for unit in units.iterator(chunk_size=2000) if hasattr(units, "iterator") else units:
-        sheet.append(row(unit))
+        sheet.append(text_cells(sheet, row(unit)))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

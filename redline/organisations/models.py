@@ -116,17 +116,33 @@ class ScopedQuerySet(models.QuerySet[_M]):
         when they cannot see it (or it does not exist), PermissionDenied when they see it but
         may not take the action."""
         from redline.core.errors import NotFound, PermissionDenied
+        from redline.core.security import log_denied
 
         try:
             record = self.restrict(user).get(**lookup)
         except (ObjectDoesNotExist, ValueError, TypeError):
+            if self._exists_outside(lookup):
+                log_denied(user=user, reason="outside_jurisdiction", model=self.model._meta.label)
             raise NotFound() from None
         if (
             action != "view"
             and not self.restrict(user, action, roles=roles).filter(pk=record.pk).exists()
         ):
+            log_denied(
+                user=user,
+                reason=f"action_not_allowed:{action}",
+                model=self.model._meta.label,
+                pk=record.pk,
+            )
             raise PermissionDenied()
         return record
+
+    def _exists_outside(self, lookup: dict[str, Any]) -> bool:
+        """Whether a record the door hid exists (then the refusal is logged as denied)."""
+        try:
+            return self.filter(**lookup).exists()
+        except (ValueError, TypeError):
+            return False
 
     def scope_filter(self, scope: Scope) -> models.Q:
         """The filter a (not all-seeing) scope puts on this model."""

@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from redline.core.errors import ValidationFailed
-from redline.organisations.exports import quote_formula
+from redline.core.spreadsheet.formulas import text_cells
 from redline.reports.figures import Figures
 from redline.reports.statements import Statement, generate
 
@@ -239,7 +239,7 @@ def _xlsx(document: Document) -> bytes:
     for cell in summary[summary.max_row]:
         cell.font = BOLD
     for s in document.statements:
-        summary.append([quote_formula(s.text), _("yes") if s.attention else "", s.cited])
+        summary.append(text_cells(summary, [s.text, _("yes") if s.attention else "", s.cited]))
     summary.column_dimensions["A"].width = 80
     summary.column_dimensions["C"].width = 60
     for section in figures.sections:
@@ -268,7 +268,7 @@ def _xlsx(document: Document) -> bytes:
             for cell in sheet[sheet.max_row]:
                 cell.font = BOLD
             for row in t.rows:
-                sheet.append([quote_formula(c) if isinstance(c, str) else c for c in row])
+                sheet.append(text_cells(sheet, row))
         sheet.column_dimensions["A"].width = 48
     buffer = io.BytesIO()
     book.save(buffer)

@@ -68,7 +68,7 @@ class WarningOut(Schema):
     message: str
 
 
-class EventOut(Schema):
+class RiskEventOut(Schema):
     id: int
     name: str
     method: str
@@ -93,7 +93,7 @@ class UnitOut(Schema):
     id: int
     name: str
     summary: SummaryOut
-    events: list[EventOut]
+    events: list[RiskEventOut]
 
 
 class ObjectOut(Schema):
@@ -186,7 +186,7 @@ def inventory(request: UserRequest, enterprise_id: int) -> dict[str, Any]:
 
 @router.post(
     "/risk-events/{event_id}/assess",
-    response=EventOut,
+    response=RiskEventOut,
     summary="Assess a risk event",
     description=(
         "Inherent and (optional) residual factors under the event's rule set. A residual risk "
@@ -231,7 +231,7 @@ def regrade(request: UserRequest, installation_id: int) -> Any:
     return services.installation_regrade(actor=request.user, installation_id=installation_id)
 
 
-class RecordOut(Schema):
+class RiskRecordOut(Schema):
     id: int
     version: int
 
@@ -290,7 +290,7 @@ class ShutdownIn(Schema):
     reason: str
 
 
-@router.post("/enterprises/{enterprise_id}/risk-objects", response={201: RecordOut})
+@router.post("/enterprises/{enterprise_id}/risk-objects", response={201: RiskRecordOut})
 def create_object(request: UserRequest, enterprise_id: int, payload: RiskObjectIn) -> Status:
     saved = services.risk_object_save(
         actor=request.user, enterprise_id=enterprise_id, data=services.RiskObjectInput.of(payload)
@@ -298,26 +298,26 @@ def create_object(request: UserRequest, enterprise_id: int, payload: RiskObjectI
     return Status(201, saved)
 
 
-@router.post("/risk-objects/{object_id}/units", response={201: RecordOut})
+@router.post("/risk-objects/{object_id}/units", response={201: RiskRecordOut})
 def create_unit(request: UserRequest, object_id: int, payload: RiskUnitIn) -> Status:
     data = services.RiskUnitInput.of(payload)
     return Status(201, services.risk_unit_save(actor=request.user, object_id=object_id, data=data))
 
 
-@router.post("/risk-units/{unit_id}/events", response={201: EventOut})
+@router.post("/risk-units/{unit_id}/events", response={201: RiskEventOut})
 def create_event(request: UserRequest, unit_id: int, payload: RiskEventIn) -> Status:
     data = services.RiskEventInput.of(payload)
     return Status(201, services.risk_event_save(actor=request.user, unit_id=unit_id, data=data))
 
 
-@router.post("/risk-events/{event_id}/measures", response={201: RecordOut})
+@router.post("/risk-events/{event_id}/measures", response={201: RiskRecordOut})
 def create_measure(request: UserRequest, event_id: int, payload: MeasureIn) -> Status:
     cycle = services.CycleInput.of(payload.cycle) if payload.cycle is not None else None
     data = services.MeasureInput.of(payload, cycle=cycle)
     return Status(201, services.measure_save(actor=request.user, event_id=event_id, data=data))
 
 
-@router.post("/risk-units/{unit_id}/shutdowns", response={201: RecordOut})
+@router.post("/risk-units/{unit_id}/shutdowns", response={201: RiskRecordOut})
 def create_shutdown(request: UserRequest, unit_id: int, payload: ShutdownIn) -> Status:
     data = services.ShutdownInput.of(payload)
     return Status(201, services.shutdown_save(actor=request.user, unit_id=unit_id, data=data))

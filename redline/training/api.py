@@ -5,12 +5,13 @@ certificate's steps (`/training/certificates/{id}/steps/{action}`) and the per-u
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import BaseModel, ConfigDict
 
 from redline.core.api_pages import PageParams, paginate
+from redline.core.api_schemas import StepIn
 from redline.core.web import UserRequest
 from redline.core.workflow import EventOut, event_out, events_of, steps_description
 from redline.engines.training_compliance import Finding
@@ -22,6 +23,15 @@ from redline.training.present import finding_text
 from redline.training.workflow import CERTIFICATE
 
 router = Router(tags=["training"])
+
+Days = Annotated[
+    int | None,
+    Query(
+        ge=0,
+        le=3660,
+        description="Valid certificates expiring within this many days (or already expired)",
+    ),
+]
 
 
 class Body(BaseModel):
@@ -112,11 +122,7 @@ class CertificatePage(Schema):
     page_size: int
 
 
-class StepIn(Body):
-    version: int = Field(..., description="The version you read; a stale one answers 409.")
-
-
-class FindingOut(Schema):
+class ComplianceFindingOut(Schema):
     code: str
     severity: str = Field(..., description="lacking (not compliant) or warning")
     requirement: str
@@ -125,7 +131,7 @@ class FindingOut(Schema):
     text: str
 
 
-class PersonOut(Schema):
+class TrainingPersonOut(Schema):
     id: int
     name: str
     role: str
@@ -135,7 +141,7 @@ class PersonOut(Schema):
     compliant: bool
     lacking_hours: bool
     lacking_certificate: bool
-    findings: list[FindingOut]
+    findings: list[ComplianceFindingOut]
 
 
 class UnitCountsOut(Schema):
@@ -240,7 +246,7 @@ def add_record(request: UserRequest, payload: RecordIn) -> Status:
 
 @router.get("/training/certificates", response=CertificatePage, summary="Certificates you see")
 def list_certificates(
-    request: UserRequest, page: Query[PageParams], state: str = "", expiring_days: int | None = None
+    request: UserRequest, page: Query[PageParams], state: str = "", expiring_days: Days = None
 ) -> dict[str, Any]:
     found = selectors.certificates_list(request.user, state=state, expiring_days=expiring_days)
     out = paginate(found, page)
@@ -280,14 +286,14 @@ def certificate_step(
     return _certificate(request, selectors.certificate(request.user, certificate_id), True)
 
 
-@router.get("/training/people/{person_id}", response=PersonOut, summary="A person's file")
+@router.get("/training/people/{person_id}", response=TrainingPersonOut, summary="A person's file")
 def get_person(request: UserRequest, person_id: int, on: dt.date | None = None) -> dict[str, Any]:
     return _person(selectors.person_status(request.user, person_id, on))
 
 
 @router.get(
     "/training/units/{unit_id}/compliance",
-    response=list[PersonOut],
+    response=list[TrainingPersonOut],
     summary="Each person of a unit: compliant or what they lack, citing the requirement",
 )
 def unit_compliance(
@@ -326,7 +332,7 @@ class PostChangeIn(Body):
 
 @router.put(
     "/training/people/{person_id}/profile",
-    response=PersonOut,
+    response=TrainingPersonOut,
     summary="Set when a person started and the special operations they perform",
 )
 def set_profile(request: UserRequest, person_id: int, payload: ProfileIn) -> dict[str, Any]:
@@ -337,7 +343,7 @@ def set_profile(request: UserRequest, person_id: int, payload: ProfileIn) -> dic
 
 @router.post(
     "/training/people/{person_id}/post-changes",
-    response={201: PersonOut},
+    response={201: TrainingPersonOut},
     summary="Record a change of post or a return after absence (re-training triggers)",
 )
 def add_post_change(request: UserRequest, person_id: int, payload: PostChangeIn) -> Status:

@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from redline.core.uploads import upload_limit
 from redline.core.widgets import DateInput
 from redline.training import requirements as req
 from redline.training.services import (
@@ -34,7 +35,7 @@ class RecordForm(forms.Form):
     trainer_signed = forms.BooleanField(label=_("Signed by the trainer"), required=False)
     trainee_signed = forms.BooleanField(label=_("Signed by the trainee"), required=False)
     evidence = forms.FileField(
-        label=_("Evidence (PDF, JPEG or PNG)"), required=False, help_text=_("At most 10 MB.")
+        label=_("Evidence (PDF, JPEG, PNG or WebP)"), required=False, help_text=upload_limit()
     )
 
     def service_data(self, person_id: int) -> TrainingRecordInput:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from redline.core import audit
+from redline.core import audit, uploads
 from redline.core.errors import PermissionDenied, ValidationFailed
 from redline.core.inputs import Input, read
 from redline.core.readers import Choice, Codes, Count, Date, Number, Ref, Text
@@ -41,8 +41,6 @@ if TYPE_CHECKING:
     from redline.accounts.models import User
 
 PERSON_REFUSAL = _lazy("Choose a person of a unit you may change.")
-EVIDENCE_TYPES = (".pdf", ".jpg", ".jpeg", ".png")
-EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 
 
 def person_for(actor: User, pk: int, field: str = "person") -> Person:
@@ -76,12 +74,7 @@ def _full_clean(instance: Any, exclude: list[str] | None = None) -> None:
 def _evidence(file: Any) -> Any:
     if file is None:
         return None
-    name = str(getattr(file, "name", "")).lower()
-    if not name.endswith(EVIDENCE_TYPES) or getattr(file, "size", 0) > EVIDENCE_MAX_BYTES:
-        raise ValidationFailed(
-            fields={"evidence": _("Attach a PDF, JPEG or PNG file of at most 10 MB.")}
-        )
-    return file
+    return uploads.check(file, field="evidence", allowed=uploads.DOCUMENTS).as_file()
 
 
 # --- training records ------------------------------------------------------------------------

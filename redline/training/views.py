@@ -270,15 +270,13 @@ def import_page(request: PageRequest) -> HttpResponse:
     if request.method == "POST":
         status = 422
         if form.is_valid():
-            run = queue_import(
+            return queue_import(
+                request,
                 kind=IMPORT_JOB,
-                user=request.user,
                 file=form.cleaned_data["file"],
-                token=request.POST.get("token", "")[:64] or uuid.uuid4().hex,
                 title=_("Import of training records and certificates"),
                 back=reverse("training-import"),
             )
-            return redirect("job-run", run_id=run.pk)
     context = {
         "form": form,
         "token": uuid.uuid4().hex,

@@ -189,7 +189,7 @@ def test_publishing_freezes_the_inputs(world, staffed):
             data=services.EntryInput.of(
                 {"region": world.regions["D1"], "item": "commendation", "points": 1}
             ),
-            evidence=SimpleUploadedFile("e.txt", b"x"),
+            evidence=SimpleUploadedFile("e.pdf", b"%PDF-1.4 x"),
         )
 
 
@@ -216,7 +216,7 @@ def test_the_office_enters_items_with_evidence_and_bad_input_changes_nothing(wor
         data=services.EntryInput.of(
             {"region": world.regions["D1"], "item": "emergency_capacity", "points": 6}
         ),
-        evidence=SimpleUploadedFile("drill.txt", b"drill report"),
+        evidence=SimpleUploadedFile("drill.pdf", b"%PDF-1.4 drill report"),
     )
     assert line(row_of(world, record), "emergency_capacity").points == 6
     services.entry_set(
@@ -225,7 +225,7 @@ def test_the_office_enters_items_with_evidence_and_bad_input_changes_nothing(wor
         data=services.EntryInput.of(
             {"region": world.regions["D1"], "item": "falsified_data", "triggered": True}
         ),
-        evidence=SimpleUploadedFile("finding.txt", b"found"),
+        evidence=SimpleUploadedFile("finding.pdf", b"%PDF-1.4 found"),
     )
     vetoed = row_of(world, record)
     assert vetoed.result.vetoes == ("falsified_data",) and vetoed.result.grade == "fail"
@@ -237,7 +237,7 @@ def test_the_office_enters_items_with_evidence_and_bad_input_changes_nothing(wor
             data=services.EntryInput.of(
                 {"region": world.regions["D1"], "item": "emergency_capacity", "points": 8}
             ),
-            evidence=SimpleUploadedFile("x.txt", b"x"),
+            evidence=SimpleUploadedFile("x.pdf", b"%PDF-1.4 x"),
         )
 
 
@@ -257,7 +257,7 @@ def test_who_sees_what(world, client):
         data=services.EntryInput.of(
             {"region": world.regions["D2"], "item": "commendation", "points": 2}
         ),
-        evidence=SimpleUploadedFile("d2.txt", b"d2"),
+        evidence=SimpleUploadedFile("d2.pdf", b"%PDF-1.4 d2"),
     )
     the_draft = Assessment.objects.get(year=2031)
     d1, d2 = world.regions["D1"], world.regions["D2"]

@@ -178,7 +178,7 @@ def test_the_ranking_orders_the_departments_and_stays_apart_from_the_districts(w
         data=services.EntryInput.of(
             {"department": world.orgs["education"].pk, "item": "emergency_capacity", "points": 4}
         ),
-        evidence=SimpleUploadedFile("drill.txt", b"drill"),
+        evidence=SimpleUploadedFile("drill.pdf", b"%PDF-1.4 drill"),
     )
     table = selectors.table(user(world, "office"), record)
     # the city's departments among themselves, D1's among themselves
@@ -238,7 +238,7 @@ def test_who_sees_what_of_the_departments(world, client):
         data=services.EntryInput.of(
             {"department": world.orgs["emergency"].pk, "item": "commendation", "points": 2}
         ),
-        evidence=SimpleUploadedFile("e.txt", b"commended"),
+        evidence=SimpleUploadedFile("e.pdf", b"%PDF-1.4 commended"),
     )
     publish(world, record)
     entry = AssessmentEntry.objects.get(assessment=record)
@@ -320,7 +320,7 @@ def test_the_api_and_the_pages_for_the_office(world, client):
             data=services.EntryInput.of(
                 {"region": world.regions["D1"], "item": "emergency_capacity", "points": 4}
             ),
-            evidence=SimpleUploadedFile("x.txt", b"x"),
+            evidence=SimpleUploadedFile("x.pdf", b"%PDF-1.4 x"),
         )
     assert "department" in refused.value.fields
     assert AssessmentEntry.objects.filter(assessment=record).count() == 1
@@ -384,7 +384,7 @@ def test_entered_items_are_named_from_the_scheme_not_by_code(world, client):
             actor=office,
             assessment_id=record.pk,
             data=services.EntryInput.of({"department": education, "item": item, "points": points}),
-            evidence=SimpleUploadedFile("e.txt", b"evidence"),
+            evidence=SimpleUploadedFile("e.pdf", b"%PDF-1.4 evidence"),
         )
     client.force_login(office)
     pages = {

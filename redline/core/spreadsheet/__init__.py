@@ -46,6 +46,7 @@ from redline.core.spreadsheet.cells import (
     as_text,
     fold,
 )
+from redline.core.spreadsheet.formulas import text_cells
 from redline.core.spreadsheet.importing import Outcome, each_row, run
 from redline.core.spreadsheet.reading import (
     MAX_BYTES,
@@ -92,5 +93,6 @@ __all__ = [
     "fold",
     "read",
     "run",
+    "text_cells",
     "workbook",
 ]

@@ -23,7 +23,7 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
-from redline.organisations.exports import FORMULA_START
+from redline.core.spreadsheet.formulas import FORMULA_START
 
 
 class CellError(ValueError):

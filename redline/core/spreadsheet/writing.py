@@ -16,9 +16,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from redline.core.spreadsheet.formulas import text_cells
 from redline.core.spreadsheet.reading import Spreadsheet
 from redline.core.spreadsheet.table import RowError, Table
-from redline.organisations.exports import quote_formula
 
 BOLD = Font(bold=True)
 GREY = PatternFill("solid", fgColor="E7E9EC")  # columns an export computes
@@ -33,9 +33,9 @@ def workbook(
     sections: Sequence[tuple[str, Iterable[Sequence[Any]]]] = (),
 ) -> bytes:
     """The .xlsx: each table's sheet with `rows` (values by column key; formula-like text
-    quoted) under its header; the instructions sheet when the spreadsheet names one:
-    `intro`, each table's columns with their help, then each of `sections` (a heading and
-    its rows, such as the codes of a vocabulary)."""
+    written as text, `text_cells`) under its header; the instructions sheet when the
+    spreadsheet names one: `intro`, each table's columns with their help, then each of
+    `sections` (a heading and its rows, such as the codes of a vocabulary)."""
     book = Workbook(write_only=True)
     for table in spreadsheet.tables:
         sheet = book.create_sheet(table.name)
@@ -47,7 +47,7 @@ def workbook(
             header.append(_cell(sheet, column.label, bold=True, grey=column.computed))
         sheet.append(header)
         for values in (rows or {}).get(table, ()):
-            sheet.append([quote_formula(values.get(column.key, "")) for column in table.columns])
+            sheet.append(text_cells(sheet, (values.get(c.key, "") for c in table.columns)))
     if spreadsheet.instructions:
         info = book.create_sheet(spreadsheet.instructions)
         for letter, width in INSTRUCTION_WIDTHS.items():
@@ -62,7 +62,7 @@ def workbook(
             info.append([])
             info.append([_cell(info, heading, bold=True)])
             for line in lines:
-                info.append([quote_formula(value) for value in line])
+                info.append(text_cells(info, line))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -79,9 +79,7 @@ def problems_workbook(errors: Iterable[RowError]) -> bytes:
         [_cell(sheet, str(h), bold=True) for h in (_("Sheet"), _("Row"), _("Column"), _("Problem"))]
     )
     for error in errors:
-        sheet.append(
-            [quote_formula(v) for v in (error.sheet, error.row, error.column, error.message)]
-        )
+        sheet.append(text_cells(sheet, (error.sheet, error.row, error.column, error.message)))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -21,7 +21,7 @@ from redline.core.tests.scaled import (
     wait_until,
 )
 
-SLOW_WORKER = '''
+SLOW_WORKER = """
 import os, sys, time
 from pathlib import Path
 
@@ -46,7 +46,7 @@ detection.evaluate_all = slowly
 from django.core.management import execute_from_command_line
 
 execute_from_command_line(["redline", *sys.argv[1:]])
-'''
+"""
 
 FINDINGS = "from redline.core.tests.scaled import signals_and_alarms; signals_and_alarms()"
 
@@ -107,15 +107,15 @@ def test_jobs_the_application_and_the_commands_send_are_run_by_a_worker(copies):
 
     # A run a user asks for is sent when its request commits, and the worker runs it.
     run = site.python(
-        "from redline.core import jobs; from redline.accounts.models import User; "
+        "import json; from redline.core import jobs; from redline.accounts.models import User; "
         "user = User.objects.get(username='cdc_city-manager'); "
         "run = jobs.enqueue(kind='epidemic.detection', user=user, token='t1', title='run', "
         "params={'day': '2026-03-10', 'as_known_on': '2026-03-10', 'language': 'zh-hans'}); "
-        "print(json.dumps(str(run.pk)))".replace("json.dumps", "__import__('json').dumps")
+        "print(json.dumps(str(run.pk)))"
     )
     state = (
-        "from redline.core.models import JobRun; r = JobRun.objects.get(pk='%s'); "
-        "print(__import__('json').dumps([r.state, r.summary, r.attempts]))" % run
+        f"from redline.core.models import JobRun; r = JobRun.objects.get(pk='{run}'); "
+        "print(__import__('json').dumps([r.state, r.summary, r.attempts]))"
     )
     done = wait_until(lambda: (s := site.python(state))[0] in ("done", "failed") and s, timeout=90)
     assert done[0] == "done", done

@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 PAGES = ["/accounts/login/", "/report/", "/report/track/", "/favicon.ico"]
 
@@ -55,10 +56,10 @@ def _free_port() -> int:
 class Served:
     """A running `redline serve` and everything it has printed so far."""
 
-    def __init__(self, var_dir: Path) -> None:
+    def __init__(self, var_dir: Path, **extra_env: str) -> None:
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        env = _env(var_dir) | {"REDLINE_JOBS_TICK": "1"}
+        env = _env(var_dir) | {"REDLINE_JOBS_TICK": "1"} | extra_env
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -315,6 +316,40 @@ def test_a_report_asked_for_on_the_page_is_written_by_the_jobs_process(demo_dir:
         with pytest.raises(urllib.error.HTTPError) as refused:
             other.open(landed + "result", timeout=60)
         assert refused.value.code == 404
+        assert "Traceback" not in served.output(), served.output()[-4000:]
+    finally:
+        code = served.stop()
+    assert code == 0, served.output()[-4000:]
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc (Linux)")
+def test_probes_and_metrics_of_the_served_app(demo_dir: Path, tmp_path: Path) -> None:
+    """/healthz and /readyz answer a probe without a session; /metrics adds up the requests of
+    both gunicorn workers (PROMETHEUS_MULTIPROC_DIR), whichever worker answers the scrape."""
+    shared = tmp_path / "prometheus"
+    shared.mkdir()
+    served = Served(demo_dir, PROMETHEUS_MULTIPROC_DIR=str(shared))
+    try:
+        served.wait_until_listening()
+        with ThreadPoolExecutor(8) as pool:
+            loads = list(pool.map(_load, [served.base] * 40, ["/healthz"] * 40))
+        assert loads == ["200"] * 40, loads
+        with urllib.request.urlopen(served.base + "/healthz", timeout=60) as response:
+            assert response.read() == b"ok"
+            assert "Set-Cookie" not in response.headers
+        with urllib.request.urlopen(served.base + "/readyz", timeout=60) as response:
+            ready = json.loads(response.read())
+        assert ready["status"] == "ready", ready
+        with urllib.request.urlopen(served.base + "/metrics", timeout=60) as response:
+            text = response.read().decode()
+        samples = {
+            (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+        }
+        healthz = (("method", "GET"), ("status", "2xx"), ("view", "healthz"))
+        assert samples.get(("redline_http_request_duration_seconds_count", healthz)) == 41, text
+        assert ("redline_jobs_queued", ()) in samples, text
         assert "Traceback" not in served.output(), served.output()[-4000:]
     finally:
         code = served.stop()

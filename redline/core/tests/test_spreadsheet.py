@@ -498,11 +498,13 @@ def test_a_csv_template_filled_in_reads_back():
     assert [(row.table, row["visits"]) for row in batch.rows] == [(VISITS, 3)]
 
 
-def test_an_export_quotes_what_a_spreadsheet_would_run():
+def test_an_export_writes_what_a_spreadsheet_would_run_as_text():
     content = spreadsheet.workbook(FILE, {PEOPLE: [{"login": "=cmd()", "note": "@x"}]})
     sheet = load_workbook(io.BytesIO(content))["人员 people"]
-    values = [cell.value for cell in sheet[2]]
-    assert values[0] == "'=cmd()" and values[-1] == "'@x"
+    cells = list(sheet[2])
+    # The text itself, in a text cell (never a formula), marked to stay text when edited.
+    assert (cells[0].value, cells[0].data_type, cells[0].quotePrefix) == ("=cmd()", "s", True)
+    assert (cells[-1].value, cells[-1].data_type, cells[-1].quotePrefix) == ("@x", "s", True)
     assert spreadsheet.read(FILE, content).rows[0]["login"] == "=cmd()"
 
 

@@ -15,7 +15,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
-from redline.core.models import ChangeLog
+from redline.core import jobs
+from redline.core.models import ChangeLog, JobRun
 from redline.core.spreadsheet import reading
 from redline.epidemic.imports import INSTRUCTIONS, SHEET_NAMES, import_counts, read_file
 from redline.epidemic.models import CaseCount, IngestBatch, KeyGroupCount
@@ -45,10 +46,18 @@ def totals():
 
 
 def upload(client, content: bytes, name: str):
+    """Give the file on the page, let the jobs process run it, and open the run's page (the
+    answer of a refused request, as it is)."""
     file = SimpleUploadedFile(
         name, content, content_type=XLSX if name.endswith("x") else "text/csv"
     )
-    return client.post("/epidemic/counts/import/", {"file": file}, follow=True)
+    asked = client.post("/epidemic/counts/import/", {"file": file})
+    if asked.status_code != 302:
+        return asked
+    assert jobs.run_pending() == 1
+    response = client.get(asked["Location"])
+    response.run = JobRun.objects.get(pk=response.context["run"].pk)
+    return response
 
 
 def workbook(counts: list[list], groups: list[list] | None = None) -> bytes:
@@ -134,8 +143,8 @@ def test_a_file_with_bad_rows_lists_every_problem_and_saves_nothing(client, epi)
     )
     before = totals()
     response = upload(client, content, "bad.xlsx")
-    assert response.status_code == 422
-    found = [(e.sheet, e.row, e.column) for e in response.context["result"].errors]
+    assert response.status_code == 200 and response.run.state == "failed"
+    found = [(e["sheet"], e["row"], e["column"]) for e in response.run.summary["errors"]]
     assert found == [
         (SHEET_NAMES["rows"], 3, "日期 date"),
         (SHEET_NAMES["rows"], 4, "疾病/症候群 condition"),
@@ -188,7 +197,7 @@ def test_the_csv_templates(client, epi):
 @pytest.mark.parametrize(
     ("content", "name", "message"),
     [
-        (b"", "empty.csv", "The file is empty."),
+        (b"", "empty.csv", "is empty."),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", "old.xls", "old .xls workbook"),
         (b"PK\x03\x04garbage", "broken.xlsx", "could not be read"),
         (b"\x00\x01\x02\xff\xfe", "binary.csv", "neither an .xlsx workbook nor a CSV"),
@@ -201,7 +210,10 @@ def test_unreadable_files_are_refused_with_a_reason(client, epi, content, name, 
     client.force_login(epi.user("cdc_d2", "operator"))
     before = totals()
     response = upload(client, content, name)
-    assert response.status_code == 422
+    if content:
+        assert response.status_code == 200 and response.run.state == "failed"
+    else:  # refused by the page's form, nothing queued
+        assert response.status_code == 422 and not JobRun.objects.exists()
     assert message in response.content.decode()
     assert totals() == before
 

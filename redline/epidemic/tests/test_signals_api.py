@@ -129,6 +129,34 @@ def test_runs_on_demand_and_their_list(client, world, signals):
     assert get(client, "/epidemic/runs").json()["count"] == 0
 
 
+def test_a_run_asked_without_waiting_is_queued_and_followed_as_a_job(client, world, signals):
+    from redline.core import jobs
+    from redline.core.models import JobRun
+
+    login(client, "cdc_city-manager")
+    body = {"day": D.isoformat(), "wait": False, "token": "api-1"}
+    with time_machine.travel(NOW + dt.timedelta(hours=2), tick=False):
+        queued = post(client, "/epidemic/runs", body)
+        assert queued.status_code == 202, queued.json()
+        job = queued.json()
+        assert job["state"] == "queued" and job["kind"] == "epidemic.detection"
+        assert job["url"] == f"/jobs/{job['id']}/" and job["result_url"] is None
+        # A retry with the same token finds the same job; nothing ran in the request.
+        assert post(client, "/epidemic/runs", body).json()["id"] == job["id"]
+        assert DetectionRun.objects.count() == 1 and JobRun.objects.count() == 1
+        # A day in the future is refused naming it, and nothing is queued.
+        future = post(client, "/epidemic/runs", {"day": "2030-01-01", "wait": False})
+        assert future.status_code == 422 and "day" in future.json()["error"]["fields"]
+        assert JobRun.objects.count() == 1
+        assert jobs.run_pending() == 1
+    done = get(client, f"/jobs/{job['id']}").json()
+    assert done["state"] == "done" and done["summary"]["detection_run"]
+    assert DetectionRun.objects.count() == 2
+    # Another user, even of the same body, does not see it.
+    login(client, "cdc_city-operator")
+    assert get(client, f"/jobs/{job['id']}").status_code == 404
+
+
 def test_anonymous_requests_are_refused(client, world, signals):
     assert get(client, "/epidemic/signals").status_code == 401
     assert post(client, "/epidemic/runs", {}).status_code == 401

@@ -161,9 +161,9 @@ def test_the_export_is_the_ledger(measured):
     # 2 measures of the leak, 1 of the matrix, 2 events without measures, 1 unit without
     # events, 1 object without units.
     assert len(by) == 7
-    assert {r["object"] for r in by} == {"储罐区", "'@危险作业", "空对象"}
+    assert {r["object"] for r in by} == {"储罐区", "@危险作业", "空对象"}
     leak = [r for r in by if r["event"] == "泄漏火灾"]
-    assert {r["measure"] for r in leak} == {"液位高高联锁", "'=可燃气体检测报警"}
+    assert {r["measure"] for r in leak} == {"液位高高联锁", "=可燃气体检测报警"}
     hourly = next(r for r in leak if r["measure"] == "液位高高联锁")
     assert (hourly["inherent_L"], hourly["inherent_E"], hourly["inherent_C"]) == (3, 6, 7)
     assert (hourly["inherent_score"], hourly["residual_score"]) == (126, 14)

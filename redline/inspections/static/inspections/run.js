@@ -7,6 +7,8 @@
 
   const config = JSON.parse(document.getElementById("checklist-config").textContent);
   const form = document.getElementById("checklist");
+  // Nothing is sent by the form itself: each answer goes through the outbox below.
+  form.addEventListener("submit", (event) => event.preventDefault());
   const words = form.dataset;
   const status = document.getElementById("sync-status");
   const refusedList = document.getElementById("sync-refused");
