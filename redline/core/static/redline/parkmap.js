@@ -10,7 +10,7 @@ document.addEventListener("DOMContentLoaded", function () {
   var chart = echarts.init(el);
   chart.setOption({
     geo: { map: "redline-park", roam: true, itemStyle: { areaColor: "#f3f5f7", borderColor: "#8a96a3" } },
-    tooltip: { trigger: "item", formatter: function (p) { return p.name; } },
+    tooltip: { trigger: "item", formatter: function (p) { return echarts.format.encodeHTML(p.name); } },
     series: [{ type: "scatter", coordinateSystem: "geo", symbolSize: 9,
       data: map.points.map(function (p) {
         return { name: p.name, value: p.value, url: p.url,

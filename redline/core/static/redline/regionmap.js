@@ -9,7 +9,7 @@ document.addEventListener("DOMContentLoaded", function () {
   var chart = echarts.init(el);
   var label = el.dataset.label || "";
   chart.setOption({
-    tooltip: { trigger: "item", formatter: function (p) { return p.name + ": " + (p.value || 0) + " " + label; } },
+    tooltip: { trigger: "item", formatter: function (p) { return echarts.format.encodeHTML(p.name) + ": " + (p.value || 0) + " " + label; } },
     visualMap: { min: 0, max: Math.max(1, Number(el.dataset.max)), left: "left", bottom: 0,
                  calculable: true, inRange: { color: ["#fde8e4", "#c0392b"] } },
     series: [{

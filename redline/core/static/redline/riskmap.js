@@ -11,7 +11,7 @@ document.addEventListener("DOMContentLoaded", function () {
   chart.setOption({
     tooltip: { trigger: "item", formatter: function (p) {
       var c = (p.data && p.data.counts) || {};
-      return p.name + "<br>" + ["1", "2", "3", "4"].map(function (k) {
+      return echarts.format.encodeHTML(p.name) + "<br>" + ["1", "2", "3", "4"].map(function (k) {
         return '<span style="color:' + colours[k] + '">■</span> ' + (c[k] || 0); }).join(" ");
     } },
     series: [{
