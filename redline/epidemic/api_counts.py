@@ -50,8 +50,8 @@ class CountRowIn(BaseModel):
     region: str | int | None = Field(None, description="The region's administrative code")
     place: str | int | None = Field(
         None,
-        description="Optional: a key place's id or unified social credit code (the region is "
-        "then the place's region). Without it, the count is the region's.",
+        description="Optional: a key place's id or unified social credit code, in the given "
+        "region (the place's own). Without it, the count is the region's.",
     )
     date: str | None = Field(None, description="YYYY-MM-DD, not in the future")
     count: int | float | str | None = Field(None, description="Whole number of cases, >= 0")
