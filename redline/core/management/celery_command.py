@@ -14,18 +14,19 @@ class CeleryCommand(BaseCommand):
     program = ""
 
     def run_from_argv(self, argv: list[str]) -> None:
+        """Celery parses the arguments, not Django: everything after the command is Celery's."""
         extra = argv[2:]
         if extra[:1] in (["-h"], ["--help"]):
             self.stdout.write(f"usage: redline {self.program} [celery {self.program} options]\n")
             self.stdout.write(f"{self.help}\n\nCelery's options:\n")
             self.stdout.flush()
         try:
-            self.execute(*extra)
+            self.handle(*extra)
         except CommandError as error:
             self.stderr.write(f"redline {self.program}: {error}")
             sys.exit(error.returncode)
 
-    def execute(self, *args: Any, **options: Any) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         if not settings.REDLINE_BROKER_URL:
             raise CommandError(
                 "REDLINE_BROKER_URL is not set: the scaled configuration needs a Redis broker "
@@ -37,6 +38,3 @@ class CeleryCommand(BaseCommand):
         if self.program == "worker":
             argv += ["--queues", settings.REDLINE_QUEUE]
         app.start(argv=[*argv, *args])
-
-    def handle(self, *args: Any, **options: Any) -> None:  # pragma: no cover - execute runs
-        raise NotImplementedError
