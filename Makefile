@@ -62,13 +62,17 @@ run: install
 	REDLINE_DEMO=1 $(REDLINE) serve
 
 # Browser tests drive Debian's Chromium; the catalog test extracts strings with gettext; PDF
-# exports (WeasyPrint) set text with Pango and Noto CJK. Install them with apt when missing.
+# exports (WeasyPrint) set text with Pango and Noto CJK; the detection engine's tests compare
+# with R 'surveillance' (Debian's r-cran-surveillance, 1.20.3 on bookworm). Install them with
+# apt when missing.
 test-deps:
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	ls /usr/share/fonts/opentype/noto/NotoSansCJK* >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
 	ldconfig -p | grep -q libpangoft2-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
 	command -v xgettext >/dev/null || missing="$$missing gettext"; \
+	Rscript -e 'quit(status = !requireNamespace("surveillance", quietly = TRUE))' >/dev/null 2>&1 \
+	  || missing="$$missing r-cran-surveillance"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing with apt:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \

@@ -1,22 +1,30 @@
-"""Benchmark: the outbreak-detection engine against R 'surveillance', and at province scale.
+"""Benchmark: the outbreak-detection engine against R 'surveillance', through `redline
+detect` as a process and in-process, and at province scale.
 
 1. Side by side with R on the reference data sets (../shared/reference/surveillance, or
    --reference): for each data set and configuration, the same series and control list run
    through R (`Rscript`, timed inside R around the algorithm call only, after the package
-   has loaded) and through Redline's engine (the way `redline detect` runs it: all series
-   of a data set through the method, single process, one BLAS thread). Prints both times
-   and the ratio.
+   has loaded), through Redline's engine in-process (all series of a data set through the
+   method, the way `redline detect` runs it) and through the whole `redline detect` process
+   (start-up, reading the CSV, writing the result). Each data set is measured as it is and
+   repeated --copies times in one input file (the shape of a city's file: many series); R's
+   time for the copies is its single-copy time times --copies (its algorithms loop over the
+   series one by one). Prints the times and the ratios R / Redline.
    R is skipped, with a note, when `Rscript` or the package is not installed (Debian:
    `apt-get install r-cran-surveillance`).
-2. 10,000 weekly series of 10 years (simulated seasonal negative-binomial counts, seeded)
+2. Many short series with Noufaily's settings: --short-series weekly series of
+   --short-weeks weeks (simulated, seeded), R and Redline on the same file.
+3. Start-up: `redline detect --help` and a 9-row file, as processes.
+4. 10,000 weekly series of 10 years (simulated seasonal negative-binomial counts, seeded)
    through `farrington-flexible`, all series in shared batches as the daily run does: the
    defaults (R's out-of-the-box configuration) and, with --noufaily, Noufaily's improved
    configuration (noPeriods 10, pastWeeksNotIncluded 26, nbPlugin).
 
-Prints figures; asserts nothing.
+One BLAS thread everywhere (R, the engine and the process). Prints figures; asserts nothing.
 
     .venv/bin/python benchmarks/detection.py [--series 10000] [--years 10] [--noufaily]
-        [--reference PATH] [--repeat 3] [--skip-r]
+        [--copies 20] [--short-series 240] [--short-weeks 290] [--reference PATH]
+        [--repeat 3] [--skip-r] [--skip-province]
 """
 
 from __future__ import annotations
@@ -169,42 +177,158 @@ def r_available() -> str | None:
     return None
 
 
-def side_by_side(reference: Path, repeat: int, skip_r: bool) -> None:
+REDLINE = ROOT / ".venv" / "bin" / "redline"
+
+
+def cli_arguments(name: str) -> list[str]:
+    method, params, _ = CONFIGS[name]
+    found = ["--method", method]
+    for key, value in params.items():
+        found += ["--param", f"{key}={value}"]
+    return found
+
+
+def process_seconds(command: list[str], repeat: int) -> float:
+    """Median wall time of the whole process (it must succeed)."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        times.append(time.perf_counter() - started)
+        if done.returncode != 0:
+            raise SystemExit(f"{' '.join(command)} failed: {done.stderr.strip()}")
+    return statistics.median(times)
+
+
+def cli_seconds(name: str, input_csv: Path, repeat: int) -> float:
+    with tempfile.TemporaryDirectory() as folder:
+        output = Path(folder) / "result.csv"
+        command = [str(REDLINE), "detect", *cli_arguments(name), "--input", str(input_csv)]
+        return process_seconds([*command, "--output", str(output)], repeat)
+
+
+def write_copies(input_csv: Path, copies: int, target: Path) -> Path:
+    """The data set `copies` times in one file, each copy's series renamed."""
+    with input_csv.open() as handle:
+        rows = list(csv.DictReader(handle))
+    with target.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["series", "date", "count"])
+        for copy in range(copies):
+            writer.writerows((f"{row['series']}~{copy}", row["date"], row["count"]) for row in rows)
+    return target
+
+
+def write_series(data: list[np.ndarray], target: Path) -> Path:
+    """Weekly series as `series,date,count` (Mondays from 2000-01-03)."""
+    days = np.datetime64("2000-01-03") + 7 * np.arange(max(len(y) for y in data))
+    with target.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["series", "date", "count"])
+        for number, counts in enumerate(data):
+            writer.writerows((f"s{number}", str(days[t]), int(c)) for t, c in enumerate(counts))
+    return target
+
+
+def ratio(theirs: float | None, ours: float | None) -> str:
+    return f"{theirs / ours:6.0f}x" if theirs and ours else "      -"
+
+
+def side_by_side(reference: Path, repeat: int, copies: int, missing: str | None) -> list[float]:
     print(
-        "\n1. Against R 'surveillance' on the reference data sets (seconds; R: median of "
-        f"{repeat}, timed inside R around the call; Redline: median of {max(5, repeat)} "
-        "after a warm-up)"
+        "\n1. Against R 'surveillance' on the reference data sets (seconds). R: median of "
+        f"{repeat}, timed inside R around the call. Redline in-process (engine): median of "
+        f"{max(5, repeat)} after a warm-up; `redline detect` process (CLI): median of {repeat}, "
+        f"start-up included. x{copies}: the data set {copies} times in one file (R: its "
+        f"single-copy time x {copies})."
     )
-    missing = "skipped (--skip-r)" if skip_r else r_available()
     if missing:
         print(f"   R: {missing} -- Redline's times only")
     print(
-        f"   {'data set':18} {'configuration':30} {'periods':>8} {'R':>9} {'Redline':>9} "
-        f"{'ratio':>7}"
+        f"   {'data set':17} {'configuration':29} {'R':>8} {'engine':>8} {'CLI':>7} "
+        f"{'R/eng':>7} {'R/CLI':>7} | x{copies}: {'engine':>7} {'CLI':>7} {'R/eng':>7} "
+        f"{'R/CLI':>7}"
     )
-    ratios = []
+    cli_ratios = []
     for folder in sorted(p for p in reference.iterdir() if p.is_dir()):
         data, freq = read_input(folder / "input.csv")
         configs = [name for name in CONFIGS if (folder / f"{name}.csv").exists()]
         r_times = {} if missing else r_seconds(folder / "input.csv", freq, configs, repeat)
-        for name in configs:
-            method, params, _ = CONFIGS[name]
-            ours = engine_seconds(method, params, data, freq, repeat)
-            if ours is None:
-                continue
-            with (folder / f"{name}.csv").open() as handle:
-                periods = sum(1 for _ in handle) - 1
-            theirs = r_times.get(name)
-            ratio = f"{theirs / ours:6.0f}x" if theirs else "      -"
-            if theirs:
-                ratios.append(theirs / ours)
-            r_text = f"{theirs:9.3f}" if theirs else "        -"
-            print(f"   {folder.name:18} {name:30} {periods:8d} {r_text} {ours:9.5f} {ratio}")
-    if ratios:
+        with tempfile.TemporaryDirectory() as scratch:
+            many = write_copies(folder / "input.csv", copies, Path(scratch) / "copies.csv")
+            for name in configs:
+                method, params, _ = CONFIGS[name]
+                ours = engine_seconds(method, params, data, freq, repeat)
+                if ours is None:
+                    continue
+                ours_many = engine_seconds(method, params, data * copies, freq, repeat)
+                cli = cli_seconds(name, folder / "input.csv", repeat)
+                cli_many = cli_seconds(name, many, repeat)
+                theirs = r_times.get(name)
+                theirs_many = theirs * copies if theirs else None
+                if theirs_many:
+                    cli_ratios.append(theirs_many / cli_many)
+                r_text = f"{theirs:8.3f}" if theirs else "       -"
+                print(
+                    f"   {folder.name:17} {name:29} {r_text} {ours:8.4f} {cli:7.3f} "
+                    f"{ratio(theirs, ours)} {ratio(theirs, cli)} | "
+                    f"{' ' * len(str(copies))}  {ours_many:7.3f} {cli_many:7.3f} "
+                    f"{ratio(theirs_many, ours_many)} {ratio(theirs_many, cli_many)}"
+                )
+    if cli_ratios:
         print(
-            f"   speed ratio R / Redline: median {statistics.median(ratios):.0f}x, "
-            f"lowest {min(ratios):.0f}x, highest {max(ratios):.0f}x"
+            f"   R / CLI on x{copies}: median {statistics.median(cli_ratios):.0f}x, "
+            f"lowest {min(cli_ratios):.0f}x, highest {max(cli_ratios):.0f}x"
         )
+    return cli_ratios
+
+
+def short_series(count: int, weeks: int, seed: int, repeat: int, missing: str | None) -> None:
+    name = "farrington-flexible-noufaily"
+    print(
+        f"\n2. Many short series: {count} weekly series of {weeks} weeks (simulated, seed "
+        f"{seed}), {name} (seconds; per series in brackets)"
+    )
+    data = [y[:weeks] for y in simulate(count, (weeks + 51) // 52, seed)]
+    method, params, _ = CONFIGS[name]
+    with tempfile.TemporaryDirectory() as scratch:
+        path = write_series(data, Path(scratch) / "short.csv")
+        theirs = None if missing else r_seconds(path, 52, [name], 1).get(name)
+        ours = engine_seconds(method, params, data, 52, repeat)
+        cli = cli_seconds(name, path, repeat)
+    assert ours is not None
+
+    def each(seconds: float) -> str:
+        return f"{seconds:8.3f} ({seconds / count * 1000:6.2f} ms)"
+
+    print(f"   R 'surveillance' (one run):   {each(theirs) if theirs else '-'}")
+    print(f"   Redline engine, in-process:   {each(ours)}   R / engine {ratio(theirs, ours)}")
+    print(f"   `redline detect` process:     {each(cli)}   R / CLI    {ratio(theirs, cli)}")
+
+
+def start_up(repeat: int) -> None:
+    print(f"\n3. Start-up of `redline detect` as a process (median of {repeat})")
+    with tempfile.TemporaryDirectory() as scratch:
+        tiny = Path(scratch) / "tiny.csv"
+        tiny.write_text(
+            "series,date,count\n"
+            + "".join(
+                f"a,{np.datetime64('2020-01-06') + np.timedelta64(7 * t, 'D')},{t % 3}\n"
+                for t in range(9)
+            )
+        )
+        bare = process_seconds([sys.executable, "-c", "pass"], repeat)
+        helped = process_seconds([str(REDLINE), "detect", "--help"], repeat)
+        tiny_ears = process_seconds(
+            [str(REDLINE), "detect", "--method", "ears-c1", "--input", str(tiny)], repeat
+        )
+        imports = process_seconds(
+            [sys.executable, "-c", "import redline.engines.detection.run"], repeat
+        )
+    print(f"   Python alone (python -c pass):                         {bare:6.3f} s")
+    print(f"   `redline detect --help` (before reading any input):    {helped:6.3f} s")
+    print(f"   importing the detection engine (numpy, scipy) alone:   {imports:6.3f} s")
+    print(f"   `redline detect --method ears-c1` on a 9-row file:     {tiny_ears:6.3f} s")
 
 
 def simulate(series: int, years: int, seed: int) -> list[np.ndarray]:
@@ -220,7 +344,7 @@ def simulate(series: int, years: int, seed: int) -> list[np.ndarray]:
 
 def province(series: int, years: int, seed: int, noufaily: bool) -> None:
     print(
-        f"\n2. {series:,} weekly series x {years} years through farrington-flexible "
+        f"\n4. {series:,} weekly series x {years} years through farrington-flexible "
         "(all series in shared batches, one process, one thread)"
     )
     data = simulate(series, years, seed)
@@ -256,21 +380,30 @@ def main() -> None:
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--copies", type=int, default=20)
+    parser.add_argument("--short-series", type=int, default=240)
+    parser.add_argument("--short-weeks", type=int, default=290)
     parser.add_argument("--noufaily", action="store_true")
     parser.add_argument("--skip-r", action="store_true")
+    parser.add_argument("--skip-province", action="store_true")
     parser.add_argument(
         "--reference", type=Path, default=ROOT.parent / "shared" / "reference" / "surveillance"
     )
     args = parser.parse_args()
     print(
         f"Python {platform.python_version()}, numpy {np.__version__}, {os.cpu_count()} CPUs, "
-        f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}"
+        f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}, load average "
+        f"{os.getloadavg()[0]:.1f}"
     )
+    missing = "skipped (--skip-r)" if args.skip_r else r_available()
     if args.reference.exists():
-        side_by_side(args.reference, args.repeat, args.skip_r)
+        side_by_side(args.reference, args.repeat, args.copies, missing)
     else:
         print(f"\n1. skipped: no reference data at {args.reference}")
-    province(args.series, args.years, args.seed, args.noufaily)
+    short_series(args.short_series, args.short_weeks, args.seed, args.repeat, missing)
+    start_up(max(5, args.repeat))
+    if not args.skip_province:
+        province(args.series, args.years, args.seed, args.noufaily)
 
 
 if __name__ == "__main__":

@@ -145,7 +145,22 @@ CACHES = {
         }
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
+    ),
+    # Results slow to compute and kept for every process and across restarts (the detection
+    # evaluation's alarms): the shared cache when there is one, else files under the var dir.
+    "kept": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "redline-kept",
+        }
+        if CACHE_URL
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache" / "kept"),
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
+    ),
 }
 
 # Sessions are kept in the database, so signing out ends them everywhere; they are written

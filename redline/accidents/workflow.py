@@ -71,7 +71,9 @@ def describe(event: Any) -> list[str]:
                 _("%(what)s: %(before)s → %(after)s")
                 % {"what": label, "before": data[name][0], "after": data[name][1]}
             )
-    if "level" in data:
+    # A change of the accident's level is a pair (before, after); an escalation's "level"
+    # is how far up it went (a number), shown by "to" below.
+    if isinstance(data.get("level"), list | tuple):
         labels = dict(Level.choices)
         before, after = data["level"]
         lines.append(

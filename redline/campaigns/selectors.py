@@ -323,13 +323,14 @@ def headlines(
         return {}
     unit_counts: dict[str, Any] = {}
     hazard_counts: dict[str, Any] = {}
+    # Each campaign's scope, made once (its regions are read when not prefetched).
+    in_units = {c.pk: c.enterprise_q() for c in campaigns}
+    in_hazards = {c.pk: c.hazard_q() for c in campaigns}
     for c in campaigns:
-        unit_counts[f"units_{c.pk}"] = Count("pk", filter=c.enterprise_q())
-        unit_counts[f"inspected_{c.pk}"] = Count(
-            "pk", filter=c.enterprise_q() & inspected_q(user, c)
-        )
+        unit_counts[f"units_{c.pk}"] = Count("pk", filter=in_units[c.pk])
+        unit_counts[f"inspected_{c.pk}"] = Count("pk", filter=in_units[c.pk] & inspected_q(user, c))
         for name, condition in hazard_conditions(today).items():
-            hazard_counts[f"{name}_{c.pk}"] = Count("pk", filter=c.hazard_q() & condition)
+            hazard_counts[f"{name}_{c.pk}"] = Count("pk", filter=in_hazards[c.pk] & condition)
     units = Enterprise.objects.restrict(user).aggregate(**unit_counts)
     hazards = (
         Hazard.objects.restrict(user)

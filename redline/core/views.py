@@ -111,8 +111,13 @@ def audit_log(request: PageRequest) -> HttpResponse:
         "page": page,
         "filters": filters,
         "actions": ChangeLog.Action.choices,
+        # The record types in the log, one each (ordered by the type alone: the log's own
+        # ordering would make every row distinct, and read them all).
         "models": changelog.record_types(
-            ChangeLog.objects.restrict(request.user).values_list("model", flat=True).distinct()
+            ChangeLog.objects.restrict(request.user)
+            .order_by("model")
+            .values_list("model", flat=True)
+            .distinct()
         ),
     }
     template = "core/_audit_rows.html" if request.htmx else "core/audit_log.html"

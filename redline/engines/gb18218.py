@@ -9,18 +9,27 @@ Q comes from Table 1 (named substances) or Table 2 (hazard category); beta from 
 
 The tables are data (CSV files read by `Tables.load`); the computation is vectorised
 over any number of units with numpy. Framework-free: no Django.
+
+The path of a payload: `parse_units` checks it and resolves each substance line (a line
+naming a substance as an earlier one did reuses that resolution) into columns (`Batch`);
+`grade_batch` grades the columns with the core (`grade_arrays`) into `Graded`, which gives
+the contract's result dicts (`grade_payload`, for the API and the pages) or its JSON text
+(`grade_payload_json`, for the command line).
 """
 
 from __future__ import annotations
 
 import csv
+import gc
 import json
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring  # a str as json.dumps(ensure_ascii=False) writes it
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +41,8 @@ KINDS = ("production", "storage")
 # binary floating point.
 DECIMALS = 9
 _CAS = re.compile(r"^\d{2,7}-\d{2}-\d$")
+# How many distinct identifications (cas, name, row, category) the tables remember.
+MEMORY = 10_000
 
 
 class GradingError(ValueError):
@@ -98,7 +109,7 @@ class Tables:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._resolved: dict[tuple[Any, ...], tuple[float, float | None, str, str | None, str]] = {}
+        self._entries: dict[tuple[Any, ...], Entry] = {}  # see resolve_substance
         self._by_row = {s.row: s for s in self.named}
         self._by_cas: dict[str, list[NamedSubstance]] = {}
         self._by_name: dict[str, list[NamedSubstance]] = {}
@@ -213,58 +224,47 @@ class Tables:
         return self._grade_values[np.argmax(reached, axis=1)]
 
 
-class SubstanceLine(NamedTuple):
-    """One resolved substance of a unit: its quantity, threshold and correction factor."""
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A resolved identification of a substance: its threshold Q, its beta (None when
+    unknown) and where each comes from, with the parts of a result line that do not depend
+    on the quantity. Every line naming the same substance the same way shares one."""
 
-    q: float
     threshold: float
     beta: float | None
     source: str
     beta_source: str | None
     label: str
+    beta_or_nan: float
+    threshold_out: float | int
+    beta_out: float | int | None
+    # The line's text in the output JSON (`json.dumps(..., indent=2)`), around q and ratio.
+    head: str
+    middle: str
+    tail: str
 
-
-@dataclass(frozen=True)
-class UnitInput:
-    id: str
-    kind: str
-    people_exposed: int
-    lines: tuple[SubstanceLine, ...]
-
-
-@dataclass(frozen=True)
-class UnitResult:
-    id: str
-    kind: str
-    ratio_sum: float
-    is_major: bool
-    alpha: float | None
-    r_value: float | None
-    grade: int | None
-    lines: tuple[SubstanceLine, ...]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "ratio_sum": _clean(self.ratio_sum),
-            "is_major": self.is_major,
-            "alpha": self.alpha,
-            "r_value": _clean(self.r_value) if self.r_value is not None else None,
-            "grade": self.grade,
-            "substances": [
-                {
-                    "name": line.label,
-                    "q": _clean(line.q),
-                    "threshold": _clean(line.threshold),
-                    "ratio": _clean(line.q / line.threshold),
-                    "beta": _clean(line.beta) if line.beta is not None else None,
-                    "source": line.source,
-                    "beta_source": line.beta_source,
-                }
-                for line in self.lines
-            ],
-        }
+    @classmethod
+    def of(
+        cls, threshold: float, beta: float | None, source: str, beta_source: str | None, label: str
+    ) -> Entry:
+        threshold_out = _clean(threshold)
+        beta_out = _clean(beta) if beta is not None else None
+        return cls(
+            threshold=threshold,
+            beta=beta,
+            source=source,
+            beta_source=beta_source,
+            label=label,
+            beta_or_nan=beta if beta is not None else math.nan,
+            threshold_out=threshold_out,
+            beta_out=beta_out,
+            head=f'        {{\n          "name": {_json(label)},\n          "q": ',
+            middle=f',\n          "threshold": {_json(threshold_out)},\n          "ratio": ',
+            tail=(
+                f',\n          "beta": {_json(beta_out)},\n          "source": {_json(source)},'
+                f'\n          "beta_source": {_json(beta_source)}\n        }}'
+            ),
+        )
 
 
 def _clean(value: float) -> float | int:
@@ -273,6 +273,37 @@ def _clean(value: float) -> float | int:
     The same precision as the decisions (DECIMALS), so a printed S of 1 is always major."""
     rounded = round(float(value), DECIMALS)
     return int(rounded) if rounded.is_integer() else rounded
+
+
+def _clean_all(values: npt.NDArray[np.float64]) -> list[float | int]:
+    """`_clean` of each value, the same numbers, found with numpy where that is exact.
+
+    With p = values * 1e9 (rounding error at most half a unit in its last place) and k the
+    whole number nearest p: where |p - k| plus one unit in the last place of p is below 1/2,
+    the value is surely nearer to k / 10**9 than to any other multiple of 10**-9, so `round`
+    (correct decimal rounding) gives the double nearest k / 10**9, which is what the
+    division k / 1e9 gives (IEEE division is correctly rounded; k < 2**53 and 1e9 are
+    exact). Only the others (within a rounding error of a half, huge, not finite) go
+    through `round` one by one."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled = values * 1e9
+        whole = np.rint(scaled)
+        sure = (np.abs(scaled - whole) + np.spacing(np.abs(scaled)) < 0.5) & (
+            np.abs(whole) < 2.0**53
+        )
+        rounded = np.where(sure, whole / 1e9, values)
+        integral = sure & (rounded == np.floor(rounded))
+    cleaned: list[float | int] = rounded.tolist()
+    for i in np.flatnonzero(integral).tolist():
+        cleaned[i] = int(cleaned[i])
+    for i in np.flatnonzero(~sure).tolist():
+        cleaned[i] = _clean(cleaned[i])
+    return cleaned
+
+
+def _json(value: str | float | None) -> str:
+    """A scalar as `json.dumps(value, ensure_ascii=False)` writes it."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _number(unit: str, field: str, value: Any, *, integer: bool = False) -> float:
@@ -285,22 +316,11 @@ def _number(unit: str, field: str, value: Any, *, integer: bool = False) -> floa
     return float(value)
 
 
-def resolve_substance(tables: Tables, unit: str, index: int, raw: Any) -> SubstanceLine:
-    """Resolve one input substance to its threshold Q and beta (beta None if unknown)."""
-    # Fast path: a plain quantity and an identification seen before (a city repeats the
-    # same few hundred). Anything unusual goes through the full checks below.
-    if type(raw) is dict:
-        tonnes: Any = raw.get("tonnes")
-        row = raw.get("row")
-        if type(tonnes) in (int, float) and 0 <= tonnes < math.inf and type(row) is not bool:
-            try:
-                known = tables._resolved.get(
-                    (raw.get("cas"), raw.get("name"), row, raw.get("category"))
-                )
-            except TypeError:  # an unhashable value: let the checks name it
-                known = None
-            if known is not None:
-                return SubstanceLine(float(tonnes), *known)
+def resolve_substance(tables: Tables, unit: str, index: int, raw: Any) -> tuple[float, Entry]:
+    """Check one input substance; its quantity in tonnes and its resolved identification.
+
+    An identification made of plain values (strings, a row number) is remembered on the
+    tables, so that the next line naming the substance the same way skips the checks."""
     where = f"substances[{index}]"
     if not isinstance(raw, dict):
         raise GradingError(unit, where, "must be an object with cas, name or category")
@@ -311,9 +331,6 @@ def resolve_substance(tables: Tables, unit: str, index: int, raw: Any) -> Substa
     name = raw.get("name")
     row = raw.get("row")
     category_symbol = raw.get("category")
-    # Remember this identification when it is made of plain values (see the fast path).
-    plain = all(v is None or type(v) in (str, int) for v in (cas, name, row, category_symbol))
-    key = (cas, name, row, category_symbol) if plain else None
     category = None
     if category_symbol is not None:
         category = tables.categories.get(str(category_symbol))
@@ -383,39 +400,97 @@ def resolve_substance(tables: Tables, unit: str, index: int, raw: Any) -> Substa
         beta_source = f"{STANDARD} Table 4 {category.symbol}"
     else:
         beta, beta_source = None, None
-    if key is not None:
-        tables._resolved[key] = (threshold, beta, source, beta_source, label)
-    return SubstanceLine(q, threshold, beta, source, beta_source, label)
+    entry = Entry.of(threshold, beta, source, beta_source, label)
+    # Only strings and a whole row number are remembered: a key equal to one of them (in
+    # Python 1.0 == 1 == True) is then taken from memory only when its row is an int too.
+    plain = all(v is None or type(v) is str for v in (cas, name, category_symbol)) and (
+        row is None or type(row) is int
+    )
+    if plain and len(tables._entries) < MEMORY:
+        tables._entries[(cas, name, row, category_symbol)] = entry
+    return q, entry
 
 
-def parse_units(tables: Tables, payload: Any) -> list[UnitInput]:
-    """Validate and resolve the whole input before any computation (all or nothing)."""
+@dataclass(frozen=True)
+class Batch:
+    """Checked input, column by column: per unit its id, kind, people within 500 m and
+    number of substance lines; per line (the units' lines one after another) its tonnes and
+    resolved identification."""
+
+    ids: list[str]
+    kinds: list[str]
+    people: list[int]
+    counts: list[int]
+    tonnes: list[float]
+    entries: list[Entry]
+
+
+def parse_units(tables: Tables, payload: Any) -> Batch:
+    """Validate and resolve the whole input before any computation (all or nothing).
+
+    The first error in the input's order is reported. A substance line whose quantity is a
+    plain number and whose identification was resolved before takes the remembered
+    resolution; anything else goes through every check (`resolve_substance`)."""
     if not isinstance(payload, dict) or not isinstance(payload.get("units"), list):
         raise GradingError("-", "units", 'the input must be {"units": [...]}')
-    units: list[UnitInput] = []
+    ids: list[str] = []
+    kinds: list[str] = []
+    people: list[int] = []
+    counts: list[int] = []
+    tonnes: list[float] = []
+    entries: list[Entry] = []
+    add_tonnes, add_entry = tonnes.append, entries.append
+    memory = tables._entries
     seen: set[str] = set()
     for position, raw in enumerate(payload["units"]):
         if not isinstance(raw, dict):
             raise GradingError(f"#{position + 1}", "unit", "must be an object")
         unit_id = raw.get("id")
-        if not isinstance(unit_id, str | int) or str(unit_id).strip() == "":
-            raise GradingError(f"#{position + 1}", "id", "is required")
-        unit_id = str(unit_id)
+        if type(unit_id) is not str or not unit_id.strip():
+            if not isinstance(unit_id, str | int) or str(unit_id).strip() == "":
+                raise GradingError(f"#{position + 1}", "id", "is required")
+            unit_id = str(unit_id)
         if unit_id in seen:
             raise GradingError(unit_id, "id", "appears twice")
         seen.add(unit_id)
         kind = raw.get("kind")
         if kind not in KINDS:
             raise GradingError(unit_id, "kind", f"must be production or storage, got {kind!r}")
-        if "people_exposed" not in raw or raw["people_exposed"] is None:
-            raise GradingError(unit_id, "people_exposed", "is required")
-        people = int(_number(unit_id, "people_exposed", raw["people_exposed"], integer=True))
+        persons = raw.get("people_exposed")
+        if type(persons) is not int or persons < 0:
+            if persons is None:
+                raise GradingError(unit_id, "people_exposed", "is required")
+            persons = int(_number(unit_id, "people_exposed", persons, integer=True))
         substances = raw.get("substances")
         if not isinstance(substances, list) or not substances:
             raise GradingError(unit_id, "substances", "give at least one substance")
-        lines = tuple(resolve_substance(tables, unit_id, i, s) for i, s in enumerate(substances))
-        units.append(UnitInput(unit_id, kind, people, lines))
-    return units
+        for index, item in enumerate(substances):
+            if type(item) is dict:
+                amount = item.get("tonnes")
+                row = item.get("row")
+                try:
+                    entry = memory.get(
+                        (item.get("cas"), item.get("name"), row, item.get("category"))
+                    )
+                except TypeError:  # an unhashable value: let the checks name it
+                    entry = None
+                if (
+                    entry is not None
+                    and (row is None or type(row) is int)
+                    and (type(amount) is float or type(amount) is int)
+                    and 0 <= amount < math.inf
+                ):
+                    add_tonnes(amount)
+                    add_entry(entry)
+                    continue
+            amount, entry = resolve_substance(tables, unit_id, index, item)
+            add_tonnes(amount)
+            add_entry(entry)
+        ids.append(unit_id)
+        kinds.append(kind)
+        people.append(persons)
+        counts.append(len(substances))
+    return Batch(ids, kinds, people, counts, tonnes, entries)
 
 
 def grade_arrays(
@@ -449,48 +524,193 @@ def grade_arrays(
     return s, is_major, alpha, r, grade
 
 
-def grade_units(tables: Tables, units: Sequence[UnitInput]) -> list[UnitResult]:
-    lines = [line for unit in units for line in unit.lines]
-    unit_index = np.repeat(np.arange(len(units)), [len(u.lines) for u in units])
-    q = np.array([line.q for line in lines], dtype=np.float64)
-    threshold = np.array([line.threshold for line in lines], dtype=np.float64)
-    beta = np.array(
-        [line.beta if line.beta is not None else np.nan for line in lines], dtype=np.float64
-    )
-    people = np.array([u.people_exposed for u in units], dtype=np.int64)
-    s, is_major, alpha, r, grade = grade_arrays(tables, unit_index, q, threshold, beta, people)
-    results = []
-    for i, unit in enumerate(units):
-        major = bool(is_major[i])
-        if major:
-            missing = [j for j, line in enumerate(unit.lines) if line.beta is None]
-            if missing:
-                j = missing[0]
-                raise GradingError(
-                    unit.id,
-                    f"substances[{j}].category",
-                    f"{unit.lines[j].label} ({unit.lines[j].source}) is not a Table 3 toxic "
-                    "gas: give its hazard category so that beta can be taken from Table 4",
-                )
-        results.append(
-            UnitResult(
-                id=unit.id,
-                kind=unit.kind,
-                ratio_sum=float(s[i]),
-                is_major=major,
-                alpha=float(alpha[i]) if major else None,
-                r_value=float(r[i]) if major else None,
-                grade=int(grade[i]) if major else None,
-                lines=unit.lines,
+# The end of a unit that is not major, in the output JSON.
+_NOT_MAJOR = 'false,\n      "alpha": null,\n      "r_value": null,\n      "grade": null'
+
+
+@dataclass(frozen=True)
+class Graded:
+    """The graded units, column by column, as the result prints them (`_clean`ed). alpha,
+    r_value and grade are None where the unit is not major."""
+
+    batch: Batch
+    ratio_sum: list[float | int]
+    is_major: list[bool]
+    alpha: list[float | None]
+    r_value: list[float | int | None]
+    grade: list[int | None]
+    q: list[float | int]  # per substance line
+    ratio: list[float | int]  # per substance line
+    finite: bool  # every printed number is finite (JSON has no Infinity)
+
+    def as_dicts(self) -> dict[str, Any]:
+        """The contract's result: {"units": [...]} in the input's order."""
+        lines = [
+            {
+                "name": entry.label,
+                "q": q,
+                "threshold": entry.threshold_out,
+                "ratio": ratio,
+                "beta": entry.beta_out,
+                "source": entry.source,
+                "beta_source": entry.beta_source,
+            }
+            for entry, q, ratio in zip(self.batch.entries, self.q, self.ratio, strict=True)
+        ]
+        batch = self.batch
+        units = []
+        end = 0
+        for unit_id, kind, count, s, major, alpha, r, grade in zip(
+            batch.ids,
+            batch.kinds,
+            batch.counts,
+            self.ratio_sum,
+            self.is_major,
+            self.alpha,
+            self.r_value,
+            self.grade,
+            strict=True,
+        ):
+            start, end = end, end + count
+            units.append(
+                {
+                    "id": unit_id,
+                    "kind": kind,
+                    "ratio_sum": s,
+                    "is_major": major,
+                    "alpha": alpha,
+                    "r_value": r,
+                    "grade": grade,
+                    "substances": lines[start:end],
+                }
             )
+        return {"units": units}
+
+    def as_json(self) -> str:
+        """`json.dumps(self.as_dicts(), ensure_ascii=False, indent=2)`, written directly:
+        the parts of a line that depend only on its substance are written once per
+        substance (`Entry`)."""
+        if not self.finite:  # Infinity: rare enough for the general encoder
+            return json.dumps(self.as_dicts(), ensure_ascii=False, indent=2)
+        batch = self.batch
+        if not batch.ids:
+            return '{\n  "units": []\n}'
+        # A line's text is its substance's beginning (the same str for every line naming
+        # it, with the name: often not ASCII) then its own numbers and what follows it:
+        # "," or the end of its unit and the beginning of the next.
+        after = [",\n"] * len(batch.entries)
+        kinds = {kind: _json(kind) for kind in KINDS}
+        first = ""  # the beginning of the first unit
+        end = 0
+        for unit_id, kind, count, s, major, alpha, r, grade in zip(
+            batch.ids,
+            batch.kinds,
+            batch.counts,
+            self.ratio_sum,
+            self.is_major,
+            self.alpha,
+            self.r_value,
+            self.grade,
+            strict=True,
+        ):
+            grading = (
+                f'true,\n      "alpha": {alpha!r},\n      "r_value": {r!r},'
+                f'\n      "grade": {grade!r}'
+                if major
+                else _NOT_MAJOR
+            )
+            unit = (
+                f'    {{\n      "id": {encode_basestring(unit_id)},\n      "kind": {kinds[kind]},'
+                f'\n      "ratio_sum": {s!r},\n      "is_major": {grading},'
+                '\n      "substances": [\n'
+            )
+            if end:
+                after[end - 1] = "\n      ]\n    },\n" + unit
+            else:
+                first = unit
+            end += count
+        after[-1] = "\n      ]\n    }\n  ]\n}"
+        parts = [""] * (2 * len(batch.entries))
+        parts[0::2] = [entry.head for entry in batch.entries]
+        parts[1::2] = [
+            f"{q!r}{entry.middle}{ratio!r}{entry.tail}{following}"
+            for entry, q, ratio, following in zip(
+                batch.entries, self.q, self.ratio, after, strict=True
+            )
+        ]
+        parts[0] = '{\n  "units": [\n' + first + parts[0]
+        return "".join(parts)
+
+
+def grade_batch(tables: Tables, batch: Batch) -> Graded:
+    """Grade checked units with the vectorised core. A major unit needs beta for each of its
+    substances: the first that lacks it (in the input's order) is refused."""
+    entries = batch.entries
+    q = np.array(batch.tonnes, dtype=np.float64)
+    threshold = np.array([entry.threshold for entry in entries], dtype=np.float64)
+    beta = np.array([entry.beta_or_nan for entry in entries], dtype=np.float64)
+    unit_index = np.repeat(np.arange(len(batch.ids), dtype=np.int64), batch.counts)
+    people = np.array(batch.people, dtype=np.int64)
+    s, is_major, alpha, r, grade = grade_arrays(tables, unit_index, q, threshold, beta, people)
+    blocked = np.flatnonzero(np.isnan(beta) & is_major[unit_index])
+    if len(blocked):
+        line = int(blocked[0])
+        unit = int(unit_index[line])
+        j = line - int(np.searchsorted(unit_index, unit))
+        entry = entries[line]
+        raise GradingError(
+            batch.ids[unit],
+            f"substances[{j}].category",
+            f"{entry.label} ({entry.source}) is not a Table 3 toxic "
+            "gas: give its hazard category so that beta can be taken from Table 4",
         )
-    return results
+    with np.errstate(over="ignore"):  # an overflow was reported by the core already
+        ratio = q / threshold
+    majors = is_major.tolist()
+    return Graded(
+        batch=batch,
+        ratio_sum=_clean_all(s),
+        is_major=majors,
+        alpha=[a if m else None for a, m in zip(alpha.tolist(), majors, strict=True)],
+        r_value=[x if m else None for x, m in zip(_clean_all(r), majors, strict=True)],
+        grade=[g if m else None for g, m in zip(grade.tolist(), majors, strict=True)],
+        q=_clean_all(q),
+        ratio=_clean_all(ratio),
+        finite=bool(
+            np.isfinite(ratio).all() and np.isfinite(s).all() and np.isfinite(r[is_major]).all()
+        ),
+    )
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a large result is built.
+
+    The result is made of hundreds of thousands of small containers and no cycles; the
+    collector, triggered again and again by the allocations, would walk the whole input and
+    result each time (it took more time than the grading). Objects are still freed as usual
+    (reference counting); only the cycle search waits until the collector is resumed."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def grade_payload(tables: Tables, payload: Any) -> dict[str, Any]:
     """The CLI/API contract: {"units": [...]} in, {"units": [...]} out, same order."""
-    results = grade_units(tables, parse_units(tables, payload))
-    return {"units": [result.as_dict() for result in results]}
+    with _collector_paused():
+        return grade_batch(tables, parse_units(tables, payload)).as_dicts()
+
+
+def grade_payload_json(tables: Tables, payload: Any) -> str:
+    """`json.dumps(grade_payload(tables, payload), ensure_ascii=False, indent=2)`, the
+    command line's output, written straight from the graded columns (a large input's result
+    is some hundred megabytes of text)."""
+    with _collector_paused():
+        return grade_batch(tables, parse_units(tables, payload)).as_json()
 
 
 def iter_cas_problems(tables: Tables) -> Iterable[str]:

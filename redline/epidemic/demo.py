@@ -28,6 +28,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from redline.core import bulk
 from redline.engines.detection.simulate import (
     DAILY,
     Baseline,
@@ -249,7 +250,7 @@ def _key_groups(builder: Any, geography: Geography, today: dt.date) -> int:
                 survey,
                 source,
             )
-    KeyGroupCount.objects.bulk_create(rows, batch_size=5000)
+    bulk.insert(rows)
     return len(rows)
 
 
@@ -265,6 +266,7 @@ class _Writer:
     """Case counts and outbreaks, written in batches (known from the day after each day)."""
 
     def __init__(self, builder: Any, first_day: dt.date, n: int, now: dt.datetime) -> None:
+        self.builder = builder
         self.batch = IngestBatch.objects.create(
             key=f"demo-{builder.seed}-simulated-counts",
             source=CountSource.DEMO,
@@ -274,7 +276,7 @@ class _Writer:
         zone = timezone.get_current_timezone()
         self.days = [first_day + dt.timedelta(days=i) for i in range(n + 1)]
         self.recorded = [dt.datetime.combine(d, dt.time(9, 0), tzinfo=zone) for d in self.days]
-        self.rows: list[CaseCount] = []
+        self.rows: list[dict[str, Any]] = []  # case counts (`bulk.insert_values`)
         self.outbreaks: list[SimulatedOutbreak] = []
         self.total = 0
 
@@ -302,17 +304,17 @@ class _Writer:
         count: int,
     ) -> None:
         self.rows.append(
-            CaseCount(
-                condition_id=condition.pk,
-                region_id=region_id,
-                place_id=place_id,
-                series_key=key,
-                day=self.days[i],
-                count=count,
-                known_from=self.days[i + 1],
-                batch_id=self.batch.pk,
-                recorded_at=self.recorded[i + 1],
-            )
+            {
+                "condition_id": condition.pk,
+                "region_id": region_id,
+                "place_id": place_id,
+                "series_key": key,
+                "day": self.days[i],
+                "count": count,
+                "known_from": self.days[i + 1],
+                "batch_id": self.batch.pk,
+                "recorded_at": self.recorded[i + 1],
+            }
         )
 
     def outbreak(
@@ -344,13 +346,13 @@ class _Writer:
         )
 
     def flush(self) -> None:
-        CaseCount.objects.bulk_create(self.rows, batch_size=5000)
-        self.total += len(self.rows)
+        self.total += bulk.insert_values(CaseCount, self.rows)
         self.rows = []
+        self.builder.bar("case counts", self.total)
 
     def finish(self) -> tuple[int, int]:
         self.flush()
-        SimulatedOutbreak.objects.bulk_create(self.outbreaks, batch_size=5000)
+        bulk.insert(self.outbreaks)
         IngestBatch.objects.filter(pk=self.batch.pk).update(
             rows=self.total, result={"created": self.total, "outbreaks": len(self.outbreaks)}
         )

@@ -13,9 +13,13 @@ series is evaluated for whoever sees the place.
 Delays are in days: from an outbreak's first day to the last day of the first period with an
 alarm (the day the alarm is known; for weekly analysis the week's Sunday).
 
-The method's alarms on the series are cached (Django's cache) under the data's version (the
-number and the latest id of the counts read), the catalogue entry, the knowledge date and
-the series: a new count or a correction adds a row, so it is never served stale.
+Running the methods over a city's whole history reads every count (the slow part: seconds),
+so each condition's alarms are kept (`_store`) under a key of everything they depend on: the
+database, the catalogue entry (method, parameters, aggregation), the knowledge date, the
+series, the regions' districts, the user's door (the SQL of the counts they may read) and
+the counts' version -- the latest count's id: counts are never deleted or edited (a new count
+or a correction adds a row), so a new id is the only way they change. The page says when the
+alarms it shows were computed.
 """
 
 from __future__ import annotations
@@ -29,8 +33,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from django.core.cache import cache
-from django.db.models import Count, Max, QuerySet
+from django.core.cache import cache, caches
+from django.core.cache.backends.base import BaseCache
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.migrations.recorder import MigrationRecorder
+from django.db.models import Max, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from redline.engines.detection.evaluate import Evaluation, combine, evaluate
@@ -53,6 +62,18 @@ class OutbreakResult:
     first_alarm: dt.date | None = None  # the last day of the first period with an alarm
     delay_days: int | None = None
     unscored: str = ""  # TOO_EARLY or NOT_EVALUATED when not scored
+
+    @property
+    def series_url(self) -> str:
+        """The series' page, at the outbreak's last day."""
+        o = self.outbreak
+        code = o.condition.code
+        url = (
+            reverse("epidemic:series-place", args=[code, o.region_id, o.place_id])
+            if o.place_id
+            else reverse("epidemic:series", args=[code, o.region_id])
+        )
+        return f"{url}?day={o.end.isoformat()}"
 
 
 @dataclass
@@ -152,6 +173,7 @@ class Figures:
 class Report:
     conditions: list[ConditionResult]
     methods: list[MethodResult]
+    computed_at: dt.datetime | None = None  # when the oldest alarms shown were computed
 
     @property
     def outbreaks(self) -> list[OutbreakResult]:
@@ -191,11 +213,19 @@ def evaluate_simulations(
         by_condition[row.condition_id].append(row)
         conditions[row.condition_id] = row.condition
     districts = district_map() if rows else {}
+    version = _version(districts) if rows else ""
+    computed: list[dt.datetime] = []
     results = [
-        _condition(conditions[pk], by_condition[pk], counts, as_known_on, districts)
+        _condition(
+            conditions[pk], by_condition[pk], counts, as_known_on, districts, version, computed
+        )
         for pk in sorted(conditions, key=lambda pk: conditions[pk].code)
     ]
-    return Report(conditions=results, methods=_by_method(results))
+    return Report(
+        conditions=results,
+        methods=_by_method(results),
+        computed_at=min(computed) if computed else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -220,7 +250,8 @@ def _alarms(
     counts: CaseCountQuerySet[CaseCount],
     districts: dict[int, int],
 ) -> dict[str, SeriesAlarms | None]:
-    """The method's alarms on each of these series (None: no such series in the counts)."""
+    """The method's alarms on each of these series (None: no such series in `counts`, the
+    counts of these series that the user may read)."""
     series = condition_series(
         condition, day=last, as_known_on=as_known_on, counts=counts, districts=districts
     )
@@ -245,6 +276,73 @@ def _alarms(
     return found
 
 
+def _of_series(
+    counts: CaseCountQuerySet[CaseCount], keys: list[str], districts: dict[int, int]
+) -> CaseCountQuerySet[CaseCount]:
+    """The counts that make up these series and no others (each series starts at its own
+    first recorded period, so leaving the other series out changes none of these): for a
+    district's series every count recorded in a region that joins it, for a key place's the
+    place's own counts."""
+    joined: set[int] = set()
+    places: set[int] = set()
+    for key in keys:
+        region, _colon, place = key.partition(":")
+        if place:
+            places.add(int(place))
+        else:
+            joined.add(int(region))
+    regions = [pk for pk, district in districts.items() if district in joined]
+    return counts.filter(Q(region_id__in=regions) | Q(place_id__in=sorted(places)))
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A condition's alarms as kept: when computed, the last day of the counts they were
+    computed on (None: no counts), and each series' alarms."""
+
+    computed_at: dt.datetime
+    last: dt.date | None
+    alarms: dict[str, SeriesAlarms | None]
+
+
+def _store() -> BaseCache:
+    """Where the alarms are kept: settings' "kept" cache, found by every process and after a
+    restart (the shared cache of the scaled configuration, else files under REDLINE_VAR_DIR).
+    A database that lives in memory (the tests') keeps them in Django's default cache, which
+    lives as long as it."""
+    in_memory = getattr(connection, "is_in_memory_db", None)  # SQLite's backend only
+    if in_memory is not None and in_memory():
+        return cache
+    return caches["kept"]
+
+
+def _version(districts: dict[int, int]) -> str:
+    """What every condition's alarms depend on besides the condition, the user and the
+    series: the counts (the latest count's id) and which district each region's counts join;
+    and, kept in files that outlive a database, the database (its name, and when its first
+    migration was applied)."""
+    top = CaseCount.objects.aggregate(top=Max("pk"))["top"]
+    joins = hashlib.sha256(repr(sorted(districts.items())).encode()).hexdigest()
+    database: tuple[Any, ...] = ()
+    if _store() is not cache:
+        created = MigrationRecorder(connection).migration_qs.order_by("pk")
+        database = (
+            connection.settings_dict["NAME"],
+            list(created.values_list("applied", flat=True)[:1]),
+        )
+    return repr((top, joins, database))
+
+
+def _door(counts: CaseCountQuerySet[CaseCount]) -> str:
+    """The SQL of the counts a user may read (their door), so that users who may read
+    different counts never share alarms."""
+    try:
+        sql, params = counts.query.sql_with_params()
+    except EmptyResultSet:
+        return "nothing"
+    return repr((sql, params))
+
+
 def _cache_key(condition: Condition, params: dict[str, Any], *parts: Any) -> str:
     text = repr(
         (condition.pk, condition.method, sorted(params.items()), condition.aggregation, *parts)
@@ -258,6 +356,8 @@ def _condition(
     counts: CaseCountQuerySet[CaseCount],
     as_known_on: dt.date,
     districts: dict[int, int],
+    version: str,
+    computed: list[dt.datetime],
 ) -> ConditionResult:
     result = ConditionResult(
         condition=condition, method=condition.method, params=dict(condition.params or {})
@@ -269,34 +369,40 @@ def _condition(
         result.problem = str(error)
         result.outbreaks = unscored
         return result
-    mine = counts.as_known_on(as_known_on).filter(condition=condition)
-    # The data's version: any new count or correction adds a row (and supersedes one).
-    stats = mine.aggregate(last=Max("day"), rows=Count("pk"), top=Max("pk"))
-    if stats["last"] is None:
-        result.outbreaks = unscored
-        return result
     keyed: dict[str, list[SimulatedOutbreak]] = defaultdict(list)
     for outbreak in outbreaks:
         keyed[outbreak.series_key].append(outbreak)
     keys = sorted(keyed)
-    # Reading a province's counts is the slow part: the alarms of the series are cached for
-    # this data version, catalogue entry and knowledge date.
-    key = _cache_key(
-        condition, params, as_known_on, stats["last"], stats["rows"], stats["top"], keys
-    )
-    found = cache.get(key)
-    if found is None:
-        found = _alarms(
-            condition,
-            spec,
-            params,
-            keys,
-            last=stats["last"],
-            as_known_on=as_known_on,
-            counts=counts,
-            districts=districts,
+    mine = _of_series(counts, keys, districts)
+    key = _cache_key(condition, params, version, as_known_on, _door(mine), keys)
+    store = _store()
+    kept = store.get(key)
+    if kept is None:
+        # The series end at the last day of any count of the condition the user may read.
+        known = counts.as_known_on(as_known_on).filter(condition=condition)
+        last = known.aggregate(last=Max("day"))["last"]
+        kept = Kept(
+            computed_at=timezone.now(),
+            last=last,
+            alarms={}
+            if last is None
+            else _alarms(
+                condition,
+                spec,
+                params,
+                keys,
+                last=last,
+                as_known_on=as_known_on,
+                counts=mine,
+                districts=districts,
+            ),
         )
-        cache.set(key, found, CACHE_SECONDS)
+        store.set(key, kept, CACHE_SECONDS)
+    if kept.last is None:
+        result.outbreaks = unscored
+        return result
+    computed.append(kept.computed_at)
+    found = kept.alarms
     step = PERIOD_DAYS[Aggregation(condition.aggregation)]
     evaluations: list[Evaluation] = []
     for key_of_series, items in keyed.items():

@@ -15,12 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from redline.hazards.inspection import task_generate
+from redline.core import bulk
+from redline.engines.task_schedule import due_times, period_after
+from redline.hazards.inspection import _live_cycles, engine_cycle, work_calendar
 from redline.hazards.models import Hazard, HazardEvent, InspectionTask, unit_copies
 from redline.hazards.public import PublicReportInput, hazard_report_public
 from redline.hazards.services import HazardReportInput, hazard_report, hazard_transition
@@ -34,14 +37,15 @@ from redline.hazards.vocab import (
     ManageType,
     TaskResult,
 )
-from redline.organisations import selectors as org_selectors
-from redline.organisations.models import Enterprise, Organisation, Person
+from redline.organisations.models import Enterprise, Organisation, Person, SectorMandate
 from redline.organisations.vocab import OrganisationKind, RegionLevel, Sector, UnitKind
+from redline.risk.models import UnitShutdown
 
 # Days of inspection-task history per scale (a province's tasks would be tens of millions).
 TASK_DAYS = {"small": 30, "city": 14, "province": 1}
 HAZARDS_PER_UNIT = 5
 MAJOR_SHARE = 0.04
+BULK_CHUNK = 50_000  # rows written between two updates of the progress line
 
 # --- what a unit's hazards look like ------------------------------------------------------
 
@@ -280,37 +284,67 @@ def build_hazards(builder: Any, units: list[Enterprise]) -> None:
     builder.progress(f"hazard tally: {tally_rebuild():,} combinations")
 
 
+class _Row(dict[str, Any]):
+    """A row (a hazard, a task) as `bulk.insert_values` writes it, its fields read and set
+    as attributes, as on the model, while it is drawn."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self[name] = value
+
+
 # --- inspection tasks -------------------------------------------------------------------
 
 
 def _tasks(builder: Any, now: dt.datetime) -> None:
+    """The tasks `task_generate` makes for the period (the same engine, the same rows),
+    the past ones recorded, written at once."""
     rng = builder.rng
     days = TASK_DAYS.get(builder.scale_name, 7)
+    zone = ZoneInfo(settings.TIME_ZONE)
     today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    result = task_generate(
-        start=today - dt.timedelta(days=days),
-        end=today + dt.timedelta(days=settings.REDLINE_TASK_HORIZON_DAYS),
-        now=now,
-        chunk_size=2000,
-    )
+    start = (today - dt.timedelta(days=days)).astimezone(zone)
+    end = (today + dt.timedelta(days=settings.REDLINE_TASK_HORIZON_DAYS)).astimezone(zone)
+    calendar = work_calendar()
+    shutdowns: dict[int, list[UnitShutdown]] = defaultdict(list)
+    for shutdown in UnitShutdown.objects.filter(is_archived=False):
+        shutdowns[shutdown.unit_id].append(shutdown)
     names = _people_by_enterprise()
-    recorded = 0
-    past = InspectionTask.objects.filter(window_ends_at__lte=now).order_by("pk")
-    ids = list(past.values_list("pk", flat=True))
-    for start in range(0, len(ids), 5000):
-        chunk = list(InspectionTask.objects.filter(pk__in=ids[start : start + 5000]))
-        done = [task for task in chunk if _record(rng, task, names)]
-        # Rewritten in bulk: a bulk update of thousands of distinct values is slow on SQLite.
-        InspectionTask.objects.filter(pk__in=[t.pk for t in done]).delete()
-        InspectionTask.objects.bulk_create(done, batch_size=2000)
-        recorded += len(done)
+    cycles = _live_cycles().order_by("pk").select_related("measure__event")
+    tasks: list[_Row] = []
+    made = recorded = 0
+    expected = cycles.count() * (days + settings.REDLINE_TASK_HORIZON_DAYS)
+    for cycle in cycles.iterator(chunk_size=5000):
+        event = cycle.measure.event
+        engine = engine_cycle(cycle, shutdowns.get(event.unit_id, ()), zone)
+        for moment in due_times(engine, calendar, start, end):
+            task = _Row(
+                measure_id=cycle.measure_id,
+                enterprise_id=event.enterprise_id,
+                due_at=moment.astimezone(dt.UTC),
+                window_ends_at=period_after(engine, moment).astimezone(dt.UTC),
+            )
+            # A past task recorded by the unit's inspector (or missed).
+            if task.window_ends_at <= now:
+                recorded += _record(rng, task, names)
+            tasks.append(task)
+        if len(tasks) >= BULK_CHUNK:
+            made += bulk.insert_values(InspectionTask, tasks)
+            tasks.clear()
+            builder.bar("inspection tasks", made, expected)
+    made += bulk.insert_values(InspectionTask, tasks)
     builder.progress(
-        f"inspection tasks: {result.created:,} over {days + settings.REDLINE_TASK_HORIZON_DAYS} "
+        f"inspection tasks: {made:,} over {days + settings.REDLINE_TASK_HORIZON_DAYS} "
         f"days, {recorded:,} recorded"
     )
 
 
-def _record(rng: Any, task: InspectionTask, names: dict[int, list[tuple[str, str]]]) -> bool:
+def _record(rng: Any, task: _Row, names: dict[int, list[tuple[str, str]]]) -> bool:
     """Fill in a past task's record as its inspector would have (False: it was missed)."""
     draw = rng.random()
     if draw < 0.08:
@@ -328,9 +362,11 @@ def _record(rng: Any, task: InspectionTask, names: dict[int, list[tuple[str, str
 
 def _people_by_enterprise() -> dict[int, list[tuple[str, str]]]:
     people: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for enterprise_id, name, phone in Person.objects.filter(
-        enterprise__isnull=False, is_archived=False
-    ).values_list("enterprise_id", "name", "phone"):
+    for enterprise_id, name, phone in (
+        Person.objects.filter(enterprise__isnull=False, is_archived=False)
+        .order_by("enterprise_id", "pk")
+        .values_list("enterprise_id", "name", "phone")
+    ):
         people[enterprise_id].append((name, phone))
     return people
 
@@ -356,6 +392,17 @@ class _Context:
             by_region[org.region_id].append(org)
         self.by_region = by_region
         self._department_cache: dict[tuple[int, str], list[str]] = {}
+        self._government_cache: dict[tuple[int, tuple[str, ...]], list[str]] = {}
+        # The sector mandates, read once (`supervising_departments` in memory).
+        self.mandates: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
+        mandates = SectorMandate.objects.filter(department__is_archived=False).order_by("pk")
+        for region_id, department_id, sector, kind in mandates.values_list(
+            "region_id", "department_id", "sector", "unit_kind"
+        ):
+            self.mandates[region_id].append((department_id, sector, kind))
+        self.names = {
+            o.pk: str(o) for o in Organisation.objects.filter(pk__in=mandates.values("department"))
+        }
 
     def pools_for(self, unit: Enterprise) -> list[tuple[str, Templates, Templates]]:
         """`hazard_pools` of the unit, each with the templates a major hazard is drawn from."""
@@ -370,53 +417,73 @@ class _Context:
         return self._pools[key]
 
     def departments_for(self, unit: Enterprise, sector: str) -> list[str]:
+        """`organisations.selectors.supervising_departments`' names, from the mandates read
+        once: the departments whose mandates cover the unit's kind, its sectors or
+        `sector`, in its region or one above, most local first."""
         key = (unit.region_id, f"{unit.kind}:{unit.sectors}:{sector}")
         if key not in self._department_cache:
-            found = org_selectors.supervising_departments(unit, sector)
-            self._department_cache[key] = [str(o) for o in found]
+            path = [int(p) for p in unit.region.path.strip("/").split("/") if p]
+            sectors = {*unit.sector_list, *([sector] if sector else [])}
+            ordered: dict[int, int] = {}
+            for depth, region_id in enumerate(path):
+                for department_id, covers, kind in self.mandates.get(region_id, ()):
+                    if kind == unit.kind or covers in sectors:
+                        ordered[department_id] = max(ordered.get(department_id, -1), depth)
+            self._department_cache[key] = [
+                self.names[i] for i in sorted(ordered, key=lambda i: (-ordered[i], i))
+            ]
         return self._department_cache[key]
 
     def governments_for(self, unit: Enterprise, levels: tuple[str, ...]) -> list[str]:
-        path = [int(p) for p in unit.region.path.strip("/").split("/")]
-        names = []
-        for region_id in reversed(path):
-            for org in self.by_region.get(region_id, []):
-                if org.region.level in levels and org.kind == OrganisationKind.GOVERNMENT:
-                    names.append(str(org))
-        return names
+        key = (unit.region_id, levels)
+        if key not in self._government_cache:
+            path = [int(p) for p in unit.region.path.strip("/").split("/") if p]
+            names = []
+            for region_id in reversed(path):
+                for org in self.by_region.get(region_id, []):
+                    if org.region.level in levels and org.kind == OrganisationKind.GOVERNMENT:
+                        names.append(str(org))
+            self._government_cache[key] = names
+        return self._government_cache[key]
 
 
 def _history(builder: Any, units: list[Enterprise], now: dt.datetime) -> None:
     rng = builder.rng
     context = _Context(units, builder.primary_sector)
-    units = list(Enterprise.objects.filter(pk__in=[u.pk for u in units]).select_related("region"))
+    units = list(
+        Enterprise.objects.filter(pk__in=[u.pk for u in units])
+        .select_related("region")
+        .order_by("name", "id")
+    )
     today = timezone.localdate(now)
     delays = settings.REDLINE_HAZARD_ESCALATION_DAYS
+    hazards: list[_Row] = []
+    events: list[tuple[_Row, dict[str, Any]]] = []
     total = events_total = 0
-    batch: list[tuple[Hazard, list[HazardEvent]]] = []
+    expected = len(units) * HAZARDS_PER_UNIT
+
+    def flush() -> None:
+        nonlocal total, events_total
+        bulk.reserve_ids(hazards, model=Hazard)
+        for hazard, event in events:
+            event["hazard_id"] = hazard["id"]
+        bulk.insert_values(Hazard, hazards)
+        bulk.insert_values(HazardEvent, [event for _hazard, event in events])
+        total += len(hazards)
+        events_total += len(events)
+        hazards.clear()
+        events.clear()
+        builder.bar("hidden hazards", total, expected)
+
     for unit in units:
         for _ in range(max(0, round(rng.gauss(HAZARDS_PER_UNIT, 2)))):
-            batch.append(_one(rng, unit, context, now, today, delays))
-            if len(batch) >= 5000:
-                events_total += _save(batch)
-                total += len(batch)
-                batch = []
-    events_total += _save(batch)
-    total += len(batch)
+            hazard, timeline = _one(rng, unit, context, now, today, delays)
+            hazards.append(hazard)
+            events.extend((hazard, event) for event in timeline)
+        if len(hazards) >= BULK_CHUNK:
+            flush()
+    flush()
     builder.progress(f"hidden hazards: {total:,} with {events_total:,} timeline entries")
-
-
-def _save(batch: list[tuple[Hazard, list[HazardEvent]]]) -> int:
-    if not batch:
-        return 0
-    Hazard.objects.bulk_create([h for h, _ in batch], batch_size=5000)
-    events = []
-    for hazard, hazard_events in batch:
-        for event in hazard_events:
-            event.hazard = hazard
-            events.append(event)
-    HazardEvent.objects.bulk_create(events, batch_size=5000)
-    return len(events)
 
 
 def _one(
@@ -426,7 +493,7 @@ def _one(
     now: dt.datetime,
     today: dt.date,
     delays: list[int],
-) -> tuple[Hazard, list[HazardEvent]]:
+) -> tuple[_Row, list[dict[str, Any]]]:
     age_days = rng.random() ** 1.6 * 365  # more recent hazards than old ones
     reported = now - dt.timedelta(days=age_days, minutes=rng.randint(0, 600))
     # What the hazard is follows from the unit: its trade's (or kind of place's) hazards,
@@ -443,8 +510,8 @@ def _one(
     location = rng.choice(template.locations)
     people = context.people.get(unit.pk) or [("安全员", "")]
     reporter = rng.choice(people)[0]
-    hazard = Hazard(
-        enterprise=unit,
+    hazard = _Row(
+        enterprise_id=unit.pk,
         region_id=unit.region_id,
         sector=sector,
         **unit_copies(unit),
@@ -459,6 +526,7 @@ def _one(
         reported_at=reported,
         reporter_name=reporter,
         state=HazardState.REPORTED,
+        listed=False,
     )
     events = [_event("report", reported, reporter, to_state=HazardState.REPORTED)]
     if major:
@@ -560,21 +628,22 @@ def _event(
     to_state: str = "",
     data: dict[str, Any] | None = None,
     comment: str = "",
-) -> HazardEvent:
-    return HazardEvent(
-        at=at,
-        actor_name=who,
-        action=action,
-        from_state=from_state,
-        to_state=to_state,
-        comment=comment,
-        data=data or {},
-    )
+) -> dict[str, Any]:
+    """A timeline row (`bulk.insert_values`; its hazard's id is set when it has one)."""
+    return {
+        "at": at,
+        "actor_name": who,
+        "action": action,
+        "from_state": from_state,
+        "to_state": to_state,
+        "comment": comment,
+        "data": data or {},
+    }
 
 
 def _overdue_before(
-    hazard: Hazard,
-    events: list[HazardEvent],
+    hazard: _Row,
+    events: list[dict[str, Any]],
     context: _Context,
     unit: Enterprise,
     until: dt.date,

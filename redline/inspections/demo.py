@@ -22,6 +22,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from redline.core import bulk
 from redline.core.errors import ValidationFailed
 from redline.inspections import checklist, checklist_data, enforcement, services
 from redline.inspections.models import ChecklistTemplate, Inspection
@@ -30,7 +31,9 @@ from redline.organisations.access import role_allows
 from redline.organisations.models import Enterprise, Organisation
 from redline.organisations.vocab import DepartmentType, OrganisationKind, Sector, UnitKind
 
-_keys = count(1)
+# The idempotency keys of the demo's submissions: numbered from 1 in each build
+# (`build_inspections` starts again), so the same seed gives the same receipts.
+_keys = [count(1)]
 
 
 def checklists_load() -> list[ChecklistTemplate]:
@@ -72,7 +75,7 @@ def image(content: bytes, name: str = "photo.png") -> dict[str, str]:
 
 
 def key() -> str:
-    return f"demo-{next(_keys)}"
+    return f"demo-{next(_keys[0])}"
 
 
 # --- what a team does on site (the tests' builders use the same) ------------------------
@@ -235,6 +238,7 @@ def _team(org: Organisation) -> list[Any]:
 
 
 def build_inspections(builder: Any, units: list[Enterprise]) -> None:
+    _keys[0] = count(1)
     checklists_load()
     rng = random.Random(f"inspections:{builder.seed}")
     today = timezone.localdate()
@@ -355,6 +359,8 @@ def _staff_the_library(builder: Any, departments: Any) -> None:
     from redline.organisations.models import in_sectors_q
 
     model = get_user_model()
+    taken = set(model.objects.values_list("username", flat=True))
+    made = []
     for body in departments.order_by("department_type"):
         people = model.objects.filter(organisation=body, is_active=True)
         have = sum(1 for u in people if role_allows(u, "inspect"))
@@ -365,18 +371,21 @@ def _staff_the_library(builder: Any, departments: Any) -> None:
         needed = max(2, math.ceil(units / UNITS_PER_INSPECTOR))
         for n in range(1, needed - have + 1):
             username = f"{body.department_type}-inspector-{n}"
-            if model.objects.filter(username=username).exists():
+            if username in taken:
                 continue
-            model.objects.create(
-                username=username,
-                password=builder.password_hash,
-                organisation=body,
-                roles=["inspector"],
-                first_name=builder.person_name(),
+            made.append(
+                model(
+                    username=username,
+                    password=builder.password_hash,
+                    organisation=body,
+                    roles=["inspector"],
+                    first_name=builder.person_name(),
+                )
             )
             builder.logins.append(
                 DemoLogin(username, DEMO_PASSWORD, str(body), "dept", ["inspector"])
             )
+    bulk.insert(made)
 
 
 def plan_library(builder: Any, units: list[Enterprise], city: Any) -> None:
@@ -386,10 +395,14 @@ def plan_library(builder: Any, units: list[Enterprise], city: Any) -> None:
     from redline.inspections.models import InspectorProfile
 
     rng = random.Random(f"plan:{builder.seed}")
+    grades: dict[int | None, list[int]] = {}
     for unit in units:  # standardisation grades for the hazardous-chemicals units
         if Sector.HAZARDOUS_CHEMICALS in unit.sector_list:
-            Enterprise.objects.filter(pk=unit.pk).update(
-                standardisation_grade=rng.choice((1, 2, 2, 3, 3, None))
+            grades.setdefault(rng.choice((1, 2, 2, 3, 3, None)), []).append(unit.pk)
+    for grade, ids in grades.items():  # one update per grade (and per chunk of ids)
+        for start in range(0, len(ids), 10_000):
+            Enterprise.objects.filter(pk__in=ids[start : start + 10_000]).update(
+                standardisation_grade=grade
             )
     departments = Organisation.objects.filter(
         kind=OrganisationKind.DEPARTMENT,
@@ -402,12 +415,13 @@ def plan_library(builder: Any, units: list[Enterprise], city: Any) -> None:
         for user in get_user_model().objects.filter(organisation=body, is_active=True):
             if role_allows(user, "inspect"):
                 profiles.append(
-                    InspectorProfile.objects.create(
+                    InspectorProfile(
                         user=user,
                         sectors=[str(c) for c in COMPETENCE[body.department_type]],
                         capacity=rng.choice((40, 60, 80)),
                     )
                 )
+    bulk.insert(profiles)
     if profiles:
         others = [u for u in units if u.kind == UnitKind.ENTERPRISE]
         profiles[0].recusals.add(rng.choice(others))

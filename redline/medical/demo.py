@@ -21,6 +21,7 @@ from typing import Any
 from django.utils import timezone
 
 from redline.accounts.models import User
+from redline.core import bulk
 from redline.medical.evaluation import capacity_alerts_evaluate
 from redline.medical.models import CapacityReport
 from redline.medical.services import (
@@ -242,10 +243,10 @@ def _history(
             else:
                 rows.append(_row(unit, day, 1, figures, reported))
             if len(rows) >= 5000:
-                CapacityReport.objects.bulk_create(rows)
+                bulk.insert(rows)
                 written += len(rows)
                 rows = []
-    CapacityReport.objects.bulk_create(rows)
+    bulk.insert(rows)
     return written + len(rows)
 
 
@@ -330,7 +331,7 @@ def _users(builder: Any, unit: Enterprise, district: Region) -> None:
                 )
             )
             builder.logins.append(_login(builder, username, str(body), level, role))
-    User.objects.bulk_create(users)
+    bulk.insert(users)
     builder.progress(f"capacity demo users: {len(users)} (hospital {unit.name})")
 
 

@@ -18,8 +18,10 @@ from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import Model
 
 from redline.accounts.models import User
+from redline.core import bulk
 from redline.core.models import ChangeLog
 from redline.engines.credit_code import compose
 from redline.organisations.access import ROLES
@@ -43,6 +45,7 @@ from redline.organisations.vocab import (
 )
 
 DEMO_PASSWORD = "redline-demo"
+BULK_CHUNK = 50_000  # rows written between two updates of a step's progress line
 
 
 @dataclass(frozen=True)
@@ -273,19 +276,54 @@ def _polygon(quad: Quad) -> dict[str, Any]:
 
 
 class Builder:
-    def __init__(self, *, seed: int, scale: str, progress: Callable[[str], None]):
+    def __init__(
+        self,
+        *,
+        seed: int,
+        scale: str,
+        progress: Callable[[str], None],
+        update: Callable[[str], None] | None = None,
+    ):
         self.rng = random.Random(seed)
         self.seed = seed
         self.scale_name = scale
         self.scale = SCALES[scale]
-        self.progress = progress
+        self.progress = progress  # a step's line when it is done
+        self.update = update  # the line of the step under way, rewritten in place
         self.quads: dict[int, Quad] = {}
         self.logins: list[DemoLogin] = []
-        self.password_hash = make_password(DEMO_PASSWORD)
+        # A salt from the seed: the same seed gives the same rows, password hashes included
+        # (the demo password is public anyway).
+        self.password_hash = make_password(DEMO_PASSWORD, salt=f"redlinedemo{seed}")
         self.credit_serial = 0
         # The sector each enterprise's trade belongs to (credit code -> sector): a unit's
         # sectors are stored in vocabulary order, so the first is not always its trade's.
         self.primary_sectors: dict[str, str] = {}
+
+    # -- writing ------------------------------------------------------------------
+    def bar(self, label: str, done: int, total: int | None = None) -> None:
+        """Where the step under way stands (`label: done / total`), shown in place."""
+        if self.update is not None:
+            self.update(f"{label}: {done:,}" + (f" / {total:,}" if total is not None else ""))
+
+    def insert_values(self, model: type[Model], rows: Sequence[dict[str, Any]], label: str) -> int:
+        """Rows given as dicts of attribute names (`bulk.insert_values`), chunk by chunk
+        with the step's progress; each dict gets its "id"."""
+        total = len(rows)
+        for start in range(0, total, BULK_CHUNK):
+            bulk.insert_values(model, rows[start : start + BULK_CHUNK])
+            self.bar(label, min(start + BULK_CHUNK, total), total)
+        return total
+
+    def insert(self, rows: Sequence[Model], label: str = "") -> int:
+        """Write rows of one model in bulk (`redline.core.bulk`), chunk by chunk with the
+        step's progress; their ids are set."""
+        total = len(rows)
+        for start in range(0, total, BULK_CHUNK):
+            bulk.insert(rows[start : start + BULK_CHUNK])
+            name = label or str(type(rows[0])._meta.verbose_name_plural)
+            self.bar(name, min(start + BULK_CHUNK, total), total)
+        return total
 
     # -- names ------------------------------------------------------------------
     def person_name(self) -> str:
@@ -510,45 +548,44 @@ class Builder:
         total = self.scale.enterprises + self.scale.key_places
         created: list[Enterprise] = []
         batch: list[Enterprise] = []
-        people: list[Person] = []
-        logs: list[ChangeLog] = []
+        people: list[dict[str, Any]] = []  # `bulk.insert_values` rows, as the logs'
+        logs: list[dict[str, Any]] = []
 
         def flush() -> None:
-            Enterprise.objects.bulk_create(batch, batch_size=2000)
-            persisted = list(
-                Enterprise.objects.filter(credit_code__in=[e.credit_code for e in batch]).only(
-                    "id", "credit_code"
-                )
+            bulk.reserve_ids(batch)
+            self.insert(batch, "units")
+            self.insert(
+                [
+                    EnterpriseSector(enterprise_id=unit.pk, sector=sector)
+                    for unit in batch
+                    for sector in sorted(unit.sector_list)
+                ],
+                "sectors of units",
             )
-            ids = {e.credit_code: e.pk for e in persisted}
-            for unit in batch:
-                unit.pk = ids[unit.credit_code]
-            EnterpriseSector.sync(batch)
             for person in people:
-                assert person.enterprise is not None  # each is one of the batch's units'
-                person.enterprise_id = person.enterprise.pk
-            Person.objects.bulk_create(people, batch_size=2000)
+                person["enterprise_id"] = person.pop("unit").pk
+            self.insert_values(Person, people, "people")
             for unit in batch:
                 logs.append(
-                    ChangeLog(
-                        actor=None,
-                        actor_name="demo",
-                        client="cli",
-                        action="create",
-                        model=Enterprise._meta.label,
-                        object_id=str(unit.pk),
-                        object_repr=unit.name[:300],
-                        enterprise_id=unit.pk,
-                        before=None,
-                        after={
+                    {
+                        "actor_id": None,
+                        "actor_name": "demo",
+                        "client": "cli",
+                        "action": "create",
+                        "model": Enterprise._meta.label,
+                        "object_id": str(unit.pk),
+                        "object_repr": unit.name[:300],
+                        "enterprise_id": unit.pk,
+                        "before": None,
+                        "after": {
                             "name": unit.name,
                             "credit_code": unit.credit_code,
                             "sectors": unit.sectors,
                         },
-                        comment="demo data",
-                    )
+                        "comment": "demo data",
+                    }
                 )
-            ChangeLog.objects.bulk_create(logs, batch_size=2000)
+            self.insert_values(ChangeLog, logs, "change log")
             created.extend(batch)
             batch.clear()
             people.clear()
@@ -609,36 +646,36 @@ class Builder:
             unit.sector_list = list(chosen)
             batch.append(unit)
             people.append(
-                Person(
-                    name=self.person_name(),
-                    role=PersonRole.MAIN_RESPONSIBLE,
-                    post="法定代表人",
-                    phone=self.phone(),
-                    enterprise=unit,
-                )
+                {
+                    "name": self.person_name(),
+                    "role": PersonRole.MAIN_RESPONSIBLE,
+                    "post": "法定代表人",
+                    "phone": self.phone(),
+                    "unit": unit,
+                }
             )
             people.append(
-                Person(
-                    name=self.person_name(),
-                    role=PersonRole.SAFETY_MANAGER,
-                    post="安全管理部负责人",
-                    phone=self.phone(),
-                    enterprise=unit,
-                )
+                {
+                    "name": self.person_name(),
+                    "role": PersonRole.SAFETY_MANAGER,
+                    "post": "安全管理部负责人",
+                    "phone": self.phone(),
+                    "unit": unit,
+                }
             )
             for _ in range(rng.randint(1, 2)):
                 people.append(
-                    Person(
-                        name=self.person_name(),
-                        role=PersonRole.POST_HOLDER,
-                        post=rng.choice(POSTS),
-                        phone=self.phone(),
-                        enterprise=unit,
-                    )
+                    {
+                        "name": self.person_name(),
+                        "role": PersonRole.POST_HOLDER,
+                        "post": rng.choice(POSTS),
+                        "phone": self.phone(),
+                        "unit": unit,
+                    }
                 )
-            if len(batch) >= 5000:
+            if len(batch) >= 20_000:
                 flush()
-                self.progress(f"units: {len(created):,} / {total:,}")
+                self.bar("units", len(created), total)
         if batch:
             flush()
         scale = self.scale
@@ -727,13 +764,14 @@ def build_city(
     seed: int = 1,
     scale: str = "small",
     progress: Callable[[str], None] = print,
+    update: Callable[[str], None] | None = None,
     steps: Sequence[Callable[[Builder, list[Enterprise]], None]] | None = None,
 ) -> Builder:
     """The city (regions, government, park, units, users), then the modules' steps: all of
     them (`STEPS`), or those given (tests build one module's part alone)."""
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
-    builder = Builder(seed=seed, scale=scale, progress=progress)
+    builder = Builder(seed=seed, scale=scale, progress=progress, update=update)
     with transaction.atomic():
         city, districts, subdistricts = builder.regions()
         bodies = builder.government(city, districts, subdistricts)
@@ -746,6 +784,10 @@ def build_city(
 
 
 def build(
-    *, seed: int = 1, scale: str = "small", progress: Callable[[str], None] = print
+    *,
+    seed: int = 1,
+    scale: str = "small",
+    progress: Callable[[str], None] = print,
+    update: Callable[[str], None] | None = None,
 ) -> list[DemoLogin]:
-    return build_city(seed=seed, scale=scale, progress=progress).logins
+    return build_city(seed=seed, scale=scale, progress=progress, update=update).logins

@@ -337,41 +337,52 @@ def build_risks(builder: Any, units: list[Enterprise]) -> None:
     rng = builder.rng
     rule_set = default_rule_set("LEC")
     people: dict[int, list[int]] = defaultdict(list)
-    for enterprise_id, person_id, role in Person.objects.filter(
-        enterprise_id__in=[u.pk for u in units]
-    ).values_list("enterprise_id", "id", "role"):
+    ids = {u.pk for u in units}
+    for enterprise_id, person_id, role in (
+        Person.objects.filter(enterprise__isnull=False)
+        .order_by("pk")
+        .values_list("enterprise_id", "id", "role")
+    ):
+        if enterprise_id not in ids:
+            continue
         if role != PersonRole.POST_HOLDER:
             people[enterprise_id].insert(0, person_id)
         else:
             people[enterprise_id].append(person_id)
     enterprises = [u for u in units if u.kind == UnitKind.ENTERPRISE or rng.random() < 0.5]
-    objects, unit_rows = [], []
-    event_rows: list[tuple[Enterprise, RiskUnit, EventTemplate]] = []
+    # Rows as dicts of attribute names (`bulk.insert_values`): a child refers to its
+    # parent's dict until the parent has its id.
+    objects: list[dict[str, Any]] = []
+    unit_rows: list[dict[str, Any]] = []
+    event_rows: list[tuple[Enterprise, dict[str, Any], EventTemplate]] = []
     for enterprise in enterprises:
         whose, templates = object_templates(enterprise, builder.primary_sector(enterprise))
         department = DEPARTMENTS.get(whose, "安全管理部")
         chosen = rng.sample(templates, k=rng.randint(1, min(2, len(templates))))
         for template in chosen:
-            obj = RiskObject(
-                enterprise=enterprise, name=template.name, kind=template.kind, department=department
-            )
+            obj = {
+                "enterprise_id": enterprise.pk,
+                "name": template.name,
+                "kind": template.kind,
+                "department": department,
+            }
             objects.append(obj)
             names = template.units
             for unit_name in rng.sample(names, k=rng.randint(1, min(2, len(names)))):
-                unit = RiskUnit(
-                    risk_object=obj,
-                    name=unit_name,
-                    site_x=round(rng.uniform(0.1, 0.9), 3),
-                    site_y=round(rng.uniform(0.15, 0.85), 3),
-                )
+                unit = {
+                    "object": obj,
+                    "name": unit_name,
+                    "site_x": round(rng.uniform(0.1, 0.9), 3),
+                    "site_y": round(rng.uniform(0.15, 0.85), 3),
+                }
                 unit_rows.append(unit)
                 events = template.events
                 for event in rng.sample(events, k=rng.randint(1, min(2, len(events)))):
                     event_rows.append((enterprise, unit, event))
-    RiskObject.objects.bulk_create(objects, batch_size=5000)
+    builder.insert_values(RiskObject, objects, "risk objects")
     for unit in unit_rows:
-        unit.risk_object_id = unit.risk_object.pk
-    RiskUnit.objects.bulk_create(unit_rows, batch_size=5000)
+        unit["risk_object_id"] = unit["object"]["id"]
+    builder.insert_values(RiskUnit, unit_rows, "risk units")
     # Assess every event at once with the rule set (vectorised).
     n = len(event_rows)
     gen = np.random.default_rng(builder.seed)
@@ -391,25 +402,25 @@ def build_risks(builder: Any, units: list[Enterprise]) -> None:
     events = []
     for i, (enterprise, unit, event_template) in enumerate(event_rows):
         events.append(
-            RiskEvent(
-                unit_id=unit.pk,
-                enterprise=enterprise,
-                name=event_template.name,
-                method="LEC",
-                rule_set=rule_set.id,
-                inherent_factors={k: float(v[i]) for k, v in inherent.items()},
-                inherent_score=float(i_score[i]),
-                inherent_level=int(i_level[i]),
-                residual_factors={k: float(v[i]) for k, v in residual.items()},
-                residual_score=float(r_score[i]),
-                residual_level=int(r_level[i]),
-                level=int(r_level[i]),
-            )
+            {
+                "unit_id": unit["id"],
+                "enterprise_id": enterprise.pk,
+                "name": event_template.name,
+                "method": "LEC",
+                "rule_set": rule_set.id,
+                "inherent_factors": {k: float(v[i]) for k, v in inherent.items()},
+                "inherent_score": float(i_score[i]),
+                "inherent_level": int(i_level[i]),
+                "residual_factors": {k: float(v[i]) for k, v in residual.items()},
+                "residual_score": float(r_score[i]),
+                "residual_level": int(r_level[i]),
+                "level": int(r_level[i]),
+            }
         )
-    RiskEvent.objects.bulk_create(events, batch_size=5000)
+    builder.insert_values(RiskEvent, events, "risk events")
     measures = []
     for event, (_enterprise, _unit, event_template) in zip(events, event_rows, strict=True):
-        responsible = people[event.enterprise_id]
+        responsible = people[event["enterprise_id"]]
         fitting = event_template.measures
         for klass, subclass, text, mode in rng.sample(
             fitting, k=rng.randint(1, min(2, len(fitting)))
@@ -418,32 +429,32 @@ def build_risks(builder: Any, units: list[Enterprise]) -> None:
             if not responsible:
                 continue  # a measure needs the person responsible for it
             measures.append(
-                ControlMeasure(
-                    event=event,
-                    description=text,
-                    measure_class=klass,
-                    measure_subclass=subclass,
-                    control_mode=mode,
-                    management_level=level,
-                    responsible_id=rng.choice(responsible[:3]),
-                    inspection_content=f"检查：{text}" if mode == "inspection" else "",
-                )
+                {
+                    "event_id": event["id"],
+                    "description": text,
+                    "measure_class": klass,
+                    "measure_subclass": subclass,
+                    "control_mode": mode,
+                    "management_level": level,
+                    "responsible_id": rng.choice(responsible[:3]),
+                    "inspection_content": f"检查：{text}" if mode == "inspection" else "",
+                }
             )
-    ControlMeasure.objects.bulk_create(measures, batch_size=5000)
+    builder.insert_values(ControlMeasure, measures, "control measures")
     start = timezone.make_aware(dt.datetime(2026, 1, 1, 8, 0))
     cycles = [
-        InspectionCycle(
-            measure=m,
-            every=1 if i % 3 else 8,
-            unit="day" if i % 3 else "hour",
-            starts_at=start,
-            work_start=dt.time(8) if i % 3 == 0 else None,
-            work_end=dt.time(18) if i % 3 == 0 else None,
-            day_type="every" if i % 2 else "working",
-        )
-        for i, m in enumerate(m for m in measures if m.control_mode == "inspection")
+        {
+            "measure_id": m["id"],
+            "every": 1 if i % 3 else 8,
+            "unit": "day" if i % 3 else "hour",
+            "starts_at": start,
+            "work_start": dt.time(8) if i % 3 == 0 else None,
+            "work_end": dt.time(18) if i % 3 == 0 else None,
+            "day_type": "every" if i % 2 else "working",
+        }
+        for i, m in enumerate(m for m in measures if m["control_mode"] == "inspection")
     ]
-    InspectionCycle.objects.bulk_create(cycles, batch_size=5000)
+    builder.insert_values(InspectionCycle, cycles, "inspection cycles")
     builder.progress(
         f"risk inventories: {len(objects):,} objects, {len(unit_rows):,} units, "
         f"{len(events):,} events, {len(measures):,} measures, {len(cycles):,} cycles"
@@ -516,6 +527,6 @@ def _installations(builder: Any, enterprises: list[Enterprise]) -> None:
             rows, payload["units"], results, strict=True
         )
     ]
-    MajorHazardInstallation.objects.bulk_create(installations, batch_size=5000)
+    builder.insert(installations, "major hazard installations")
     major = sum(1 for i in installations if i.is_major)
     builder.progress(f"major hazard installations: {len(installations):,} ({major:,} major)")

@@ -8,8 +8,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from django.utils.translation import gettext
-
 from redline.engines.gb18218 import Tables
 from redline.engines.risk_methods import RuleSet, load_rule_sets
 
@@ -76,6 +74,8 @@ _BASIS = re.compile(
 
 def basis_label(text: str) -> str:
     """A grading line's basis (the engine's English reference) in the reader's language."""
+    from django.utils.translation import gettext
+
     found = _BASIS.match(text or "")
     if found is None:
         return text

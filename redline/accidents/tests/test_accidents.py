@@ -307,7 +307,7 @@ def test_deadlines_follow_the_decree(world):
     assert late.reported_late and not general.reported_late
 
 
-def test_the_sweep_flags_each_deadline_once(world):
+def test_the_sweep_flags_each_deadline_once(world, client):
     moment = timezone.now() - dt.timedelta(days=40)
     accident = build.record(world, occurred_at=moment)
     counts = accident_deadline_sweep()
@@ -328,6 +328,12 @@ def test_the_sweep_flags_each_deadline_once(world):
     actions = list(accident.events.values_list("action", flat=True))
     assert actions.count("window_closed") == 1 and actions.count("overdue") == 1
     assert actions.count("escalate") == 1
+    # The escalation's own "level" (how far up) is not the accident's level: the timeline
+    # shows where it went (it once failed on it, a 500 on the accident's page).
+    login(client, world.username(sorted(build.SEES)[0], "viewer"))
+    page = client.get(f"/accidents/{accident.pk}/")
+    assert page.status_code == 200
+    assert "已上报至" in page.content.decode()  # Escalated to
 
 
 # --- the door ----------------------------------------------------------------------------------

@@ -4,8 +4,6 @@ printed, and a live comparison where R is installed), and for its invariants."""
 from __future__ import annotations
 
 import math
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
@@ -13,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from redline.engines.detection.cusum import TRANSFORMS, _poisson_harmonic_glm, cusum
+from redline.engines.tests import r_surveillance
 
 K, H = 1.04, 2.26
 
@@ -316,22 +315,13 @@ for (line in lines) {
 """
 
 
-def _r_surveillance() -> bool:
-    if shutil.which("Rscript") is None:
-        return False
-    found = subprocess.run(
-        ["Rscript", "-e", 'cat(as.character(packageVersion("surveillance")))'],
-        capture_output=True,
-        text=True,
-    )
-    return found.returncode == 0 and found.stdout.startswith("1.2")
-
-
-@pytest.mark.skipif(not _r_surveillance(), reason="R with 'surveillance' is not installed")
 def test_agrees_with_r_on_random_series():
-    """Where R 'surveillance' is installed: 150 random configurations, identical alarms and
-    bounds within 1e-7 (anscombeNegBin with an expected count from glm is left out: R stops
-    with an error there)."""
+    """R 'surveillance' itself (`make test` installs Debian's r-cran-surveillance): 150 random
+    configurations, identical alarms and bounds within the contract's 1e-6 relative
+    (anscombeNegBin with an expected count from glm is left out: R stops with an error
+    there). Degenerate cases are kept: an expected count from glm after leading zeros gives
+    bounds near 1e127, where R's and numpy's exp and log differ in the seventh digit."""
+    r_surveillance.require()
     rng = np.random.default_rng(20)
     cases = []
     for i in range(150):
@@ -356,10 +346,7 @@ def test_agrees_with_r_on_random_series():
     stdin = "".join(
         ";".join([",".join(map(str, c[0])), *(str(v) for v in c[1:])]) + "\n" for c in cases
     )
-    done = subprocess.run(
-        ["Rscript", "-e", R_SCRIPT], input=stdin, capture_output=True, text=True, check=True
-    )
-    answers = done.stdout.splitlines()
+    answers = r_surveillance.run(R_SCRIPT, stdin)
     assert len(answers) == len(cases)
     for case, answer in zip(cases, answers, strict=True):
         y, first, last, trans, m, k, h, alpha, freq = case
@@ -377,5 +364,5 @@ def test_agrees_with_r_on_random_series():
         want_alarm = [math.nan if a == "NA" else float(a) for a in alarms.split()]
         assert np.array_equal(mine.alarm, want_alarm, equal_nan=True), case
         assert mine.upperbound == pytest.approx(
-            [float(b) for b in bounds.split()], rel=1e-7, abs=1e-7
+            [float(b) for b in bounds.split()], rel=1e-6, abs=1e-9
         ), case

@@ -1,5 +1,6 @@
 """Farrington (1996) and farringtonFlexible: R's own unit-test values (domain note §1.4.6),
-the reference files through the engine's Python interface, and invariants.
+the reference files through the engine's Python interface, invariants, and R itself on
+seeded series where it is installed.
 
 The full reproduction of every reference file through `redline detect` is in
 redline/epidemic/tests/test_detect_cli.py."""
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 
 from redline.conftest import shared_path
 from redline.engines.detection import farrington as fr
+from redline.engines.tests import r_surveillance
 
 
 @pytest.mark.parametrize(
@@ -161,3 +163,87 @@ def test_alarm_is_a_count_above_the_bound(seed, level, method):
     assert np.all(result.alarm[above] == 1)
     assert np.all(result.alarm[bounded & (y <= result.upperbound)] == 0)
     assert np.all(result.upperbound[bounded] >= 0)
+
+
+R_SCRIPT = r"""
+suppressMessages(library(surveillance))
+noufaily <- list(noPeriods = 10, b = 4, w = 5, weightsThreshold = 2.58,
+                 pastWeeksNotIncluded = 26, pThresholdTrend = 1, alpha = 0.1)
+for (line in readLines(file("stdin"))) {
+  f <- strsplit(line, ";")[[1]]
+  y <- as.numeric(strsplit(f[3], ",")[[1]])
+  s <- sts(observed = y, frequency = 52, start = c(2000, 1))
+  range <- as.integer(f[2]):length(y)
+  r <- suppressWarnings(switch(f[1],
+    farrington = farrington(s, control = list(range = range, b = 5, w = 3, alpha = 0.05)),
+    default = farringtonFlexible(s, control = list(range = range)),
+    noufaily = farringtonFlexible(s, control = c(noufaily, list(range = range,
+                                                 thresholdMethod = "nbPlugin"))),
+    muan = farringtonFlexible(s, control = c(noufaily, list(range = range,
+                                             thresholdMethod = "muan")))))
+  cat(format(as.numeric(upperbound(r)), digits = 17), "|", as.numeric(alarms(r)), "\n")
+}
+"""
+NOUFAILY = {
+    "noPeriods": 10,
+    "b": 4,
+    "w": 5,
+    "weightsThreshold": 2.58,
+    "pastWeeksNotIncluded": 26,
+    "pThresholdTrend": 1,
+    "alpha": 0.1,
+}
+# name -> settings; each evaluated on the last LIVE_PERIODS weeks of each series
+LIVE_CONFIGS = {
+    "farrington": fr.farrington_settings(freq=52, b=5, w=3, alpha=0.05),
+    "default": fr.farrington_flexible_settings(freq=52),
+    "noufaily": fr.farrington_flexible_settings(freq=52, **NOUFAILY, thresholdMethod="nbPlugin"),
+    "muan": fr.farrington_flexible_settings(freq=52, **NOUFAILY, thresholdMethod="muan"),
+}
+LIVE_PERIODS = 20
+
+
+def _live_series() -> list[np.ndarray]:
+    """Seeded weekly series of 6 years: sparse counts, outbreaks, a rising trend, large
+    counts, and a series that starts with zeros and has a run of zeros at the end."""
+    rng = np.random.default_rng(16)
+    weeks = np.arange(320)
+    season = np.exp(0.5 * np.sin(2 * np.pi * weeks / 52))
+    sparse = rng.poisson(0.6 * season)
+    outbreaks = rng.negative_binomial(4, 4 / (4 + 6 * season))
+    outbreaks[[280, 281, 300, 312]] += [14, 25, 9, 30]
+    rising = rng.poisson(2 * season * np.exp(weeks / 200))
+    large = rng.negative_binomial(20, 20 / (20 + 80 * season))
+    large[305:309] += 150
+    late = rng.poisson(3 * season)
+    late[:120] = 0
+    late[300:312] = 0
+    return [a.astype(float) for a in (sparse, outbreaks, rising, large, late)]
+
+
+def test_agrees_with_r_on_random_series():
+    """R 'surveillance' itself (`make test` installs Debian's r-cran-surveillance), on
+    seeded series with zeros, a trend and outbreaks, through farrington and
+    farringtonFlexible (defaults, Noufaily's settings with nbPlugin and with muan):
+    identical alarms and bounds within the contract's 1e-6 relative."""
+    r_surveillance.require()
+    series = _live_series()
+    cases = [(name, y.size - LIVE_PERIODS + 1, y) for name in LIVE_CONFIGS for y in series]
+    stdin = "".join(
+        f"{name};{first};{','.join(str(int(v)) for v in y)}\n" for name, first, y in cases
+    )
+    answers = r_surveillance.run(R_SCRIPT, stdin)
+    assert len(answers) == len(cases)
+    alarms_seen = 0
+    for (name, first, y), answer in zip(cases, answers, strict=True):
+        mine = fr.run_many([y], LIVE_CONFIGS[name], last=LIVE_PERIODS)[0]
+        bounds, alarms = answer.split("|")
+        want_bound = np.array([math.nan if b == "NA" else float(b) for b in bounds.split()])
+        want_alarm = np.array([math.nan if a == "NA" else float(a) for a in alarms.split()])
+        assert mine.periods.tolist() == list(range(first - 1, y.size)), name
+        assert np.array_equal(mine.alarm, want_alarm, equal_nan=True), (name, first)
+        np.testing.assert_allclose(
+            mine.upperbound, want_bound, rtol=1e-6, atol=1e-9, err_msg=f"{name} {first}"
+        )
+        alarms_seen += int(np.nansum(want_alarm))
+    assert alarms_seen > 0  # the outbreaks are found

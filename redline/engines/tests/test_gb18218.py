@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import gc
+import json
+import random
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from redline.engines.gb18218 import (
+    KINDS,
     GradingError,
     Tables,
+    _clean,
+    _clean_all,
     cas_is_valid,
     grade_arrays,
     grade_payload,
+    grade_payload_json,
     iter_cas_problems,
+    resolve_substance,
 )
 from redline.risk.standards import DATA
 
@@ -280,3 +289,151 @@ def test_core_marks_units_with_unknown_beta():
     )
     assert major.tolist() == [True, True]
     assert np.isnan(r[0]) and grade[0] == 0 and r[1] == 20 and grade[1] == 3
+
+
+# -- the batch path: many units at once give what each gives alone ----------------------------
+
+
+def identifications():
+    """Every way the contract lets a line name a substance, each able to be graded."""
+    found = []
+    w_symbols = [s for s in TABLES.categories if s.startswith("W")]
+    for position, substance in enumerate(TABLES.named):
+        symbol = w_symbols[position % len(w_symbols)]
+        cas = substance.cas[0] if substance.cas else None
+        ways = [{"row": substance.row}]
+        if cas and len(TABLES.named_by_cas(cas)) == 1:
+            ways += [{"cas": cas}, {"cas": f" {cas} "}]
+        for name in (substance.name_zh, *substance.aliases):
+            if len(TABLES.named_by_name(name)) == 1:
+                ways += [{"name": name}, {"name": f"{name} "}]
+        for way in ways:
+            if TABLES.toxic_gas(cas, substance.name_zh) is None or position % 2:
+                way = {**way, "category": symbol}  # beta from Table 4 unless a toxic gas
+            found.append(way)
+    found += [{"category": symbol} for symbol in TABLES.categories]
+    found += [
+        {"name": "一氧化碳", "category": "J3"},  # not in Table 1, a Table 3 toxic gas
+        {"name": "某混合溶剂", "category": "W5.3"},
+        {"cas": "7732-18-5", "category": "W5.4"},
+        {"cas": "9004-70-0", "row": 39, "category": "W1.1"},
+    ]
+    return found
+
+
+def mixed_payload(n_units, seed):
+    """Units of 1-6 lines drawn from every identification: quantities whole, decimal, zero
+    and right on the threshold; people whole numbers (some written 30.0); ids str or int."""
+    rng = random.Random(seed)
+    ways = identifications()
+    threshold = [resolve_substance(TABLES, "-", 0, {**w, "tonnes": 1})[1].threshold for w in ways]
+    units = []
+    for i in range(n_units):
+        lines = []
+        for _ in range(rng.randint(1, 6)):
+            k = rng.randrange(len(ways))
+            tonnes = rng.choice(
+                [
+                    round(rng.lognormvariate(-1.5, 1.5) * threshold[k], 3),
+                    int(rng.lognormvariate(-1.0, 1.5) * threshold[k]),
+                    threshold[k],
+                    0,
+                    rng.random() * threshold[k],
+                ]
+            )
+            lines.append({**ways[k], "tonnes": tonnes})
+        people = rng.choice([0, 1, 29, 30, 49, 50, 99, 100, rng.randint(0, 300)])
+        units.append(
+            {
+                "id": i if i % 7 == 0 else f"U-{i}",
+                "kind": rng.choice(KINDS),
+                "people_exposed": float(people) if i % 11 == 0 else people,
+                "substances": lines,
+            }
+        )
+    return {"units": units}
+
+
+def fresh_tables():
+    """The same tables with nothing remembered: every line goes through every check."""
+    return Tables.load(DATA / "gb18218-2018")
+
+
+def test_a_batch_grades_each_unit_as_it_is_graded_alone():
+    payload = mixed_payload(3000, seed=18218)
+    graded = grade_payload(TABLES, payload)["units"]
+    assert len({u["is_major"] for u in graded}) == 2  # both kinds of unit in the batch
+    assert {u["grade"] for u in graded} >= {1, 2, 3, 4, None}
+    alone = fresh_tables()
+    for unit, result in zip(payload["units"], graded, strict=True):
+        alone._entries.clear()
+        assert grade_payload(alone, {"units": [unit]})["units"] == [result]
+
+
+def test_the_json_text_is_json_dumps_of_the_result():
+    payload = mixed_payload(1500, seed=7)
+    odd_ids = ['quote " and \\ backslash', "tab\tnewline\n", "装置 №1 ✓", "\x00\x1f", 12, "😀"]
+    for unit, unit_id in zip(payload["units"], odd_ids, strict=False):
+        unit["id"] = unit_id
+    for case in (payload, {"units": []}, {"units": payload["units"][:1]}):
+        expected = json.dumps(grade_payload(TABLES, case), ensure_ascii=False, indent=2)
+        assert grade_payload_json(TABLES, case) == expected
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered")
+def test_the_json_text_of_an_infinite_ratio_is_json_dumps_too():
+    phosgene = {"cas": "75-44-5", "tonnes": 1e308}  # Q = 0.3 t: q / Q overflows
+    unit = {"id": "U", "kind": "storage", "people_exposed": 5, "substances": [phosgene]}
+    huge = {"units": [unit]}
+    text = grade_payload_json(TABLES, huge)
+    assert "Infinity" in text
+    assert text == json.dumps(grade_payload(TABLES, huge), ensure_ascii=False, indent=2)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=50))
+def test_vectorised_cleaning_is_cleaning(values):
+    cleaned = _clean_all(np.array(values, dtype=np.float64))
+    expected = [_clean(v) for v in values]
+    assert [(type(v), repr(v)) for v in cleaned] == [(type(v), repr(v)) for v in expected]
+
+
+def test_vectorised_cleaning_near_the_halves():
+    rng = np.random.default_rng(3)
+    k = rng.integers(0, 2**40, size=20_000).astype(np.float64)
+    half = (k + 0.5) / 1e9  # the doubles nearest a half of the ninth decimal, and neighbours
+    for values in (half, np.nextafter(half, 0), np.nextafter(half, np.inf), k / 1e9, k):
+        expected = [_clean(v) for v in values.tolist()]
+        assert _clean_all(values) == expected
+        assert [type(v) for v in _clean_all(values)] == [type(v) for v in expected]
+
+
+def test_a_remembered_line_is_not_taken_for_an_equal_number():
+    one([{"row": 1, "tonnes": 1}])  # row 1 is remembered
+    for row in (1.0, True):
+        with pytest.raises(GradingError) as caught:
+            one([{"row": row, "tonnes": 1}])
+        assert caught.value.field == "substances[0].row"
+    line = {"name": 5, "category": "W5.3", "tonnes": 1}
+    assert one([line])["substances"][0]["name"] == "5"
+    assert one([{**line, "name": 5.0}])["substances"][0]["name"] == "5.0"
+
+
+def test_the_first_bad_line_in_the_input_order_is_named():
+    methanol = {"name": "甲醇", "tonnes": 900}  # major, and no category: beta unknown
+    so2 = {"cas": "7446-09-5", "tonnes": 1}
+    units = [
+        {"id": "A", "kind": "storage", "people_exposed": 1, "substances": [so2]},
+        {"id": "B", "kind": "storage", "people_exposed": 1, "substances": [so2, methanol]},
+        {"id": "C", "kind": "storage", "people_exposed": 1, "substances": [methanol]},
+    ]
+    with pytest.raises(GradingError) as caught:
+        grade_payload(TABLES, {"units": units})
+    assert (caught.value.unit, caught.value.field) == ("B", "substances[1].category")
+    # a bad value later in the input comes first: the input is checked before grading
+    bad = {**so2, "tonnes": -1}
+    units.append({"id": "D", "kind": "storage", "people_exposed": 1, "substances": [bad]})
+    with pytest.raises(GradingError) as caught:
+        grade_payload_json(TABLES, {"units": units})
+    assert (caught.value.unit, caught.value.field) == ("D", "substances[0].tonnes")
+    assert gc.isenabled()

@@ -204,9 +204,9 @@ def test_each_user_sees_the_series_of_their_jurisdiction(client, simulated, org,
 
 
 def test_query_count_does_not_grow_with_outbreaks(client, simulated):
-    """One query for the outbreaks, the regions' districts, and two per condition (its data
-    version, its counts): never one per outbreak or series. With the alarms cached, the
-    counts are not read again."""
+    """One query for the outbreaks, the regions' districts, the counts' version, and two per
+    condition (its last day, its counts): never one per outbreak or series. With the alarms
+    kept, the condition's counts are not read again."""
     login(client, "cityhall-viewer")
 
     def queries(*, cached: bool = False) -> int:
@@ -222,10 +222,32 @@ def test_query_count_does_not_grow_with_outbreaks(client, simulated):
     place = simulated["C"].place
     outbreak(simulated["C"].condition, place.region, place, 30, 31)
     assert queries() == before <= 12
-    assert queries(cached=True) == before - 2  # two conditions' counts not read
+    assert queries(cached=True) == before - 4  # two conditions' counts not read
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(client, simulated):
     response = client.get(reverse("epidemic:evaluation"))
     assert response.status_code == 302
     assert "login" in response["Location"]
+
+
+def test_the_alarms_are_kept_in_files_when_the_cache_is_one_process(
+    client, simulated, settings, tmp_path, monkeypatch
+):
+    """The embedded default's cache lives in one process: the alarms are kept under the var
+    directory instead, so another process finds them and does not read the counts again; the
+    page says when they were computed."""
+    kept = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(tmp_path / "kept"),
+    }
+    settings.CACHES = {**settings.CACHES, "kept": kept}  # as settings make it without Redis
+    monkeypatch.setattr(connection, "is_in_memory_db", lambda: False)  # as a database file
+    first = page(client, "cityhall-viewer").content.decode()
+    assert list((tmp_path / "kept").iterdir())
+    assert 'id="evaluation-computed"' in first and "2026-03-02 10:00" in first
+    cache.clear()  # another process: nothing in its memory, the files are there
+    with CaptureQueriesContext(connection) as seen:
+        again = page(client, "cityhall-viewer").content.decode()
+    assert not [q for q in seen if '"epidemic_casecount"."count"' in q["sql"]]
+    assert again.count('class="ev-detected"') == first.count('class="ev-detected"') == 2

@@ -54,12 +54,32 @@ class Command(BaseCommand):
                 "database: point REDLINE_DATABASE_URL at a new one (or delete var/redline.sqlite3)."
             )
         started = time.monotonic()
+        # On a terminal the step under way has one line, rewritten in place as it counts;
+        # elsewhere (a log file, a pipe) only each step's final line is written.
+        live = self.stdout.isatty()
+        shown = [""]
+
+        def clear() -> None:
+            if shown[0]:
+                self.stdout.write("\r\x1b[K", ending="")
+                shown[0] = ""
 
         def progress(message: str) -> None:
+            clear()
             self.stdout.write(f"[{time.monotonic() - started:7.1f}s] {message}")
             self.stdout.flush()
 
-        logins = demo.build(seed=options["seed"], scale=options["scale"], progress=progress)
+        def update(message: str) -> None:
+            if not live:
+                return
+            clear()
+            shown[0] = f"[{time.monotonic() - started:7.1f}s] {message}"
+            self.stdout.write(shown[0], ending="")
+            self.stdout.flush()
+
+        logins = demo.build(
+            seed=options["seed"], scale=options["scale"], progress=progress, update=update
+        )
         # The planner's statistics of the tables just filled (PostgreSQL's autovacuum may be
         # off or not have come yet; a plan made without them can be 100x slower).
         with connection.cursor() as cursor:
