@@ -36,6 +36,22 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _kept_in_memory():
+    """The "kept" cache (slow results kept across processes: files or Redis) lives in each
+    test process's memory: a test database reuses ids after each rollback, so results kept
+    in files could be served to another test's data."""
+    from django.conf import settings
+    from django.test.signals import clear_cache_handlers
+
+    settings.CACHES["kept"] = {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "redline-tests-kept",
+    }
+    clear_cache_handlers(setting="CACHES")
+    yield
+
+
 @pytest.fixture(scope="session")
 def world(django_db_setup, django_db_blocker):
     """The access-test city, built once per session in the test database."""

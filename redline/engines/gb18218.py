@@ -557,20 +557,9 @@ class Graded:
             }
             for entry, q, ratio in zip(self.batch.entries, self.q, self.ratio, strict=True)
         ]
-        batch = self.batch
         units = []
         end = 0
-        for unit_id, kind, count, s, major, alpha, r, grade in zip(
-            batch.ids,
-            batch.kinds,
-            batch.counts,
-            self.ratio_sum,
-            self.is_major,
-            self.alpha,
-            self.r_value,
-            self.grade,
-            strict=True,
-        ):
+        for unit_id, kind, count, s, major, alpha, r, grade in self._units():
             start, end = end, end + count
             units.append(
                 {
@@ -585,6 +574,21 @@ class Graded:
                 }
             )
         return {"units": units}
+
+    def _units(self) -> Iterator[tuple[Any, str, int, Any, bool, Any, Any, Any]]:
+        """Each unit's id, kind, number of lines and grading, in input order."""
+        batch = self.batch
+        return zip(
+            batch.ids,
+            batch.kinds,
+            batch.counts,
+            self.ratio_sum,
+            self.is_major,
+            self.alpha,
+            self.r_value,
+            self.grade,
+            strict=True,
+        )
 
     def as_json(self) -> str:
         """`json.dumps(self.as_dicts(), ensure_ascii=False, indent=2)`, written directly:
@@ -602,17 +606,7 @@ class Graded:
         kinds = {kind: _json(kind) for kind in KINDS}
         first = ""  # the beginning of the first unit
         end = 0
-        for unit_id, kind, count, s, major, alpha, r, grade in zip(
-            batch.ids,
-            batch.kinds,
-            batch.counts,
-            self.ratio_sum,
-            self.is_major,
-            self.alpha,
-            self.r_value,
-            self.grade,
-            strict=True,
-        ):
+        for unit_id, kind, count, s, major, alpha, r, grade in self._units():
             grading = (
                 f'true,\n      "alpha": {alpha!r},\n      "r_value": {r!r},'
                 f'\n      "grade": {grade!r}'

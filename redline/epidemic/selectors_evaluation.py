@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from django.core.cache import cache, caches
+from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
@@ -307,12 +307,8 @@ class Kept:
 
 def _store() -> BaseCache:
     """Where the alarms are kept: settings' "kept" cache, found by every process and after a
-    restart (the shared cache of the scaled configuration, else files under REDLINE_VAR_DIR).
-    A database that lives in memory (the tests') keeps them in Django's default cache, which
-    lives as long as it."""
-    in_memory = getattr(connection, "is_in_memory_db", None)  # SQLite's backend only
-    if in_memory is not None and in_memory():
-        return cache
+    restart (the shared cache of the scaled configuration, else files under REDLINE_VAR_DIR;
+    the tests keep it in memory)."""
     return caches["kept"]
 
 
@@ -323,13 +319,12 @@ def _version(districts: dict[int, int]) -> str:
     migration was applied)."""
     top = CaseCount.objects.aggregate(top=Max("pk"))["top"]
     joins = hashlib.sha256(repr(sorted(districts.items())).encode()).hexdigest()
-    database: tuple[Any, ...] = ()
-    if _store() is not cache:
-        created = MigrationRecorder(connection).migration_qs.order_by("pk")
-        database = (
-            connection.settings_dict["NAME"],
-            list(created.values_list("applied", flat=True)[:1]),
-        )
+    # The kept alarms outlive a database (files, Redis): which database they were read from.
+    created = MigrationRecorder(connection).migration_qs.order_by("pk")
+    database = (
+        connection.settings_dict["NAME"],
+        list(created.values_list("applied", flat=True)[:1]),
+    )
     return repr((top, joins, database))
 
 
