@@ -314,9 +314,10 @@ def _store() -> BaseCache:
 
 def _version(districts: dict[int, int]) -> str:
     """What every condition's alarms depend on besides the condition, the user and the
-    series: the counts (the latest count's id) and which district each region's counts join;
-    and, kept in files that outlive a database, the database (its name, and when its first
-    migration was applied)."""
+    series: the counts (the latest count's id: the version of them all, whatever the user
+    may read; which counts they read is their door's part of the key) and which district
+    each region's counts join; and the database (its name, and when its first migration
+    was applied)."""
     top = CaseCount.objects.aggregate(top=Max("pk"))["top"]
     joins = hashlib.sha256(repr(sorted(districts.items())).encode()).hexdigest()
     # The kept alarms outlive a database (files, Redis): which database they were read from.

@@ -88,6 +88,10 @@ ALLOWED: dict[str, str] = {
         "a correlated NOT EXISTS over the same series as the restricted rows it filters"
     ),
     # Writes: rows locked or read back after the door was asked (services).
+    "redline/epidemic/selectors_evaluation.py:_version:CaseCount": (
+        "the counts' version (the latest id) in the key of the kept evaluation alarms: no "
+        "record is read or shown; which counts a user reads is the key's door part"
+    ),
     "redline/epidemic/services.py:_current:CaseCount": (
         "locks the current counts of series the submission was checked for ('report')"
     ),
