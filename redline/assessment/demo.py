@@ -2,7 +2,7 @@
 assessment, published (their inputs frozen from the demo's hazards, inspections, key tasks,
 training, campaigns and accidents, with the office's entered items and their evidence; last
 year's control indicators of the districts, and of the sectors the accidents demo sets this
-year's for, are set where it set none), and this year's drafts of both, computed live. Runs
+year's for, are set where it set none), and this year's drafts of both, measured. Runs
 after the accidents and training steps (the app comes after them in INSTALLED_APPS)."""
 
 from __future__ import annotations
@@ -146,6 +146,7 @@ def build_assessment(builder: Any, units: list[Enterprise]) -> None:
             ),
         )
         _enter(builder, actor, draft)
+        services.assessment_measure(actor=actor, assessment_id=draft.pk)
 
 
 def _evidence_docx(text: str) -> bytes:

@@ -2,11 +2,14 @@
 versioned scheme of that kind of subject (`data/scheme-*.json`, scored by
 `redline.engines.assessment`).
 
-A draft computes live from the records every time it is read; publishing freezes the inputs
-(`inputs`: per subject the measured value of every indicator, the office's entered points,
-bonuses and vetoes, and a department's ranking group; and the scheme's data, `scheme_data`),
-so a published assessment recomputes from what it kept and gives the same result whatever
-happens to the records, or to the scheme's file, afterwards."""
+A draft's computed figures are measured from the records by the jobs process and kept with
+the time they were taken (`measured`, `measured_at`; measured again when a manager opens the
+draft and they are older than `services.MEASURE_AGAIN_AFTER`, or asks), so its pages read
+them at once; the office's entered items are always read as they stand. Publishing measures
+again and freezes the inputs (`inputs`: per subject the measured value of every indicator, the
+office's entered points, bonuses and vetoes, and a department's ranking group; and the
+scheme's data, `scheme_data`), so a published assessment recomputes from what it kept and
+gives the same result whatever happens to the records, or to the scheme's file, afterwards."""
 
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ if TYPE_CHECKING:
 
 
 class AssessmentState(models.TextChoices):
-    DRAFT = "draft", _("Draft: computed live")
+    DRAFT = "draft", _("Draft: measured from the records")
     PUBLISHED = "published", _("Published: inputs frozen")
 
 
@@ -68,6 +71,9 @@ class Assessment(models.Model):
         _("state"), max_length=12, choices=AssessmentState.choices, default=AssessmentState.DRAFT
     )
     inputs = models.JSONField(_("frozen inputs"), default=dict, blank=True)
+    # A draft's computed figures per subject (`measures.measure`) and when they were taken.
+    measured = models.JSONField(_("measured figures"), default=dict, blank=True, editable=False)
+    measured_at = models.DateTimeField(_("measured at"), null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_by = who_field(_("created by"))
     created_at = models.DateTimeField(_("created at"))

@@ -1,4 +1,4 @@
-"""Reading assessments: the scheme, the inputs (live for a draft, frozen for a published
+"""Reading assessments: the scheme, the inputs (a draft's measured, frozen for a published
 assessment), the scored and ranked table, a subject's breakdown with the records behind each
 figure, and the ranking the city cockpit shows. The subjects are the districts or the
 departments, as the assessment's `subject_kind` says; each kind has its scheme.
@@ -63,7 +63,7 @@ def scheme(version: str = CURRENT) -> engine.Scheme:
 def plan_of(inputs: dict[str, Any], version: str) -> engine.Scheme:
     """The scheme to score these inputs with: the one frozen in them (a published
     assessment keeps the scheme's data it was published with, `scheme_data`), else the
-    version's file (a draft, computed live)."""
+    version's file (a draft, measured from the records)."""
     frozen = inputs.get("scheme_data")
     return engine.scheme_from(frozen) if frozen else scheme(version)
 
@@ -173,12 +173,18 @@ def entries_of(user: Any, assessment: Assessment) -> list[AssessmentEntry]:
 # --- inputs ---------------------------------------------------------------------------------
 
 
-def live_inputs(user: Any, assessment: Assessment) -> dict[str, Any]:
-    """The inputs as the records stand now: measured values per subject (district or
-    department) and indicator, the office's entered items, bonuses and vetoes (what
-    publishing freezes)."""
+def live_inputs(
+    user: Any, assessment: Assessment, measured: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The inputs: measured values per subject (district or department) and indicator, as
+    the records stand now (or as `measured` took them, a draft's kept measurement), the
+    office's entered items, bonuses and vetoes as they stand (what publishing freezes)."""
     plan = scheme(assessment.scheme_version)
-    measured = measures.measure(user, assessment)
+    computed_on = timezone.localdate()
+    if measured is None:
+        measured = measures.measure(user, assessment)
+    elif assessment.measured_at is not None:
+        computed_on = timezone.localdate(assessment.measured_at)
     assessed = {str(r.pk): r for r in subjects(user, assessment.subject_kind)}
     groups: dict[str, str] = {}  # a department's ranking group (tier path) -> its name
     if assessment.subject_kind == SubjectKind.DEPARTMENT:
@@ -225,17 +231,21 @@ def live_inputs(user: Any, assessment: Assessment) -> dict[str, Any]:
         "scheme": assessment.scheme_version,
         "scheme_data": scheme_data(assessment.scheme_version),
         "subject_kind": assessment.subject_kind,
-        "computed_on": timezone.localdate().isoformat(),
+        "computed_on": computed_on.isoformat(),
         "training_day": measures.training_day(assessment.end).isoformat(),
         "subjects": frozen,
     }
 
 
 def inputs_of(user: Any, assessment: Assessment) -> dict[str, Any]:
-    """A published assessment's frozen inputs; a draft's live ones."""
+    """A published assessment's frozen inputs; a draft's with the figures of its kept
+    measurement (`services.assessment_measure`; measured now when it has none yet) and the
+    entered items as they stand. Only the managers, who read the whole city, read a draft:
+    the kept figures are what any of them would measure."""
     if assessment.is_published:
         return dict(assessment.inputs)
-    return live_inputs(user, assessment)
+    kept = assessment.measured if assessment.measured_at is not None else None
+    return live_inputs(user, assessment, kept)
 
 
 def score(plan: engine.Scheme, inputs: dict[str, Any]) -> list[engine.Result]:

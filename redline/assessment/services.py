@@ -1,6 +1,7 @@
-"""Writing assessments: create a draft, enter the office's items with evidence, publish
-(the machine's step, which freezes the inputs). Only the city government's and the Safety
-Committee office's managers (the door's "manage") write; every write is in the change log."""
+"""Writing assessments: create a draft, measure its computed figures, enter the office's items
+with evidence, publish (the machine's step, which freezes the inputs). Only the city
+government's and the Safety Committee office's managers (the door's "manage") write; every
+write of a record is in the change log."""
 
 from __future__ import annotations
 
@@ -10,11 +11,18 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from redline.assessment import selectors
-from redline.assessment.models import Assessment, AssessmentEntry, PeriodKind, SubjectKind
+from redline.assessment import measures, selectors
+from redline.assessment.models import (
+    Assessment,
+    AssessmentEntry,
+    AssessmentState,
+    PeriodKind,
+    SubjectKind,
+)
 from redline.assessment.workflow import ASSESSMENT
 from redline.core import audit, uploads
 from redline.core.errors import PermissionDenied, ValidationFailed
@@ -89,6 +97,31 @@ def assessment_create(
     write_event(ASSESSMENT, record, actor=actor, action="create", at=now, to_state=record.state)
     log_change(actor, "create", record, None, enterprise_id=None)
     return record
+
+
+# A draft's kept figures older than this are measured again when a manager opens it.
+MEASURE_AGAIN_AFTER = dt.timedelta(minutes=15)
+
+
+def assessment_measure(*, actor: User, assessment_id: Any, now: dt.datetime | None = None) -> bool:
+    """Measure a draft's computed figures from the records as the actor reads them (a
+    manager reads the whole city) and keep them with the time they were taken, so its pages
+    read them at once. Derived figures, not a record's change: no change-log entry. Kept only
+    if no measurement taken later was kept meanwhile (two measurements racing keep the
+    newer); False when not kept (that, or the assessment was published meanwhile: its inputs
+    are frozen)."""
+    _ensure_manages(actor)
+    record = Assessment.objects.get_for(actor, "manage", pk=assessment_id)
+    if record.is_published:
+        return False
+    taken = now or timezone.now()
+    figures = measures.measure(actor, record)
+    kept = (
+        Assessment.objects.filter(pk=record.pk, state=AssessmentState.DRAFT)
+        .filter(Q(measured_at__isnull=True) | Q(measured_at__lt=taken))
+        .update(measured=figures, measured_at=taken)
+    )
+    return kept == 1
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -22,6 +22,7 @@ urlpatterns = [
         {"kind": "department"},
         name="assessment-department",
     ),
+    path("assessment/<int:pk>/measure/", views.assessment_measure, name="assessment-measure"),
     path("assessment/<int:pk>/entries/", views.entry_new, name="assessment-entry"),
     path(
         "assessment/entries/<int:entry_id>/evidence/",

@@ -6,6 +6,7 @@ through the door (`assessment/selectors.py`)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -16,11 +17,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from redline.assessment import selectors, services
+from redline.assessment import selectors, services, tasks
 from redline.assessment.forms import AssessmentForm, EntryForm, PublishForm, item_choices
 from redline.assessment.models import Assessment, AssessmentEntry, SubjectKind
 from redline.assessment.workflow import ASSESSMENT
 from redline.core.errors import DomainError
+from redline.core.models import JobRun
 from redline.core.web import PageRequest, show_on_form
 from redline.core.workflow.web import StepPage
 from redline.organisations.access import can, may
@@ -66,8 +68,26 @@ def _get(request: PageRequest, pk: Any) -> Assessment:
     return selectors.assessment_get(request.user, pk)
 
 
+def _measured(request: PageRequest, record: Assessment) -> JobRun | None:
+    """A draft's figures are read from its kept measurement: taken here, once, when it has
+    none yet; when it is older than `services.MEASURE_AGAIN_AFTER` and the reader manages,
+    taken again by the jobs process (the run returned; one per measurement, however often
+    the page is opened), the page showing the kept figures with their time meanwhile."""
+    if record.is_published or not may(request.user, "manage", record):
+        return None
+    if record.measured_at is None:
+        services.assessment_measure(actor=request.user, assessment_id=record.pk)
+        record.refresh_from_db(fields=["measured", "measured_at"])
+        return None
+    if timezone.now() - record.measured_at < services.MEASURE_AGAIN_AFTER:
+        return None
+    token = f"measure:{record.pk}:{record.measured_at.isoformat()}"
+    return tasks.ask_measure(user=request.user, record=record, token=token)
+
+
 def _context(request: PageRequest, record: Assessment) -> dict[str, Any]:
     _nav(request)
+    measuring = _measured(request, record)
     table = selectors.table(request.user, record)
     manages = may(request.user, "manage", record)
     plan = table.scheme
@@ -81,6 +101,8 @@ def _context(request: PageRequest, record: Assessment) -> dict[str, Any]:
         ).get("provenance", {}),
         "may_manage": manages,
         "is_departments": record.subject_kind == SubjectKind.DEPARTMENT,
+        "measuring": measuring,
+        "measure_token": uuid.uuid4().hex,
     }
     if manages and not record.is_published:
         context["entry_form"] = EntryForm(
@@ -123,6 +145,7 @@ def assessment_subject(request: PageRequest, pk: int, subject_id: int, kind: str
     record = _get(request, pk)
     if record.subject_kind != kind:
         raise Http404
+    measuring = _measured(request, record)
     found = selectors.breakdown(request.user, record, subject_id)
     grade, plan = found.result.grade, found.plan
     assert plan is not None
@@ -130,8 +153,24 @@ def assessment_subject(request: PageRequest, pk: int, subject_id: int, kind: str
         "assessment": record,
         "b": found,
         "grade_label": selectors.label(plan.band(grade).label) if grade else "",
+        "measuring": measuring,
     }
     return render(request, "assessment/subject.html", context)
+
+
+@login_required
+def assessment_measure(request: PageRequest, pk: int) -> HttpResponse:
+    """A manager asks for a draft's figures measured again now: queued for the jobs
+    process, its run's page shown (the form's one-time token: a retried POST finds its run)."""
+    if request.method != "POST":
+        return redirect("assessment-detail", pk)
+    record = Assessment.objects.get_for(request.user, "manage", pk=pk)
+    if record.is_published:
+        messages.error(request, _("This assessment is published: its inputs are frozen."))
+        return redirect("assessment-detail", record.pk)
+    token = request.POST.get("token", "").strip()[:64] or uuid.uuid4().hex
+    run = tasks.ask_measure(user=request.user, record=record, token=token)
+    return redirect("job-run", run_id=run.pk)
 
 
 @login_required

@@ -3,7 +3,8 @@
     draft --publish (the city government or the Safety Committee office's managers: the
         door's "manage"; with the publication note, e.g. the document's number)--> published
 
-A draft computes live from the records whenever it is read; publishing freezes its inputs
+A draft's computed figures are measured from the records and kept with their time
+(`services.assessment_measure`); publishing measures them again and freezes its inputs
 (`steps.prepare`: the measured value of every indicator for every subject, the entered
 items, bonuses and vetoes, each department's ranking group, and the scheme's data itself),
 after which the scores are recomputed from those inputs only, with that scheme.

@@ -107,14 +107,18 @@ def lapsed_operator(actor, unit) -> Person:
     return jia
 
 
-@pytest.fixture
-def staffed(world):
+def staff(world) -> Enterprise:
     """Eight compliant safety managers in U-S11-hazchem (district D1)."""
     actor = user(world, "ent", "operator")
     unit = Enterprise.objects.get(name=UNIT)
     for n in range(8):
         compliant_manager(actor, unit, n)
     return unit
+
+
+@pytest.fixture
+def staffed(world):
+    return staff(world)
 
 
 def draft(world, year: int | None = None) -> Assessment:
