@@ -30,6 +30,11 @@ class AssessmentOut(Schema):
     period: str
     state: str
     published_at: dt.datetime | None
+    measured_at: dt.datetime | None = Field(
+        None,
+        description="A draft's: when its computed figures were measured from the records "
+        "(its scores use them; null: never measured, computed for this answer)",
+    )
     version: int
 
 
@@ -87,6 +92,7 @@ def _out(record: Assessment) -> dict[str, Any]:
         "period": record.period_label,
         "state": record.state,
         "published_at": record.published_at,
+        "measured_at": None if record.is_published else record.measured_at,
         "version": record.version,
     }
 

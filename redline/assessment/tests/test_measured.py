@@ -65,6 +65,9 @@ def test_the_first_visit_measures_and_later_visits_read_the_kept_figures(
     subject = client.get(f"/assessment/{record.pk}/districts/{world.regions['D1']}/")
     assert subject.status_code == 200 and 'id="assessment-measured"' in subject.content.decode()
     assert not JobRun.objects.filter(kind=MEASURE_JOB).exists()
+    api = client.get(f"/api/v1/assessments/{record.pk}").json()
+    given = dt.datetime.fromisoformat(api["measured_at"])  # to the millisecond
+    assert abs(given - record.measured_at) < dt.timedelta(milliseconds=1)
 
 
 def test_kept_figures_grown_old_are_measured_again_by_the_jobs_process(world, staffed, client):
