@@ -13,6 +13,7 @@ from django.utils.translation import pgettext
 from openpyxl import Workbook
 
 from redline.core.spreadsheet.formulas import quote_formula, text_cells
+from redline.core.spreadsheet.writing import ChoiceLabels
 from redline.hazards.models import Hazard
 
 
@@ -42,22 +43,27 @@ def _when(value: Any) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def row(hazard: Hazard, today: Any) -> list[Any]:
-    overdue = hazard.overdue_on(today)
+def labels() -> ChoiceLabels:
+    return ChoiceLabels(Hazard, "sector", "level", "hazard_type", "source", "state")
+
+
+def row(hazard: Hazard, today: Any, shown: ChoiceLabels, yes: str) -> list[Any]:
+    """One hazard's cells (`shown`: the choices' labels, `yes`: the word, translated once for
+    the whole ledger)."""
     values = [
         hazard.number,
         hazard.name,
         str(hazard.enterprise) if hazard.enterprise_id else "",
         str(hazard.region),
-        hazard.get_sector_display(),
-        hazard.get_level_display(),
-        hazard.get_hazard_type_display(),
-        hazard.get_source_display(),
-        hazard.get_state_display(),
-        _("yes") if hazard.listed else "",
+        shown(hazard, "sector"),
+        shown(hazard, "level"),
+        shown(hazard, "hazard_type"),
+        shown(hazard, "source"),
+        shown(hazard, "state"),
+        yes if hazard.listed else "",
         _when(hazard.reported_at),
         hazard.deadline.isoformat() if hazard.deadline else "",
-        _("yes") if overdue else "",
+        yes if hazard.overdue_on(today) else "",
         _when(hazard.closed_at),
         " ".join(hazard.determination_items or []),
         hazard.location,
@@ -72,8 +78,9 @@ def ledger_xlsx(hazards: QuerySet[Hazard]) -> bytes:
     sheet.append(headers())
     today = timezone.localdate()
     limit = settings.REDLINE_EXPORT_MAX_ROWS
+    shown, yes = labels(), _("yes")
     for hazard in hazards[:limit].iterator(chunk_size=2000):
-        sheet.append(text_cells(sheet, row(hazard, today)))
+        sheet.append(text_cells(sheet, row(hazard, today, shown, yes)))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -9,10 +9,12 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from redline.conftest import login
 from redline.core.spreadsheet.formulas import FORMULA_START, quote_formula, text_cells
+from redline.core.spreadsheet.writing import ChoiceLabels
 from redline.hazards.models import Hazard
 from redline.hazards.tests.factories import report, user
 from redline.organisations.models import Enterprise
@@ -70,3 +72,16 @@ def test_each_formula_start_is_written_as_text(start):
         assert inert(first, text) and inert(quoted, text)
         assert (plain.value, plain.data_type, plain.quotePrefix) == ("plain", "s", False)
         assert (number.value, number.data_type) == (3, "n")
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_choice_labels_are_the_display_of_every_choice_and_the_value_itself_otherwise(language):
+    fields = ("sector", "level", "hazard_type", "source", "state")
+    with translation.override(language):
+        shown = ChoiceLabels(Hazard, *fields)
+        for name in fields:
+            for value, _label in Hazard._meta.get_field(name).flatchoices:
+                hazard = Hazard(**{name: value})
+                assert shown(hazard, name) == getattr(hazard, f"get_{name}_display")()
+        odd = Hazard(state="no-such-state")
+        assert shown(odd, "state") == odd.get_state_display() == "no-such-state"
