@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import secrets
-from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -19,9 +18,10 @@ from django.db.models import Min, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from redline.core import audit, bulk
 from redline.core.errors import Conflict, PermissionDenied, ValidationFailed
 from redline.core.records import log_change
-from redline.core.workflow import write_event
+from redline.core.workflow import event_row
 from redline.engines.inspection_plan import (
     Inspector,
     Plan,
@@ -230,6 +230,9 @@ def plan_publish(*, actor: User, plan_id: int, version: int) -> InspectionPlan:
 
 
 def _create_inspections(draft: InspectionPlan, actor: User, now: dt.datetime) -> int:
+    """The plan's inspections, their teams, timeline entries and change-log rows, written in
+    bulk (`core.bulk`: ids reserved first, so each number is known before it is written; a
+    province's plan is some hundred thousand inspections)."""
     from django.contrib.auth import get_user_model
 
     entries = draft.document["inspections"]
@@ -240,35 +243,38 @@ def _create_inspections(draft: InspectionPlan, actor: User, now: dt.datetime) ->
     templates = {
         t.sector: t for t in ChecklistTemplate.objects.filter(is_current=True, campaign_code="")
     }
-    per_month: Counter[int] = Counter()
-    made = 0
+    made: list[tuple[Inspection, list[Any]]] = []
     for entry in entries:
         unit = units[int(entry["target"])]
         team = [people[int(i)] for i in entry["inspectors"]]
-        month = int(entry["month"])
-        per_month[month] += 1
         sector = unit.sector_list[0] if unit.sector_list else Sector.OTHER
         body = team[0].organisation
         assert body is not None  # the library holds only inspectors of a body
-        inspection = Inspection.objects.create(
+        inspection = Inspection(
             number="",
             enterprise=unit,
             organisation=body,
             kind=InspectionKind.ENFORCEMENT,
             sector=sector,
             template=templates.get(sector),
-            planned_on=dt.date(draft.year, month, 1),
+            planned_on=dt.date(draft.year, int(entry["month"]), 1),
             created_by=actor,
             created_at=now,
             plan=draft,
         )
+        made.append((inspection, team))
+    inspections = [inspection for inspection, _team in made]
+    bulk.reserve_ids(inspections)
+    for inspection in inspections:
         inspection.number = f"JC{draft.year}-{inspection.pk:06d}"
-        Inspection.objects.filter(pk=inspection.pk).update(number=inspection.number)
-        InspectionInspector.objects.bulk_create(
-            InspectionInspector(inspection=inspection, user=user, lead=n == 0)
-            for n, user in enumerate(team)
-        )
-        write_event(
+    bulk.insert(inspections)
+    bulk.insert(
+        InspectionInspector(inspection=inspection, user=user, lead=n == 0)
+        for inspection, team in made
+        for n, user in enumerate(team)
+    )
+    bulk.insert(
+        event_row(
             INSPECTION,
             inspection,
             actor=actor,
@@ -277,6 +283,17 @@ def _create_inspections(draft: InspectionPlan, actor: User, now: dt.datetime) ->
             to_state=inspection.state,
             data={"plan": draft.year, "team": [str(u) for u in team]},
         )
-        log_change(actor, "create", inspection, None, enterprise_id=unit.pk)
-        made += 1
-    return made
+        for inspection, team in made
+    )
+    bulk.insert(
+        audit.entry(
+            actor=actor,
+            action="create",
+            instance=inspection,
+            before=None,
+            after=audit.snapshot(inspection),
+            enterprise_id=inspection.enterprise_id,
+        )
+        for inspection in inspections
+    )
+    return len(inspections)

@@ -29,6 +29,7 @@ from redline.core.workflow.machine import (
 from redline.core.workflow.step import (
     Step,
     actor_name,
+    event_row,
     organisation_name,
     system_event,
     take_step,
@@ -60,6 +61,7 @@ __all__ = [
     "either",
     "ensure_allowed",
     "event_out",
+    "event_row",
     "events_of",
     "machines",
     "organisation_name",

@@ -179,7 +179,38 @@ def write_event(
 ) -> CaseEvent:
     """One timeline entry of a record (a person's step, or the system's when actor is None:
     `actor_label` then says which job)."""
-    return machine.event_model._default_manager.create(
+    event = event_row(
+        machine,
+        record,
+        actor=actor,
+        action=action,
+        at=at,
+        from_state=from_state,
+        to_state=to_state,
+        comment=comment,
+        data=data,
+        actor_label=actor_label,
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def event_row(
+    machine: Machine,
+    record: Any,
+    *,
+    actor: User | None,
+    action: str,
+    at: dt.datetime,
+    from_state: str = "",
+    to_state: str = "",
+    comment: str = "",
+    data: Mapping[str, Any] | None = None,
+    actor_label: str = "",
+) -> CaseEvent:
+    """The timeline entry `write_event` writes, unsaved: for a writer that creates many
+    records at once (`core.bulk`) and inserts their entries with them."""
+    return machine.event_model(
         **{machine.event_record: record},
         at=at,
         actor=actor if getattr(actor, "pk", None) else None,
