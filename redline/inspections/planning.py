@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from redline.core import audit, bulk
 from redline.core.errors import Conflict, PermissionDenied, ValidationFailed
+from redline.core.models import ChangeLog
 from redline.core.records import log_change
 from redline.core.workflow import event_row
 from redline.engines.inspection_plan import (
@@ -285,15 +286,18 @@ def _create_inspections(draft: InspectionPlan, actor: User, now: dt.datetime) ->
         )
         for inspection, team in made
     )
-    bulk.insert(
-        audit.entry(
-            actor=actor,
-            action="create",
-            instance=inspection,
-            before=None,
-            after=audit.snapshot(inspection),
-            enterprise_id=inspection.enterprise_id,
-        )
-        for inspection in inspections
+    bulk.insert_values(
+        ChangeLog,
+        [
+            audit.entry_values(
+                actor=actor,
+                action="create",
+                instance=inspection,
+                before=None,
+                after=audit.snapshot(inspection),
+                enterprise_id=inspection.enterprise_id,
+            )
+            for inspection in inspections
+        ],
     )
     return len(inspections)

@@ -85,10 +85,10 @@ class Files:
             bulk.insert(self.records)
             bulk.insert(self.certificates)
             rows: list[models.Model] = [*self.profiles, *self.records, *self.certificates]
-            bulk.insert([self._log(row) for row in rows])
+            bulk.insert_values(ChangeLog, [self._log(row) for row in rows])
         self.profiles, self.records, self.certificates = [], [], []
 
-    def _log(self, row: models.Model) -> ChangeLog:
+    def _log(self, row: models.Model) -> dict[str, Any]:
         exclude = ("evidence",) if isinstance(row, TrainingRecord) else ()
         person = row.person  # type: ignore[attr-defined]
         # `audit.snapshot`, its person's label (the costly part: a translated role) made
@@ -104,7 +104,7 @@ class Files:
                 after["person"], after[f"person{audit.LABEL_SUFFIX}"] = person.pk, label
         if exclude:
             after["evidence"] = ""
-        return audit.entry(
+        return audit.entry_values(
             actor=self.actor,
             action="create",
             instance=row,
