@@ -94,6 +94,12 @@ class Requirements:
     reminder_days: int
     operations: frozenset[str]  # every special-operation item code
 
+    @property
+    def tally_levels(self) -> tuple[str, ...]:
+        """The levels whose last day the rules read (three-level education, re-training): a
+        tally holding only these levels' last days judges as the whole one."""
+        return tuple(dict.fromkeys(self.three_level_levels + self.retraining_levels))
+
     def sector_class(self, sectors: Iterable[str]) -> str:
         chosen = set(sectors)
         if chosen & self.high_risk_sectors:
@@ -309,7 +315,8 @@ class Tally:
     hours, their refresher hours by calendar year and the last day they trained at each level
     (a level was trained on or after a day if and only if its last day is on or after it).
     Built record by record (`add`), so a caller reading many people's records adds each row to
-    its person's tally without making a `Record` of it."""
+    its person's tally without making a `Record` of it; or from sums a database made, of only
+    the years and levels the rules read (`tally_years`, `Requirements.tally_levels`)."""
 
     initial: Decimal = ZERO
     refresher: dict[int, Decimal] = field(default_factory=dict)
@@ -323,6 +330,13 @@ class Tally:
         last = self.last_day.get(level)
         if last is None or day > last:
             self.last_day[level] = day
+
+
+def tally_years(on: dt.date) -> tuple[int, int]:
+    """The calendar years whose refresher hours the rules read on day `on`: the last full year
+    and this one. A tally holding only these years' refresher hours judges as the whole one,
+    so a caller may sum them in the database and read one row per person."""
+    return on.year - 1, on.year
 
 
 def tally(records: Iterable[Record], on: dt.date) -> Tally:
@@ -411,7 +425,7 @@ def _hours(
             )
         )
     # The last full calendar year in post: its refresher hours are owed.
-    last_year = on.year - 1
+    last_year, this_year = tally_years(on)
     if started <= dt.date(last_year, 1, 1):
         hours = done.refresher.get(last_year, ZERO)
         if hours < rule.annual_hours:
@@ -425,8 +439,8 @@ def _hours(
                     {"required": rule.annual_hours, "done": hours, "year": last_year},
                 )
             )
-    if started <= dt.date(on.year, 1, 1):
-        hours = done.refresher.get(on.year, ZERO)
+    if started <= dt.date(this_year, 1, 1):
+        hours = done.refresher.get(this_year, ZERO)
         if hours < rule.annual_hours:
             out.append(
                 Finding(
@@ -435,7 +449,7 @@ def _hours(
                     rule.code,
                     requirements.refresher_status,
                     rule.keys,
-                    {"required": rule.annual_hours, "done": hours, "year": on.year},
+                    {"required": rule.annual_hours, "done": hours, "year": this_year},
                 )
             )
     return out

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import DecimalField, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from redline.core.errors import NotFound
@@ -27,7 +27,10 @@ from redline.organisations.selectors import in_competence
 from redline.organisations.vocab import PersonRole
 from redline.training import requirements as req
 from redline.training.models import Certificate, PostChange, TrainingProfile, TrainingRecord
-from redline.training.vocab import CertificateState
+from redline.training.vocab import CertificateState, Purpose
+
+# A training record's hours have one decimal place (`TrainingRecord.hours`).
+HOURS_STEP = Decimal("0.1")
 
 
 def people_of_units(user: Any) -> QuerySet[Person]:
@@ -153,10 +156,11 @@ def compliance(
 
     The lean path to the same answers as `statuses` (which a person's file needs, with its
     model instances): the same people through the same door, and of their files only the
-    columns the engine reads, as tuples; each record is added to its person's tally
-    (`engine.Tally`), each requirement plan is made once per role and unit sectors, and each
-    person is judged by the same `engine.assess` that `engine.check` calls. Five queries,
-    whatever the number of people."""
+    columns the engine reads, as tuples; each person's records are summed in the database
+    into their tally (`engine.Tally`: `_tallies`, one row per person), each requirement plan
+    is made once per role and unit sectors, each person's certificates are reduced to those
+    that count once, and each person is judged by the same `engine.assess` that
+    `engine.check` calls. Five queries, whatever the number of people."""
     day = on or timezone.localdate()
     people = people_of_units(user)
     if region is not None:
@@ -166,21 +170,20 @@ def compliance(
     if department is not None:
         people = in_competence(people, department)
     ids = people.values("pk")
-    profiles = {
-        person_id: (started_on, tuple(code for code in operations.split(",") if code))
-        for person_id, started_on, operations in TrainingProfile.objects.restrict(user)
+    codes: dict[str, tuple[str, ...]] = {}  # each distinct operations column split once
+    profiles: dict[int, tuple[dt.date | None, tuple[str, ...]]] = {}
+    for person_id, started, column in (
+        TrainingProfile.objects.restrict(user)
         .filter(person__in=ids)
         .values_list("person_id", "started_on", "operations")
-    }
-    tallies: dict[int, engine.Tally] = defaultdict(engine.Tally)
-    for person_id, when, hours, level, purpose in (
-        TrainingRecord.objects.restrict(user)
-        .filter(person__in=ids, day__lte=day)
-        .order_by()
-        .values_list("person_id", "day", "hours", "level", "purpose")
     ):
-        tallies[person_id].add(when, hours, level, purpose)
-    held: dict[int, list[engine.Certificate]] = defaultdict(list)
+        split = codes.get(column)
+        if split is None:
+            split = codes[column] = tuple(code for code in column.split(",") if code)
+        profiles[person_id] = (started, split)
+    requirements = req.requirements()
+    tallies = _tallies(user, ids, day, requirements)
+    certificates: dict[int, list[engine.Certificate]] = defaultdict(list)
     for person_id, kind, item, valid_until, review_due in (
         Certificate.objects.restrict(user)
         .filter(person__in=ids)
@@ -188,7 +191,8 @@ def compliance(
         .order_by()
         .values_list("person_id", "kind", "item", "valid_until", "review_due")
     ):
-        held[person_id].append(engine.Certificate(kind, item, valid_until, review_due))
+        certificates[person_id].append(engine.Certificate(kind, item, valid_until, review_due))
+    held = {person_id: engine.holdings(found) for person_id, found in certificates.items()}
     changes: dict[int, list[engine.PostChange]] = defaultdict(list)
     for person_id, changed_on, kind, absent_days in (
         PostChange.objects.restrict(user)
@@ -197,9 +201,8 @@ def compliance(
         .values_list("person_id", "on", "kind", "absent_days")
     ):
         changes[person_id].append(engine.PostChange(changed_on, kind, absent_days))
-    requirements = req.requirements()
     plans: dict[tuple[str, str], tuple[engine.Plan, tuple[str, ...]]] = {}
-    nothing = engine.Tally()
+    nothing, none_held = engine.Tally(), engine.holdings(())
     counts: dict[int, dict[str, Any]] = {}
     for pk, role, unit_id, name, region_id, path, unit_sectors in people.order_by(
         "enterprise_id", "id"
@@ -235,14 +238,56 @@ def compliance(
             asked,
             engine.Person(role, chosen, started_on, operations, tuple(changes.get(pk, ()))),
             tallies.get(pk, nothing),
-            engine.holdings(held.get(pk, ())),
+            held.get(pk, none_held),
             day,
         )
         row["people"] += 1
+        if not result.findings:  # nothing lacking, nothing to warn of
+            row["compliant"] += 1
+            continue
         row["compliant"] += int(result.compliant)
         row["lacking_hours"] += int(result.lacks_hours)
         row["lacking_certificate"] += int(result.lacks_certificate)
     return list(counts.values())
+
+
+def _tallies(
+    user: Any, ids: QuerySet[Person, Any], day: dt.date, requirements: engine.Requirements
+) -> dict[int, engine.Tally]:
+    """Each person's tally of their records up to `day`, summed in the database (one row per
+    person): the initial hours, the refresher hours of the years the rules read
+    (`engine.tally_years`) and the last day at each level they read
+    (`Requirements.tally_levels`). The sums are rounded to the hours' one decimal place
+    (SQLite adds them as binary floating point), so they equal the engine's `Tally.add`."""
+    years, levels = engine.tally_years(day), requirements.tally_levels
+    hours = DecimalField(max_digits=12, decimal_places=1)
+    step = HOURS_STEP
+    sums = {
+        "initial": Sum("hours", filter=Q(purpose=Purpose.INITIAL), output_field=hours),
+        **{
+            f"refresher_{year}": Sum(
+                "hours", filter=Q(purpose=Purpose.REFRESHER, day__year=year), output_field=hours
+            )
+            for year in years
+        },
+        **{f"last_{level}": Max("day", filter=Q(level=level)) for level in levels},
+    }
+    out: dict[int, engine.Tally] = {}
+    for person_id, initial, *rest in (
+        TrainingRecord.objects.restrict(user)
+        .filter(person__in=ids, day__lte=day)
+        .order_by()
+        .values("person_id")
+        .annotate(**sums)
+        .values_list("person_id", *sums)
+    ):
+        refresher, last = rest[: len(years)], rest[len(years) :]
+        out[person_id] = engine.Tally(
+            initial.quantize(step) if initial is not None else engine.ZERO,
+            {y: h.quantize(step) for y, h in zip(years, refresher, strict=True) if h is not None},
+            {level: d for level, d in zip(levels, last, strict=True) if d is not None},
+        )
+    return out
 
 
 def certificates_list(

@@ -470,3 +470,82 @@ def test_of_two_certificates_valid_as_long_the_one_reviewed_later_counts_in_any_
         assert not result.lacks_certificate, pair
     alone = engine.check(requirements, welder, [], [overdue], on)
     assert alone.lacks_certificate
+
+
+# --- the lean path sums each person's records in the database ---------------------------------
+
+
+def reduced(tally: engine.Tally, on: dt.date) -> engine.Tally:
+    """`tally` with only what the rules read on `on`: the refresher hours of
+    `engine.tally_years(on)` and the last days of `Requirements.tally_levels`."""
+    levels = req.requirements().tally_levels
+    return engine.Tally(
+        tally.initial,
+        {y: h for y, h in tally.refresher.items() if y in engine.tally_years(on)},
+        {level: d for level, d in tally.last_day.items() if level in levels},
+    )
+
+
+def test_each_persons_tally_is_summed_in_the_database_as_the_engine_adds_it(world, staffed):
+    city = user(world, "cityhall")
+    today = timezone.localdate()
+    s = Staff(world)
+    # tenths whose binary sums are not exact: 0.1 + 0.2 + 19.7 is 20 hours, not 19.999...
+    tenths = s.person("零碎学时", started=dt.date(2020, 1, 1))
+    for hours, when in ((0.1, JUNE), (0.2, JUNE), (19.7, JUNE), (0.3, NEW_YEAR)):
+        s.record(tenths, when, hours)
+    s.record(tenths, JUNE, 0.1, "team", "initial")
+    crowd(seed=11, size=60)
+    people = selectors.people_of_units(city)
+    ids = people.values("pk")
+    requirements = req.requirements()
+    compared = 0
+    for on in (today, JUNE, NEW_YEAR, today - dt.timedelta(days=3 * 365)):
+        full: dict[int, list[engine.Record]] = {}
+        for r in TrainingRecord.objects.filter(person__in=ids).order_by("pk"):
+            full.setdefault(r.person_id, []).append(
+                engine.Record(day=r.day, hours=r.hours, level=r.level, purpose=r.purpose)
+            )
+        summed = selectors._tallies(city, ids, on, requirements)
+        expected = {
+            pk: reduced(engine.tally(rows, on), on)
+            for pk, rows in full.items()
+            if any(r.day <= on for r in rows)
+        }
+        assert summed == expected, on
+        compared += len(summed)
+    assert compared > 100
+    assert selectors._tallies(city, ids, JUNE, requirements)[tenths.pk] == engine.Tally(
+        Decimal("0.1"), {2025: Decimal("20.0")}, {"company": JUNE, "team": JUNE}
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    role=st.sampled_from(["main_responsible", "safety_manager", "post_holder"]),
+    sectors=st.sampled_from([("hazchem",), ("construction",), ("industry", "fire"), ("other",)]),
+    started=st.none() | DAYS,
+    changes=st.lists(
+        st.builds(
+            engine.PostChange,
+            on=DAYS,
+            kind=st.sampled_from(["change_post", "return"]),
+            absent_days=st.sampled_from([0, 183, 365, 400]),
+        ),
+        max_size=2,
+    ),
+    records=RECORDS,
+    certificates=CERTIFICATES,
+    on=st.dates(dt.date(2023, 1, 1), dt.date(2026, 12, 31)),
+)
+def test_a_tally_of_the_years_and_levels_the_rules_read_judges_as_the_whole(
+    role, sectors, started, changes, records, certificates, on
+):
+    requirements = req.requirements()
+    person = engine.Person(role, sectors, started, ("welding-fusion",), tuple(changes))
+    asked = engine.plan(requirements, role, sectors)
+    held = engine.holdings(certificates)
+    whole = engine.tally(records, on)
+    assert engine.assess(requirements, asked, person, reduced(whole, on), held, on) == engine.check(
+        requirements, person, records, certificates, on
+    )
