@@ -5,11 +5,13 @@ signed-in user reads."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Sum
 
+from redline.core.language import in_language
 from redline.epidemic.models import CaseCount, Condition, KeyGroupCount, Signal
 from redline.epidemic.vocab import KeyGroup
 from redline.organisations.models import Enterprise, Person, Region
@@ -53,6 +55,49 @@ def case_counts(user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Ca
     if filters.get("date_to"):
         counts = counts.filter(day__lte=filters["date_to"])
     return counts.select_related("condition", "region", "place")
+
+
+class CountsNewestFirst:
+    """Case counts (a `case_counts` queryset) newest day first, then by condition, region and
+    key place, for a Paginator. A page is read from the days it spans: their dates from the
+    index on the day, and only those days' counts sorted, not every count the user may see
+    (at city scale, hundreds of thousands sorted for one page)."""
+
+    ORDER = ("-day", "condition__code", "region__path", "place__name", "id")
+    ordered = True  # (what the Paginator asks of a list)
+
+    def __init__(self, counts: QuerySet[CaseCount]) -> None:
+        self.counts = counts
+
+    def __len__(self) -> int:
+        return self.counts.count()
+
+    def __iter__(self) -> Iterator[CaseCount]:
+        return iter(self.counts.order_by(*self.ORDER))
+
+    @overload
+    def __getitem__(self, index: int) -> CaseCount: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[CaseCount]: ...
+
+    def __getitem__(self, index: int | slice) -> CaseCount | list[CaseCount]:
+        if isinstance(index, int):
+            found = self[index : index + 1] if index >= 0 else []
+            if not found:
+                raise IndexError(index)
+            return found[0]
+        if index.step is not None or (index.start or 0) < 0 or (index.stop or 0) < 0:
+            raise TypeError("a page of counts is a slice from the start, without a step")
+        start = index.start or 0
+        days = list(self.counts.order_by("-day").values_list("day", flat=True)[index])
+        if not days:
+            return []
+        newest, oldest = days[0], days[-1]
+        # The counts of later days all come before the page (none before the first page).
+        before = self.counts.filter(day__gt=newest).count() if start else 0
+        window = self.counts.filter(day__range=(oldest, newest)).order_by(*self.ORDER)
+        return list(window[start - before : start - before + len(days)])
 
 
 def conditions(*, active_only: bool = True) -> QuerySet[Condition]:
@@ -233,12 +278,21 @@ def place_groups(user: Any, place: Enterprise) -> list[KeyGroupCount]:
     return sorted(rows, key=lambda r: order.get(r.group, 99))
 
 
+@dataclass(frozen=True)
+class GroupFigure:
+    """A region's own latest count of a key group."""
+
+    pk: int
+    count: int
+    as_of: dt.date
+
+
 @dataclass
 class GroupCell:
     """A region's figure for one key group: its own latest count, and the sum of the latest
     counts of its key places (how many places, the oldest of their dates)."""
 
-    own: KeyGroupCount | None = None
+    own: GroupFigure | None = None
     places_total: int = 0
     places: int = 0
     places_oldest: dt.date | None = None
@@ -246,7 +300,11 @@ class GroupCell:
 
 @dataclass
 class GroupRow:
-    region: Region
+    """A region (its name in the reader's language) and its key groups' figures."""
+
+    region_id: int
+    name: str
+    path: str
     cells: dict[str, GroupCell] = field(default_factory=dict)
 
     def cell_list(self, groups: list[str]) -> list[GroupCell]:
@@ -254,26 +312,45 @@ class GroupRow:
 
 
 def group_summary(user: Any, region: Region | None = None) -> tuple[list[str], list[GroupRow]]:
-    """Latest key-group counts per region under the user's scope (one query): the groups
-    that have figures (in vocabulary order) and one row per region, by region path."""
+    """Latest key-group counts per region under the user's scope, added up in the database
+    (one query, a row per region and group): the groups that have figures (in vocabulary
+    order) and one row per region, by region path."""
     latest = latest_group_counts(user)
     if region is not None:
         latest = latest.filter(region__path__startswith=region.path)
+    own, at_place = Q(place__isnull=True), Q(place__isnull=False)
+    figures = (
+        latest.select_related(None)
+        .order_by()
+        .values("region_id", "region__name", "region__name_en", "region__path", "group")
+        .annotate(
+            # a region has one latest count of its own per group (none when `own_id` is None)
+            own_id=Max("id", filter=own),
+            own_count=Max("count", filter=own),
+            own_as_of=Max("as_of", filter=own),
+            places_total=Sum("count", filter=at_place, default=0),
+            places=Count("id", filter=at_place),
+            places_oldest=Min("as_of", filter=at_place),
+        )
+    )
     rows: dict[int, GroupRow] = {}
     present: set[str] = set()
-    for item in latest:
-        row = rows.setdefault(item.region_id, GroupRow(item.region))
-        present.add(item.group)
-        cell = row.cells.setdefault(item.group, GroupCell())
-        if item.place_id is None:
-            cell.own = item
-        else:
-            cell.places_total += item.count
-            cell.places += 1
-            if cell.places_oldest is None or item.as_of < cell.places_oldest:
-                cell.places_oldest = item.as_of
+    for item in figures:
+        row = rows.get(item["region_id"])
+        if row is None:
+            name = in_language(item["region__name"], item["region__name_en"])
+            row = rows[item["region_id"]] = GroupRow(item["region_id"], name, item["region__path"])
+        present.add(item["group"])
+        row.cells[item["group"]] = GroupCell(
+            own=None
+            if item["own_id"] is None
+            else GroupFigure(item["own_id"], item["own_count"], item["own_as_of"]),
+            places_total=item["places_total"],
+            places=item["places"],
+            places_oldest=item["places_oldest"],
+        )
     groups = [g for g in KeyGroup.values if g in present]
-    return groups, sorted(rows.values(), key=lambda r: r.region.path)
+    return groups, sorted(rows.values(), key=lambda r: r.path)
 
 
 def groups_by_label() -> dict[str, str]:

@@ -81,9 +81,7 @@ def count_list(request: PageRequest) -> HttpResponse:
         "date_to": _day(raw["to"]),
         "as_known_on": _day(raw["as_known_on"]),
     }
-    counts = selectors.case_counts(request.user, filters).order_by(
-        "-day", "condition__code", "region__path", "place__name", "id"
-    )
+    counts = selectors.CountsNewestFirst(selectors.case_counts(request.user, filters))
     page = Paginator(counts, settings.REDLINE_PAGE_SIZE).get_page(request.GET.get("page"))
     for row in page.object_list:
         row.condition.label = condition_label(row.condition)  # type: ignore[attr-defined]
