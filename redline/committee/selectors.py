@@ -443,7 +443,12 @@ def dashboard(user: Any, today: dt.date | None = None, soon_days: int = 14) -> D
         )
         .order_by("next_report_due", "id")
     )
-    live = list(Campaign.objects.restrict(user).live().filter(ends_on__gte=today))
+    live = list(
+        Campaign.objects.restrict(user)
+        .live()
+        .filter(ends_on__gte=today)
+        .prefetch_related("regions")  # each campaign's scope reads its regions
+    )
     headlines = campaign_selectors.headlines(user, live, today)
     return Dashboard(
         **vars(counts),

@@ -3,6 +3,8 @@ by hand from the records listed in `data.py`."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -11,6 +13,7 @@ from redline.accounts.models import User
 from redline.campaigns import selectors
 from redline.campaigns.tests.data import (
     TODAY,
+    ZONE,
     at,
     build_fire_records,
     fire_campaign,
@@ -203,6 +206,35 @@ def test_weekly_trend_is_cumulative(campaign):
     assert (trend["found"][23], trend["closed"][23]) == (9, 4)
     # Weeks not yet begun are empty.
     assert trend["found"][24] is None and trend["closed"][-1] is None
+
+
+def test_the_trend_splits_weeks_at_local_midnight(world):
+    """Weeks run from local midnight to local midnight (the trend is counted in the
+    database by each week's first moment, not by a local date per hazard); a hazard closed
+    after the last week does not count."""
+    made = fire_campaign()
+    campaign = selectors.campaign_get(who("office-viewer"), made.pk)
+    where = unit("U-S11-fire")
+    last_minute = dt.datetime(2026, 1, 7, 23, 59, tzinfo=ZONE)  # of the first week
+    hazard(where, reported_at=last_minute)
+    hazard(
+        where,
+        reported_at=last_minute + dt.timedelta(minutes=1),  # the second week's first
+        state="closed",
+        closed_at=dt.datetime(2026, 1, 14, 23, 59, tzinfo=ZONE),
+    )
+    # The last week (from 31 Dec) ends at midnight on 7 January 2027.
+    hazard(where, reported_at=at(12, 30), state="closed", closed_at=at(1, 6, 2027))
+    hazard(
+        where,
+        reported_at=at(12, 30),
+        state="closed",
+        closed_at=dt.datetime(2027, 1, 7, tzinfo=ZONE),
+    )
+    trend = selectors.progress(who("office-viewer"), campaign, today=dt.date(2027, 2, 1)).trend
+    assert (trend["found"][:2], trend["closed"][:2]) == ([1, 2], [0, 1])
+    assert (trend["found"][-1], trend["closed"][-1]) == (4, 2)
+    assert trend["closed"][-2] == 1
 
 
 def test_headlines_for_the_list_match_the_page(campaign):

@@ -81,3 +81,20 @@ def test_a_campaigns_hazards_are_those_of_its_sectors_or_of_its_units(world):
     hazard(unit("U-S11-mixed"), name="H-late", sector="fire", reported_at=at(1, 1, 2027))
     found = set(Hazard.objects.filter(campaign.hazard_q()).values_list("name", flat=True))
     assert found == {"H-unit", "H-own", "H-loose"}
+
+
+def test_a_campaigns_hazards_follow_their_units_sectors(world):
+    """The unit's sectors are read from the hazard's copy of them, which follows the
+    unit's edits."""
+    gas = fire_campaign(name="燃气", sectors=["gas"], standards=[])
+    mixed = unit("U-S11-mixed")
+    hazard(mixed, name="H-mixed", sector="fire", reported_at=at(6, 1))
+    in_gas = Hazard.objects.filter(gas.hazard_q())
+    assert not in_gas.exists()
+    enterprise_update(
+        actor=user("cityhall-operator"),
+        enterprise_id=mixed.pk,
+        version=mixed.version,
+        data=EnterpriseInput(sector_list=("gas", "industry")),
+    )
+    assert set(in_gas.values_list("name", flat=True)) == {"H-mixed"}
