@@ -14,7 +14,8 @@ detect` as a process and in-process, and at province scale.
    `apt-get install r-cran-surveillance`).
 2. Many short series with Noufaily's settings: --short-series weekly series of
    --short-weeks weeks (simulated, seeded), R and Redline on the same file.
-3. Start-up: `redline detect --help` and a 9-row file, as processes.
+3. Start-up: `redline detect --help` and a 9-row file, as processes (wall and CPU), and
+   whether an EARS run imports scipy (it need not). --start-up-only runs this alone.
 4. 10,000 weekly series of 10 years (simulated seasonal negative-binomial counts, seeded)
    through `farrington-flexible`, all series in shared batches as the daily run does: the
    defaults (R's out-of-the-box configuration) and, with --noufaily, Noufaily's improved
@@ -37,6 +38,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import argparse
 import csv
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -190,14 +192,25 @@ def cli_arguments(name: str) -> list[str]:
 
 def process_seconds(command: list[str], repeat: int) -> float:
     """Median wall time of the whole process (it must succeed)."""
-    times = []
+    return process_times(command, repeat)[0]
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def process_times(command: list[str], repeat: int) -> tuple[float, float]:
+    """Median wall and CPU (user + system) seconds of the whole process (it must succeed)."""
+    times, cpu = [], []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, used = time.perf_counter(), children_cpu()
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         times.append(time.perf_counter() - started)
+        cpu.append(children_cpu() - used)
         if done.returncode != 0:
             raise SystemExit(f"{' '.join(command)} failed: {done.stderr.strip()}")
-    return statistics.median(times)
+    return statistics.median(times), statistics.median(cpu)
 
 
 def cli_seconds(name: str, input_csv: Path, repeat: int) -> float:
@@ -306,8 +319,20 @@ def short_series(count: int, weeks: int, seed: int, repeat: int, missing: str | 
     print(f"   `redline detect` process:     {each(cli)}   R / CLI    {ratio(theirs, cli)}")
 
 
+# Runs `redline` in the benchmark's interpreter, then prints whether scipy was imported.
+SCIPY_PROBE = (
+    "import sys; sys.argv = ['redline', *sys.argv[1:]]\n"
+    "from redline.cli import main\n"
+    "try:\n    main()\nexcept SystemExit:\n    pass\n"
+    "print('scipy' in sys.modules, file=sys.stderr)\n"
+)
+
+
 def start_up(repeat: int) -> None:
-    print(f"\n3. Start-up of `redline detect` as a process (median of {repeat})")
+    print(
+        f"\n3. Start-up of `redline detect` as a process (median of {repeat}: wall, and CPU "
+        "(user + system) seconds)"
+    )
     with tempfile.TemporaryDirectory() as scratch:
         tiny = Path(scratch) / "tiny.csv"
         tiny.write_text(
@@ -317,18 +342,43 @@ def start_up(repeat: int) -> None:
                 for t in range(9)
             )
         )
-        bare = process_seconds([sys.executable, "-c", "pass"], repeat)
-        helped = process_seconds([str(REDLINE), "detect", "--help"], repeat)
-        tiny_ears = process_seconds(
-            [str(REDLINE), "detect", "--method", "ears-c1", "--input", str(tiny)], repeat
+        rows = [
+            ("Python alone (python -c pass)", [sys.executable, "-c", "pass"]),
+            ("importing numpy alone", [sys.executable, "-c", "import numpy"]),
+            (
+                "importing the detection engine alone",
+                [sys.executable, "-c", "import redline.engines.detection.run"],
+            ),
+            (
+                "`redline detect --help` (before reading any input)",
+                [str(REDLINE), "detect", "--help"],
+            ),
+        ]
+        for method in ("ears-c1", "fixed"):
+            command = ["detect", "--method", method, "--input", str(tiny)]
+            rows.append(
+                (f"`redline detect --method {method}` on a 9-row file", [str(REDLINE), *command])
+            )
+        for label, command in rows:
+            wall, cpu = process_times(command, repeat)
+            print(f"   {label + ':':<60} {wall:6.3f} s wall {cpu:6.3f} s CPU")
+        probe = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                SCIPY_PROBE,
+                "detect",
+                "--method",
+                "ears-c1",
+                "--input",
+                str(tiny),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
         )
-        imports = process_seconds(
-            [sys.executable, "-c", "import redline.engines.detection.run"], repeat
-        )
-    print(f"   Python alone (python -c pass):                         {bare:6.3f} s")
-    print(f"   `redline detect --help` (before reading any input):    {helped:6.3f} s")
-    print(f"   importing the detection engine (numpy, scipy) alone:   {imports:6.3f} s")
-    print(f"   `redline detect --method ears-c1` on a 9-row file:     {tiny_ears:6.3f} s")
+    imported = probe.stderr.strip().splitlines()[-1:] == ["True"]
+    print(f"   scipy imported by an EARS run: {'yes' if imported else 'no'}")
 
 
 def simulate(series: int, years: int, seed: int) -> list[np.ndarray]:
@@ -387,6 +437,9 @@ def main() -> None:
     parser.add_argument("--skip-r", action="store_true")
     parser.add_argument("--skip-province", action="store_true")
     parser.add_argument(
+        "--start-up-only", action="store_true", help="Only section 3 (start-up), in seconds"
+    )
+    parser.add_argument(
         "--reference", type=Path, default=ROOT.parent / "shared" / "reference" / "surveillance"
     )
     args = parser.parse_args()
@@ -395,6 +448,9 @@ def main() -> None:
         f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}, load average "
         f"{os.getloadavg()[0]:.1f}"
     )
+    if args.start_up_only:
+        start_up(max(5, args.repeat))
+        return
     missing = "skipped (--skip-r)" if args.skip_r else r_available()
     if args.reference.exists():
         side_by_side(args.reference, args.repeat, args.copies, missing)

@@ -5,10 +5,11 @@ core on prepared arrays; through the full path that the API and the pages use (a
 payload in, result dicts out) and its steps; from the payload to the command line's JSON
 text; the JSON parsing of the input file and the general encoder's writing of the result;
 and end to end through the command line (`redline hazard-sources grade --input F --output
-G`, a process each run, start-up included). Then it scores a million risk events with each
-default rule set (LEC, LS, MES). The engines are framework-free: this needs no Django
-settings. Inputs are random but deterministic (numpy default_rng(seed)). Prints the median
-and minimum wall time and the median CPU time of several runs; asserts nothing.
+G`, a process each run, start-up included; it writes the text in pieces as they are made).
+Then it scores a million risk events with each default rule set (LEC, LS, MES). The engines
+are framework-free: this needs no Django settings. Inputs are random but deterministic (numpy
+default_rng(seed)). Prints the median and minimum wall time and the median CPU time of
+several runs; asserts nothing.
 
     .venv/bin/python benchmarks/risk_engines.py [--seed 1] [--installations 100000]
         [--events 1000000] [--repeat 5] [--cli-runs 5] [--part all|gb18218|methods]
@@ -37,6 +38,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from redline.commands import write_output  # noqa: E402  (no Django either)
 from redline.engines.gb18218 import (  # noqa: E402
     KINDS,
     Tables,
@@ -240,6 +242,11 @@ def bench_gb18218(tables: Tables, args: argparse.Namespace, rng: np.random.Gener
     dicts_samples, _ = timed(paused(graded.as_dicts), args.repeat)
     json_samples, body = timed(lambda: grade_payload_json(tables, payload), args.repeat)
     write_samples, _ = timed(paused(graded.as_json), args.repeat)
+    # what the command line does with the graded units: each piece written as it is made
+    pieces_samples, _ = timed(
+        paused(lambda: write_output(graded.json_pieces(), str(target), ".bench-", print)),
+        args.repeat,
+    )
     loads_samples, _ = timed(lambda: json.loads(text), args.repeat)
     dumps_samples, dumped = timed(
         lambda: json.dumps(full, ensure_ascii=False, indent=2), args.repeat
@@ -285,6 +292,9 @@ def bench_gb18218(tables: Tables, args: argparse.Namespace, rng: np.random.Gener
     print(row("    of which Graded.as_dicts (result dicts)", dicts_samples, n, "units"))
     print(row("(c) grade_payload_json (payload -> JSON text, indent 2)", json_samples, n, "units"))
     print(row("    of which Graded.as_json (the text)", write_samples, n, "units"))
+    print(
+        row("    Graded.json_pieces written to a file, piece by piece", pieces_samples, n, "units")
+    )
     print(row("(d) json.loads of the input file's text", loads_samples, n, "units"))
     print(
         row(

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import argparse
 import gc
+import itertools
 import json
 import os
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -39,6 +40,9 @@ class Compute:
     add_arguments: Callable[[argparse.ArgumentParser], None]
     run: Callable[[dict[str, Any]], str]  # options -> the text to write
     prefix: str  # of the temporary file written beside --output
+    # options -> the same text in pieces, for a result too large to hold whole: the command
+    # line writes each piece as it comes. Bad input is refused before the first piece.
+    pieces: Callable[[dict[str, Any]], Iterable[str]] | None = None
 
 
 def read_text(source: str, option: str = "--input") -> str:
@@ -53,12 +57,14 @@ def read_text(source: str, option: str = "--input") -> str:
 
 
 def write_output(
-    body: str, target: str | None, prefix: str, write: Callable[[str], object]
+    body: str | Iterable[str], target: str | None, prefix: str, write: Callable[[str], object]
 ) -> None:
-    """`body` whole to `target` (written beside it, then renamed), else through `write`
-    (standard output)."""
+    """`body` (a text, or its pieces) whole to `target` (written beside it, then renamed),
+    else through `write` (standard output)."""
+    pieces = [body] if isinstance(body, str) else body
     if not target:
-        write(body)
+        for piece in pieces:
+            write(piece)
         return
     path = Path(target)
     try:
@@ -67,7 +73,7 @@ def write_output(
         raise CommandFailed(f"--output: cannot write {target}: {error.strerror}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(body)
+            handle.writelines(pieces)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -130,15 +136,16 @@ DETECT = Compute(
 # -- redline hazard-sources grade --------------------------------------------------------------
 
 
-def _grade(options: dict[str, Any]) -> str:
-    from redline.engines.gb18218 import GradingError, grade_payload_json
+def _grade_pieces(options: dict[str, Any]) -> Iterable[str]:
+    from redline.engines.gb18218 import GradingError, grade_payload_pieces
     from redline.risk.standards import gb18218
 
-    payload = _json_input(read_text(options["input"]))
     try:
-        return grade_payload_json(gb18218(), payload) + "\n"
+        # The input is graded here; its parsed payload is not kept while the text is written.
+        pieces = grade_payload_pieces(gb18218(), _json_input(read_text(options["input"])))
     except GradingError as error:
         raise CommandFailed(str(error)) from None
+    return itertools.chain(pieces, ["\n"])
 
 
 HAZARD_SOURCES = Compute(
@@ -147,8 +154,9 @@ HAZARD_SOURCES = Compute(
     add_arguments=lambda parser: _action(
         parser, "grade", "Identify and grade units (JSON in, JSON out, same order).", "JSON"
     ),
-    run=_grade,
+    run=lambda options: "".join(_grade_pieces(options)),
     prefix=".grade-",
+    pieces=_grade_pieces,
 )
 
 
@@ -274,7 +282,7 @@ def run(argv: list[str]) -> int:
     # nothing it needs.
     gc.disable()
     try:
-        body = command.run(options)
+        body = command.pieces(options) if command.pieces else command.run(options)
         write_output(body, options.get("output"), command.prefix, sys.stdout.write)
     except CommandFailed as error:
         print(f"CommandError: {error}", file=sys.stderr)

@@ -14,13 +14,14 @@ The path of a payload: `parse_units` checks it and resolves each substance line 
 naming a substance as an earlier one did reuses that resolution) into columns (`Batch`);
 `grade_batch` grades the columns with the core (`grade_arrays`) into `Graded`, which gives
 the contract's result dicts (`grade_payload`, for the API and the pages) or its JSON text
-(`grade_payload_json`, for the command line).
+(`grade_payload_json`; in pieces, `grade_payload_pieces`, for the command line).
 """
 
 from __future__ import annotations
 
 import csv
 import gc
+import itertools
 import json
 import math
 import re
@@ -43,6 +44,9 @@ DECIMALS = 9
 _CAS = re.compile(r"^\d{2,7}-\d{2}-\d$")
 # How many distinct identifications (cas, name, row, category) the tables remember.
 MEMORY = 10_000
+# Substance lines in each piece of the JSON text (`Graded.json_pieces`): about a megabyte of
+# text, written while the next is made rather than a few hundred megabytes held at once.
+PIECE_LINES = 4096
 
 
 class GradingError(ValueError):
@@ -591,14 +595,21 @@ class Graded:
         )
 
     def as_json(self) -> str:
-        """`json.dumps(self.as_dicts(), ensure_ascii=False, indent=2)`, written directly:
-        the parts of a line that depend only on its substance are written once per
-        substance (`Entry`)."""
+        """`json.dumps(self.as_dicts(), ensure_ascii=False, indent=2)`: its pieces joined."""
+        return "".join(self.json_pieces())
+
+    def json_pieces(self, lines: int = PIECE_LINES) -> Iterator[str]:
+        """`json.dumps(self.as_dicts(), ensure_ascii=False, indent=2)` written directly, in
+        pieces of `lines` substance lines, so that a large result (some hundred megabytes)
+        can be written as it is made instead of being held whole. The parts of a line that
+        depend only on its substance are written once per substance (`Entry`)."""
         if not self.finite:  # Infinity: rare enough for the general encoder
-            return json.dumps(self.as_dicts(), ensure_ascii=False, indent=2)
+            yield json.dumps(self.as_dicts(), ensure_ascii=False, indent=2)
+            return
         batch = self.batch
         if not batch.ids:
-            return '{\n  "units": []\n}'
+            yield '{\n  "units": []\n}'
+            return
         # A line's text is its substance's beginning (the same str for every line naming
         # it, with the name: often not ASCII) then its own numbers and what follows it:
         # "," or the end of its unit and the beginning of the next.
@@ -624,16 +635,16 @@ class Graded:
                 first = unit
             end += count
         after[-1] = "\n      ]\n    }\n  ]\n}"
-        parts = [""] * (2 * len(batch.entries))
-        parts[0::2] = [entry.head for entry in batch.entries]
-        parts[1::2] = [
-            f"{q!r}{entry.middle}{ratio!r}{entry.tail}{following}"
-            for entry, q, ratio, following in zip(
-                batch.entries, self.q, self.ratio, after, strict=True
+        rows = zip(batch.entries, self.q, self.ratio, after, strict=True)
+        piece = '{\n  "units": [\n' + first
+        while piece:
+            yield piece
+            piece = "".join(
+                [
+                    f"{entry.head}{q!r}{entry.middle}{ratio!r}{entry.tail}{following}"
+                    for entry, q, ratio, following in itertools.islice(rows, lines)
+                ]
             )
-        ]
-        parts[0] = '{\n  "units": [\n' + first + parts[0]
-        return "".join(parts)
 
 
 def grade_batch(tables: Tables, batch: Batch) -> Graded:
@@ -701,10 +712,19 @@ def grade_payload(tables: Tables, payload: Any) -> dict[str, Any]:
 
 def grade_payload_json(tables: Tables, payload: Any) -> str:
     """`json.dumps(grade_payload(tables, payload), ensure_ascii=False, indent=2)`, the
-    command line's output, written straight from the graded columns (a large input's result
-    is some hundred megabytes of text)."""
+    command line's output whole, written straight from the graded columns."""
     with _collector_paused():
-        return grade_batch(tables, parse_units(tables, payload)).as_json()
+        return "".join(grade_payload_pieces(tables, payload))
+
+
+def grade_payload_pieces(tables: Tables, payload: Any) -> Iterator[str]:
+    """`grade_payload_json` in pieces of about a megabyte, to write as they come: a large
+    input's result is some hundred megabytes of text. The input is checked and graded (and
+    any GradingError raised) before the first piece; the pieces are the graded columns'
+    text, and need not the payload."""
+    with _collector_paused():
+        graded = grade_batch(tables, parse_units(tables, payload))
+    return graded.json_pieces()
 
 
 def iter_cas_problems(tables: Tables) -> Iterable[str]:

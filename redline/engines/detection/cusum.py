@@ -38,12 +38,12 @@ None: to the end of the series).
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import hyp2f1
 
 TRANSFORMS = (
     "standard",
@@ -58,9 +58,7 @@ TRANSFORMS = (
 # R evaluates 2F1(1/3, 2/3; 5/3; x) from a table: the nearest of x = 0, −0.01, …, −10, then
 # linear interpolation between the whole numbers −10 … −100; below −100 it has no value (NA).
 _FINE = -np.arange(1001) / 100
-_FINE_VALUES = hyp2f1(1 / 3, 2 / 3, 5 / 3, _FINE)
 _COARSE = np.arange(-100.0, -9.0)  # increasing, as np.interp wants
-_COARSE_VALUES = hyp2f1(1 / 3, 2 / 3, 5 / 3, _COARSE)
 _EPS = float(np.finfo(float).eps)  # R's poisson family keeps mu at or above this
 
 
@@ -73,14 +71,27 @@ class CusumResult:
     expected: NDArray[np.float64]  # m_t
 
 
+@functools.cache
+def _hyp2f1_grid() -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """2F1(1/3, 2/3; 5/3; x) on R's two grids (_FINE, _COARSE), built on first use: only
+    anscombeNegBin needs scipy, whose import would cost every other run a good part of a
+    second."""
+    from scipy.special import hyp2f1
+
+    fine: NDArray[np.float64] = hyp2f1(1 / 3, 2 / 3, 5 / 3, _FINE)
+    coarse: NDArray[np.float64] = hyp2f1(1 / 3, 2 / 3, 5 / 3, _COARSE)
+    return fine, coarse
+
+
 def _hyp2f1_table(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    fine_values, coarse_values = _hyp2f1_grid()
     out = np.full(x.shape, np.nan)
     fine = x >= -10
     # which.min keeps the first (nearer 0) of two equally near grid points
     index = np.ceil(-x[fine] * 100 - 0.5).astype(np.int64)
-    out[fine] = _FINE_VALUES[np.clip(index, 0, _FINE.size - 1)]
+    out[fine] = fine_values[np.clip(index, 0, _FINE.size - 1)]
     coarse = (x < -10) & (x >= -100)
-    out[coarse] = np.interp(x[coarse], _COARSE, _COARSE_VALUES)
+    out[coarse] = np.interp(x[coarse], _COARSE, coarse_values)
     return out
 
 

@@ -18,17 +18,28 @@ and the alarm are NaN / missing. Default range (0-based): C1 from B, C2 from B+2
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
-from scipy.special import ndtri
 
 METHODS = ("C1", "C2", "C3")
 LAG = {"C1": 0, "C2": 2, "C3": 2}
 FIRST = {"C1": 0, "C2": 2, "C3": 4}  # added to the baseline: the default range's start
+
+
+def normal_quantile(p: float) -> float:
+    """Φ⁻¹(p), the standard normal quantile: ±inf at 1 and 0, NaN outside [0, 1], as scipy's
+    `ndtri`. The standard library's is R's `qnorm` to the last bit (both are Wichura's AS 241;
+    `ndtri` differs in the last place or two), and an EARS run need not import scipy (a good
+    part of a second of the command line)."""
+    if 0 < p < 1:
+        return NormalDist().inv_cdf(p)
+    return math.inf if p == 1 else -math.inf if p == 0 else math.nan
 
 
 @dataclass(frozen=True)
@@ -100,7 +111,7 @@ def ears_many(
         raise ValueError("The vector of observed is too short!")
     if alpha is None:
         alpha = 0.025 if method == "C3" else 0.001
-    z = float(ndtri(1 - alpha))  # Φ⁻¹, the standard normal quantile
+    z = normal_quantile(1 - alpha)
     y = series[0] if len(series) == 1 else np.concatenate(series)
     n = y.size
     offsets = list(itertools.accumulate((part.size for part in series), initial=0))

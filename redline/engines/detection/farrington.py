@@ -46,7 +46,6 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
-from scipy.special import betainc, gammaincc, ndtri, stdtr
 
 EPS = float(np.finfo(float).eps)
 MAXIT = 25
@@ -650,6 +649,8 @@ def _predict(
 
 
 def _trend_pvalue(model: _Model, column: int) -> FloatArray:
+    from scipy.special import stdtr  # where it is used: see _threshold_flexible
+
     with np.errstate(divide="ignore", invalid="ignore"):
         tval = model.beta[:, column] / np.sqrt(model.cov[:, 2] * model.dispersion)
     result: FloatArray = 2.0 * stdtr(model.df, -np.abs(tval))
@@ -805,6 +806,8 @@ def _threshold_1996(
     observed: FloatArray,
     settings: _Settings,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
+    from scipy.special import ndtri  # where it is used: see _threshold_flexible
+
     mu0 = np.maximum(np.exp(eta0), EPS)
     se_fit = se_link * mu0
     upper = _delta_upper(mu0, se_fit, phi, settings.power, float(ndtri(1 - settings.alpha / 2)))
@@ -834,6 +837,10 @@ def _threshold_flexible(
     observed: FloatArray,
     settings: _Settings,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
+    # scipy is imported where it is used, not with the module: the command line's runs of
+    # the other methods (which import this module's names) never pay for its import.
+    from scipy.special import betainc, gammaincc, ndtri
+
     alpha = settings.alpha
     if settings.threshold_method == "delta":
         mu0 = np.maximum(np.exp(eta0), EPS)

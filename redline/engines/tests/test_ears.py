@@ -9,9 +9,13 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy.special import ndtri
 
 from redline.conftest import shared_path
-from redline.engines.detection.ears import ears
+from redline.engines.detection.ears import ears, normal_quantile
+from redline.engines.tests import r_surveillance
 
 DATASETS = ["salmNewport", "hepatitisA", "salmonella.agona", "shadar", "influMen", "rotaBB"]
 
@@ -63,3 +67,30 @@ def test_bad_parameters_are_refused():
     with pytest.raises(ValueError, match="too short"):
         ears([1] * 8, method="C2")
     assert np.isnan(ears([3] * 12, method="C1").upperbound).sum() == 0
+
+
+@given(st.floats(min_value=0.0, max_value=1.0) | st.sampled_from([1e-300, 1e-17, 0.001, 0.025]))
+def test_normal_quantile_is_scipys(alpha):
+    """The z of the bounds, from the standard library: scipy's ndtri(1 - alpha) within 1e-12
+    (relative), the infinities at the ends included."""
+    ours, theirs = normal_quantile(1 - alpha), float(ndtri(1 - alpha))
+    if math.isinf(theirs):
+        assert ours == theirs
+    else:
+        assert ours == pytest.approx(theirs, rel=1e-12, abs=1e-300)
+
+
+def test_normal_quantile_outside_zero_one_is_nan():
+    assert math.isnan(normal_quantile(1.5)) and math.isnan(normal_quantile(-0.5))
+    assert math.isnan(normal_quantile(math.nan)) and math.isnan(float(ndtri(1.5)))
+
+
+def test_normal_quantile_is_r_qnorm_to_the_last_bit():
+    r_surveillance.require()
+    ps = [*np.linspace(0.5, 0.999999, 400).tolist(), *(1 - 10.0**-k for k in range(1, 16))]
+    ps += [1 - alpha for alpha in (0.001, 0.025, 0.05, 0.1)]
+    printed = r_surveillance.run(
+        'p <- scan(file("stdin"), quiet = TRUE); cat(sprintf("%.17g", qnorm(p)), sep = "\\n")',
+        "\n".join(repr(p) for p in ps),
+    )
+    assert [normal_quantile(p) for p in ps] == [float(line) for line in printed]

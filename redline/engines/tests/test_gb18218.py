@@ -19,9 +19,12 @@ from redline.engines.gb18218 import (
     _clean_all,
     cas_is_valid,
     grade_arrays,
+    grade_batch,
     grade_payload,
     grade_payload_json,
+    grade_payload_pieces,
     iter_cas_problems,
+    parse_units,
     resolve_substance,
 )
 from redline.risk.standards import DATA
@@ -378,6 +381,25 @@ def test_the_json_text_is_json_dumps_of_the_result():
     for case in (payload, {"units": []}, {"units": payload["units"][:1]}):
         expected = json.dumps(grade_payload(TABLES, case), ensure_ascii=False, indent=2)
         assert grade_payload_json(TABLES, case) == expected
+
+
+@pytest.mark.parametrize("lines", [1, 2, 5, 4096])
+def test_the_json_text_in_pieces_is_the_same_text(lines):
+    """However many substance lines a piece holds, the pieces make the same text: no line,
+    unit boundary or bracket is lost or doubled where one piece ends and the next begins."""
+    payload = mixed_payload(40, seed=lines)
+    expected = json.dumps(grade_payload(TABLES, payload), ensure_ascii=False, indent=2)
+    pieces = list(grade_batch(TABLES, parse_units(TABLES, payload)).json_pieces(lines))
+    assert "".join(pieces) == expected
+    n_lines = sum(len(unit["substances"]) for unit in payload["units"])
+    assert len(pieces) == 1 + -(-n_lines // lines)  # the opening, then `lines` at a time
+    assert "".join(grade_payload_pieces(TABLES, payload)) == expected
+
+
+def test_bad_input_is_refused_before_the_first_piece():
+    unit = {"id": "U", "kind": "storage", "people_exposed": 1, "substances": [{"row": 999}]}
+    with pytest.raises(GradingError):
+        grade_payload_pieces(TABLES, {"units": [unit]})  # not only once the pieces are read
 
 
 @pytest.mark.filterwarnings("ignore:overflow encountered")
