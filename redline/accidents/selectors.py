@@ -17,7 +17,7 @@ elapsed) passes it; else "within".
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -198,20 +198,32 @@ def _by_district(user: Any, found: QuerySet[Accident]) -> list[Tally]:
             serious_injuries=Sum("serious_injuries", default=0),
         )
     )
-    districts = {
-        r.path: r
-        for r in Region.objects.restrict(user).filter(level=RegionLevel.DISTRICT).order_by("path")
-    }
+    district_of = districts_of(user)
     totals: dict[int, list[int]] = {}
     for row in rows:
-        path = row["region__path"]
-        district = next((d for p, d in districts.items() if path.startswith(p)), None)
-        key = district.pk if district else row["region_id"]
+        key = district_of(row["region__path"], row["region_id"])
         sums = totals.setdefault(key, [0, 0, 0])
         sums[0] += row["accidents"]
         sums[1] += row["deaths"]
         sums[2] += row["serious_injuries"]
     return [Tally(str(k), *v) for k, v in sorted(totals.items())]
+
+
+def districts_of(user: Any) -> Callable[[str, int], int]:
+    """The group `tally(by="region")` counts an accident under, from its region's path and
+    id: the district (as the user sees the districts) whose subtree holds the region, else
+    the region itself (the city). The districts are read once, here."""
+    districts = list(
+        Region.objects.restrict(user)
+        .filter(level=RegionLevel.DISTRICT)
+        .order_by("path")
+        .values_list("path", "pk")
+    )
+
+    def district_of(path: str, region_id: int) -> int:
+        return next((pk for prefix, pk in districts if path.startswith(prefix)), region_id)
+
+    return district_of
 
 
 # --- control indicators ----------------------------------------------------------------------

@@ -4,9 +4,11 @@ colours and hidden hazards, each read through the selector its app's pages use."
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,43 +29,60 @@ from redline.risk.vocab import LEVEL_COLOURS, RiskLevel
 # --- accidents -----------------------------------------------------------------------------
 
 
-def _accident_rows(
-    user: Any, period: Period, place: Region | None, by: str | None
-) -> dict[str, tuple[int, int]]:
-    """(accidents, deaths) per group (`by` sector or month; None: the total under "")."""
-    if place is None:
-        return {
-            t.key: (t.accidents, t.deaths) for t in accidents.tally(user, *_days(period), by=by)
-        }
-    # The tally has no region parameter: a region reads the accident list (the same door and
-    # the same [start, end) of local dates) with the tally's sums.
-    low, high = period.bounds()
-    found = accidents.accident_list(user, {"region": place.pk}).filter(
-        occurred_at__gte=low, occurred_at__lt=high
+_Sums = dict[str, tuple[int, int]]  # (accidents, deaths) by group
+
+
+@dataclass
+class _Tallies:
+    """A period's (accidents, deaths): in all, by sector, by month ("YYYY-MM") and by
+    district (as `accidents.tally(by="region")` keys them: the district's id)."""
+
+    total: tuple[int, int] = (0, 0)
+    sectors: _Sums = field(default_factory=dict)
+    months: _Sums = field(default_factory=dict)
+    districts: _Sums = field(default_factory=dict)
+
+
+def _add(sums: _Sums, key: str, n: int, d: int) -> None:
+    n0, d0 = sums.get(key, (0, 0))
+    sums[key] = (n0 + n, d0 + d)
+
+
+def _accident_tallies(
+    user: Any, periods: tuple[Period, Period], place: Region | None
+) -> tuple[_Tallies, _Tallies]:
+    """Each period's tallies, summed from one read of the accident list (the door, and the
+    region's subtree) grouped by month, sector and region: the periods are whole local
+    months, so a group's month says its period (the tally's [start, end) of local dates)."""
+    spans = Q()
+    for period in periods:
+        low, high = period.bounds()
+        spans |= Q(occurred_at__gte=low, occurred_at__lt=high)
+    found = accidents.accident_list(user, {"region": place.pk} if place else {}).filter(spans)
+    groups = (
+        found.order_by()
+        .annotate(month=TruncMonth("occurred_at"))
+        .values_list("month", "sector", "region_id", "region__path")
+        .annotate(n=Count("pk"), d=Sum("deaths", default=0))
     )
-    sums = {"n": Count("pk"), "d": Sum("deaths", default=0)}
-    if by is None:
-        row = found.aggregate(**sums)
-        return {"": (row["n"], row["d"])}
-    if by == "sector":
-        grouped: Any = found.order_by().values("sector").annotate(**sums)
-        return {r["sector"]: (r["n"], r["d"]) for r in grouped}
-    out: dict[str, tuple[int, int]] = {}
-    for occurred_at, dead in found.order_by().values_list("occurred_at", "deaths"):
-        key = timezone.localtime(occurred_at).strftime("%Y-%m")
-        n, d = out.get(key, (0, 0))
-        out[key] = (n + 1, d + dead)
+    out = (_Tallies(), _Tallies())
+    of_month = {month: out[i] for i, period in enumerate(periods) for month in period.months()}
+    district_of = accidents.districts_of(user) if place is None else None
+    for month, sector, region_id, path, n, d in groups:
+        key = timezone.localtime(month).strftime("%Y-%m")
+        tallies = of_month[key]
+        tallies.total = (tallies.total[0] + n, tallies.total[1] + d)
+        _add(tallies.sectors, sector, n, d)
+        _add(tallies.months, key, n, d)
+        if district_of is not None:
+            _add(tallies.districts, str(district_of(path, region_id)), n, d)
     return out
-
-
-def _days(period: Period) -> tuple[dt.date, dt.date]:
-    return period.start, period.end
 
 
 def accidents_section(user: Any, period: Period, place: Region | None, as_at: dt.date) -> Section:
     before = period.last_year()
-    now_total = _accident_rows(user, period, place, None).get("", (0, 0))
-    then_total = _accident_rows(user, before, place, None).get("", (0, 0))
+    now, then = _accident_tallies(user, (period, before), place)
+    now_total, then_total = now.total, then.total
     region_q = place.pk if place else ""
     link = _link("accident-list", region=region_q, year=period.start.year)
     section = Section("accidents", _("Production safety accidents"))
@@ -97,8 +116,7 @@ def accidents_section(user: Any, period: Period, place: Region | None, as_at: dt
             "%",
         ),
     ]
-    sectors_now = _accident_rows(user, period, place, "sector")
-    sectors_then = _accident_rows(user, before, place, "sector")
+    sectors_now, sectors_then = now.sectors, then.sectors
     labels = dict(Sector.choices)
     rows = []
     for code in sorted(set(sectors_now) | set(sectors_then)):
@@ -129,13 +147,11 @@ def accidents_section(user: Any, period: Period, place: Region | None, as_at: dt
     )
     if place is None:
         districts = {d.pk: d for d in Region.objects.restrict(user).defer("boundary")}
-        now_r = {t.key: t for t in accidents.tally(user, *_days(period), by="region")}
-        then_r = {t.key: t for t in accidents.tally(user, *_days(before), by="region")}
+        now_r, then_r = now.districts, then.districts
         region_rows = []
         for key in sorted(set(now_r) | set(then_r), key=lambda k: int(k)):
-            a, b = now_r.get(key), then_r.get(key)
-            n, d = (a.accidents, a.deaths) if a else (0, 0)
-            n0, d0 = (b.accidents, b.deaths) if b else (0, 0)
+            n, d = now_r.get(key, (0, 0))
+            n0, d0 = then_r.get(key, (0, 0))
             name = str(districts[int(key)]) if int(key) in districts else key
             region_rows.append([name, n, n0, n - n0, d, d0, d - d0])
             section.figures.append(
@@ -156,8 +172,7 @@ def accidents_section(user: Any, period: Period, place: Region | None, as_at: dt
                 region_rows,
             )
         )
-    months_now = _accident_rows(user, period, place, "month")
-    months_then = _accident_rows(user, before, place, "month")
+    months_now, months_then = now.months, then.months
     months = period.months()
     section.charts.append(
         Chart(
@@ -298,9 +313,12 @@ def hazards_section(user: Any, period: Period, place: Region | None) -> Section:
     data = hazards.dashboard(user, filters)
     totals = data["totals"]
     low, high = period.bounds()
-    ledger = hazards.hazard_list(user, filters)
-    found = ledger.filter(reported_at__gte=low, reported_at__lt=high).count()
-    closed = ledger.filter(closed_at__gte=low, closed_at__lt=high).count()
+    # Reported and closed in the period, in one pass over the ledger.
+    flows = hazards.hazard_list(user, filters).aggregate(
+        found=Count("pk", filter=Q(reported_at__gte=low, reported_at__lt=high)),
+        closed=Count("pk", filter=Q(closed_at__gte=low, closed_at__lt=high)),
+    )
+    found, closed = flows["found"], flows["closed"]
     region_q = place.pk if place else ""
     section = Section("hazards", _("Hidden hazards"))
     section.figures = [

@@ -109,18 +109,30 @@ def inspections_section(user: Any, period: Period, place: Region | None) -> Sect
         inspections = inspections.filter(enterprise__region__path__startswith=place.path)
         actions = actions.filter(enterprise__region__path__startswith=place.path)
     low, high = period.bounds()
-    planned = inspections.filter(planned_on__gte=period.start, planned_on__lt=period.end)
-    counts = planned.aggregate(
-        planned=Count("pk"),
-        done=Count("pk", filter=~Q(state__in=[InspectionState.CANCELLED, InspectionState.PLANNED])),
-        cancelled=Count("pk", filter=Q(state=InspectionState.CANCELLED)),
+    # Planned in the period (and of those, carried out or cancelled) and completed in it, in
+    # one pass over the inspections.
+    planned = Q(planned_on__gte=period.start, planned_on__lt=period.end)
+    counts = inspections.aggregate(
+        planned=Count("pk", filter=planned),
+        done=Count(
+            "pk",
+            filter=planned & ~Q(state__in=[InspectionState.CANCELLED, InspectionState.PLANNED]),
+        ),
+        cancelled=Count("pk", filter=planned & Q(state=InspectionState.CANCELLED)),
+        completed=Count("pk", filter=Q(completed_at__gte=low, completed_at__lt=high)),
     )
-    completed = inspections.filter(completed_at__gte=low, completed_at__lt=high).count()
+    completed = counts["completed"]
     issued = actions.filter(issued_at__gte=low, issued_at__lt=high)
-    by_kind = dict(
-        issued.order_by().values("kind").annotate(n=Count("pk")).values_list("kind", "n")
-    )
-    fines = issued.filter(kind=EnforcementKind.FINE).aggregate(s=Sum("amount", default=0))["s"]
+    # Issued by kind, with the sum of their amounts (the fines').
+    kinds = {
+        kind: (n, amount)
+        for kind, n, amount in issued.order_by()
+        .values("kind")
+        .annotate(n=Count("pk"), amount=Sum("amount"))
+        .values_list("kind", "n", "amount")
+    }
+    by_kind = {kind: n for kind, (n, _amount) in kinds.items()}
+    fines = kinds.get(EnforcementKind.FINE, (0, 0))[1]
     overdue = actions.filter(state=EnforcementState.ISSUED, deadline__lt=period.as_at()).count()
     region_q = place.pk if place else ""
     planned_days = days_of("planned", period.start, period.end)
@@ -183,10 +195,17 @@ def inspections_section(user: Any, period: Period, place: Region | None) -> Sect
 
 
 def training_section(user: Any, place: Region | None, as_at: dt.date) -> Section:
-    rows = training.compliance(user, on=as_at, region=place)
+    # The units' counts summed by their region first (a few regions, many units).
+    names = ("people", "compliant", "lacking_hours", "lacking_certificate")
+    by_path: dict[str, list[int]] = {}
+    for row in training.compliance(user, on=as_at, region=place):
+        sums = by_path.setdefault(row["region_path"], [0, 0, 0, 0])
+        for i, name in enumerate(names):
+            sums[i] += row[name]
+    people, compliant, lacking_hours, lacking_certificate = (
+        sum(sums[i] for sums in by_path.values()) for i in range(len(names))
+    )
     section = Section("training", _("Education and training"))
-    people = sum(r["people"] for r in rows)
-    compliant = sum(r["compliant"] for r in rows)
     link = reverse("training-list")
     section.figures = [
         Figure("training.people", _("People with training duties"), people, link),
@@ -194,13 +213,13 @@ def training_section(user: Any, place: Region | None, as_at: dt.date) -> Section
         Figure(
             "training.lacking_hours",
             _("Lacking training hours"),
-            sum(r["lacking_hours"] for r in rows),
+            lacking_hours,
             link,
         ),
         Figure(
             "training.lacking_certificate",
             _("Lacking a valid certificate"),
-            sum(r["lacking_certificate"] for r in rows),
+            lacking_certificate,
             link,
         ),
         Figure(
@@ -212,17 +231,17 @@ def training_section(user: Any, place: Region | None, as_at: dt.date) -> Section
         ),
     ]
     # By the region one level below the scope's top (districts for the city).
-    visible = list(Region.objects.restrict(user).order_by("path"))
+    visible = list(Region.objects.restrict(user).order_by("path").defer("boundary"))
     top = place or (visible[0] if visible else None)
     groups: dict[int, list[int]] = {}
     below = [r for r in visible if top is not None and r.parent_id == top.pk]
-    for row in rows:
-        target = next((r for r in below if row["region_path"].startswith(r.path)), None)
+    for path, counts in by_path.items():
+        target = next((r for r in below if path.startswith(r.path)), None)
         if target is None:
             continue
         sums = groups.setdefault(target.pk, [0, 0, 0, 0])
-        for i, name in enumerate(("people", "compliant", "lacking_hours", "lacking_certificate")):
-            sums[i] += row[name]
+        for i, n in enumerate(counts):
+            sums[i] += n
     table_rows = []
     for r in below:
         p, c, h, cert = groups.get(r.pk, [0, 0, 0, 0])
@@ -317,12 +336,19 @@ def epidemic_section(user: Any, period: Period, place: Region | None) -> Section
         opened_at__gte=low, opened_at__lt=high
     )
     active = medical.alert_list(user, {"region": region_q}).count()
+    # The signals raised, by condition (every signal has one): their sum is the count.
+    by_condition = list(
+        raised.order_by()
+        .values("condition__code", "condition__name", "condition__name_en")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "condition__code")
+    )
     section = Section("epidemic", _("Epidemic signals and medical capacity"))
     section.figures = [
         Figure(
             "epidemic.signals",
             _("Signals raised in the period"),
-            raised.count(),
+            sum(r["n"] for r in by_condition),
             _link("epidemic:signal-list", region=region_q, **opened_days),
         ),
         Figure(
@@ -350,12 +376,6 @@ def epidemic_section(user: Any, period: Period, place: Region | None) -> Section
             _link("medical-alerts", region=region_q),
         ),
     ]
-    by_condition = (
-        raised.order_by()
-        .values("condition__code", "condition__name", "condition__name_en")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "condition__code")
-    )
 
     section.tables.append(
         Table(

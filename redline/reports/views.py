@@ -20,6 +20,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
@@ -49,6 +50,10 @@ COCKPIT_SECTIONS = (
     "epidemic",
     "assessment",
 )
+# The panels that refresh (`reports/_cockpit_live.html`, the element htmx polls): a refresh
+# computes only these, not the risk map or the ranking it does not redraw.
+LIVE_TARGET = "cockpit-live"
+LIVE_SECTIONS = ("accidents", "hazards", "campaigns", "committee", "epidemic")
 
 
 def _not_for(request: PageRequest, title: str) -> HttpResponse:
@@ -137,20 +142,30 @@ def cockpit(request: PageRequest) -> HttpResponse:
         return _not_for(request, _("City cockpit"))
     today = timezone.localdate()
     period = Period.current("year", today)
-    figures = compute(request.user, period, None, today=today, sections=COCKPIT_SECTIONS)
+    live = request.htmx and request.htmx.target == LIVE_TARGET
+    sections = LIVE_SECTIONS if live else COCKPIT_SECTIONS
+    figures = compute(request.user, period, None, today=today, sections=sections)
     context = {
         "figures": figures,
         "values": figures.values(),
         "sections": {s.key: s for s in figures.sections},
         "trend": _trend(figures, today),
-        "map": _risk_map(request.user),
-        "colours": LEVEL_COLOURS,
-        "legend": [(level, label, LEVEL_COLOURS[level]) for level, label in RiskLevel.choices],
         "refresh": REFRESH_SECONDS,
         "refreshed": timezone.localtime(),
-        "report_url": reverse("situation-report"),
     }
-    return render(request, "reports/cockpit.html", context)
+    template = "reports/_cockpit_live.html"
+    if not live:
+        template = "reports/cockpit.html"
+        context |= {
+            "map": _risk_map(request.user),
+            "colours": LEVEL_COLOURS,
+            "legend": [(level, label, LEVEL_COLOURS[level]) for level, label in RiskLevel.choices],
+            "report_url": reverse("situation-report"),
+        }
+    response = render(request, template, context)
+    # One address answers the page and its live panels: caches keep the two apart.
+    patch_vary_headers(response, ("HX-Request", "HX-Target"))
+    return response
 
 
 def _trend(figures: Figures, today: dt.date) -> dict[str, Any]:

@@ -132,8 +132,11 @@ def region_summaries(user: Any) -> dict[int, Summary]:
     regions = list(Region.objects.restrict(user).only("id", "path"))
     by_path = {r.path: r.pk for r in regions}
     result = {r.pk: Summary() for r in regions}
+    # Unordered: the events' default ordering (unit, name) would join the units, their
+    # objects and enterprises to a grouped count that needs none of them.
     rows = (
         live_events(user)
+        .order_by()
         .values("enterprise__region__path", "level")
         .annotate(n=Count("id"))
         .values_list("enterprise__region__path", "level", "n")
