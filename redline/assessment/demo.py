@@ -153,17 +153,18 @@ def build_assessment(builder: Any, units: list[Enterprise]) -> None:
         services.assessment_measure(actor=actor, assessment_id=draft.pk)
 
 
-PLACEHOLDER = "EVIDENCE-TEXT-PLACEHOLDER"
+TEXT_MARK = "EVIDENCE-TEXT"
 
 
 @functools.cache
 def _docx_parts() -> tuple[tuple[str, bytes], ...]:
     """The parts of a one-paragraph Word document made once with python-docx, its paragraph
-    a placeholder (making a document costs python-docx some 10 ms: hundreds of entries)."""
+    a mark each document's text replaces (making a document costs python-docx some 10 ms:
+    hundreds of entries)."""
     import docx
 
     document = docx.Document()
-    document.add_paragraph(PLACEHOLDER)
+    document.add_paragraph(TEXT_MARK)
     out = io.BytesIO()
     document.save(out)
     with zipfile.ZipFile(out) as made:
@@ -176,6 +177,6 @@ def _evidence_docx(text: str) -> bytes:
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as written:
         for name, data in _docx_parts():
             if name == "word/document.xml":
-                data = data.replace(PLACEHOLDER.encode(), escape(text).encode())
+                data = data.replace(TEXT_MARK.encode(), escape(text).encode())
             written.writestr(name, data)
     return out.getvalue()

@@ -419,12 +419,12 @@ CERTIFICATES = st.lists(
 )
 
 
-@settings(max_examples=300, deadline=None)
-@given(
-    role=st.sampled_from(["main_responsible", "safety_manager", "post_holder"]),
-    sectors=st.sampled_from([("hazchem",), ("construction",), ("industry", "fire"), ("other",)]),
-    started=st.none() | DAYS,
-    changes=st.lists(
+# A person of any role and sectors, with any post changes, records and certificates.
+PERSON = {
+    "role": st.sampled_from(["main_responsible", "safety_manager", "post_holder"]),
+    "sectors": st.sampled_from([("hazchem",), ("construction",), ("industry", "fire"), ("other",)]),
+    "started": st.none() | DAYS,
+    "changes": st.lists(
         st.builds(
             engine.PostChange,
             on=DAYS,
@@ -433,8 +433,14 @@ CERTIFICATES = st.lists(
         ),
         max_size=2,
     ),
-    records=RECORDS,
-    certificates=CERTIFICATES,
+    "records": RECORDS,
+    "certificates": CERTIFICATES,
+}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    **PERSON,
     on=st.dates(dt.date(2024, 1, 1), dt.date(2026, 6, 30)),
     data=st.data(),
 )
@@ -522,20 +528,7 @@ def test_each_persons_tally_is_summed_in_the_database_as_the_engine_adds_it(worl
 
 @settings(max_examples=300, deadline=None)
 @given(
-    role=st.sampled_from(["main_responsible", "safety_manager", "post_holder"]),
-    sectors=st.sampled_from([("hazchem",), ("construction",), ("industry", "fire"), ("other",)]),
-    started=st.none() | DAYS,
-    changes=st.lists(
-        st.builds(
-            engine.PostChange,
-            on=DAYS,
-            kind=st.sampled_from(["change_post", "return"]),
-            absent_days=st.sampled_from([0, 183, 365, 400]),
-        ),
-        max_size=2,
-    ),
-    records=RECORDS,
-    certificates=CERTIFICATES,
+    **PERSON,
     on=st.dates(dt.date(2023, 1, 1), dt.date(2026, 12, 31)),
 )
 def test_a_tally_of_the_years_and_levels_the_rules_read_judges_as_the_whole(
